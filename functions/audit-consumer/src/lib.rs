@@ -1,0 +1,97 @@
+//! The audit consumer (FR-LOG-003, UC-AUDIT-RECORD-CP): every domain event
+//! becomes an Audit Log record.
+//!
+//! Events arrive from EventBridge through the audit queue, ten at most per
+//! batch. Recording is idempotent on the event id: a redelivered event finds
+//! its record and writes nothing. A message that cannot be recorded is
+//! reported alone (`batchItemFailures`); the rest of the batch is kept.
+//! After the queue's maximum receives it moves to the dead-letter queue.
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use cp_domain::{AuditRecord, Error, Outcome};
+use cp_events::Envelope;
+use cp_runtime::{ConfigError, FunctionEnv};
+use cp_store::Store;
+use serde::Deserialize;
+use tracing::Instrument;
+
+/// Who recorded control-plane events (as opposed to a managed application).
+pub const SOURCE: &str = "control-plane";
+
+/// The part of an EventBridge event the consumer reads.
+#[derive(Debug, Deserialize)]
+struct BusEvent {
+    detail: Envelope,
+}
+
+#[derive(Debug)]
+pub struct AuditConsumer {
+    store: Store,
+}
+
+impl AuditConsumer {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
+        Ok(Self::new(env.store()?))
+    }
+
+    pub async fn handle(&self, batch: SqsEvent) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        for message in &batch.records {
+            if self.record(message).await.is_err() {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = message.message_id.clone().unwrap_or_default();
+                response.batch_item_failures.push(failure);
+            }
+        }
+        response
+    }
+
+    async fn record(&self, message: &SqsMessage) -> Result<(), Error> {
+        let body = message.body.as_deref().unwrap_or_default();
+        let event = match serde_json::from_str::<BusEvent>(body) {
+            Ok(bus) => bus.detail,
+            Err(e) => {
+                tracing::error!(
+                    message_id = message.message_id.as_deref().unwrap_or_default(),
+                    error = %e,
+                    "message is not a control-plane event"
+                );
+                return Err(Error::invalid("body", "not an event"));
+            }
+        };
+        let span = tracing::info_span!(
+            "event",
+            correlation_id = %event.correlation_id,
+            event_id = %event.id,
+            event_type = %event.event_type,
+        );
+        async {
+            let new = self.store.record_audit(&audit_record(event)).await?;
+            tracing::info!(duplicate = !new, "audit record written");
+            Ok(())
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// The audit record of a domain event.
+pub fn audit_record(event: Envelope) -> AuditRecord {
+    AuditRecord {
+        id: event.id,
+        timestamp: event.time,
+        tenant_id: event.tenant_id,
+        actor_id: event.actor.id,
+        actor_type: event.actor.actor_type,
+        action: cp_events::audit_action(&event.event_type).to_owned(),
+        resource: event.resource,
+        outcome: Outcome::Success,
+        metadata: event.data,
+        correlation_id: event.correlation_id,
+        source: SOURCE.to_owned(),
+    }
+}

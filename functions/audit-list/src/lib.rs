@@ -1,0 +1,77 @@
+//! `GET /v1/audit-records`: a tenant's audit records (FR-LOG-003) in
+//! `[from, to)`, newest first, in pages. `tenant_id` is required for platform
+//! people (`platform` for platform-level records); a tenant Owner reads their
+//! own tenant's and may omit it.
+
+use chrono::{DateTime, Duration, Utc};
+use cp_api::{AuditRecordView, PageView};
+use cp_domain::{Error, PageSize, Principal, Scope, Target, TenantId};
+use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
+use cp_store::{AuditQuery, Store};
+
+/// Without `from`, the last 30 days.
+const DEFAULT_RANGE: Duration = Duration::days(30);
+
+#[derive(Debug)]
+pub struct AuditList {
+    store: Store,
+}
+
+impl AuditList {
+    pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: env.store()?,
+        })
+    }
+}
+
+fn time(request: &ApiRequest, name: &'static str) -> Result<Option<DateTime<Utc>>, Error> {
+    request
+        .query(name)?
+        .map(|raw| {
+            DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| Error::invalid(name, "must be an RFC 3339 date-time"))
+        })
+        .transpose()
+}
+
+/// Which partition: a tenant, or (`platform`) the platform's own records.
+fn partition(request: &ApiRequest) -> Result<(Option<TenantId>, Target), Error> {
+    match (request.query("tenant_id")?, &request.principal) {
+        (Some("platform"), _) => Ok((None, Target::Platform)),
+        (Some(raw), _) => {
+            let id: TenantId = raw
+                .parse()
+                .map_err(|_| Error::invalid("tenant_id", "must be a tenant id or `platform`"))?;
+            Ok((Some(id), Target::Tenant(id)))
+        }
+        (None, Principal::TenantUser { tenant_id, .. }) => {
+            Ok((Some(*tenant_id), Target::Tenant(*tenant_id)))
+        }
+        (None, Principal::Platform { .. }) => Err(Error::invalid("tenant_id", "is required")),
+    }
+}
+
+impl HttpFunction for AuditList {
+    const NAME: &'static str = "audit-list";
+
+    async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
+        let (tenant, target) = partition(&request)?;
+        request.principal.authorize(Scope::AuditRead, target)?;
+        let to = time(&request, "to")?.unwrap_or(request.now);
+        let from = time(&request, "from")?.unwrap_or(to - DEFAULT_RANGE);
+        if from >= to {
+            return Err(Error::invalid("from", "must be before `to`"));
+        }
+        let query = AuditQuery {
+            tenant,
+            from,
+            to,
+            limit: PageSize::parse(request.query("limit")?)?,
+            cursor: request.query("cursor")?,
+        };
+        let page = self.store.list_audit(&query).await?;
+        ApiResponse::ok(&PageView::<AuditRecordView>::from(page))
+    }
+}

@@ -1,0 +1,142 @@
+//! UC-PROV-001 Tenant Provisioning: `POST /v1/tenants`.
+//!
+//! An operator names the tenant, its domain, its plan and its Owner's email.
+//! One transaction writes the Active tenant, the guard that keeps its domain
+//! unique, the Owner (Invited), the guard on the Owner's email, the
+//! invitation (its token only as a hash), the token lookup and the
+//! `tenant.provisioned` event. Then the Owner is emailed the single-use link.
+//!
+//! With an `Idempotency-Key`, a retry answers the first response and writes
+//! nothing (CC-DAT-001); the email goes out only after the first commit.
+//! If the email cannot be sent, the tenant stands and the invitation can be
+//! sent again (UC-TENANT-INVITE-RESEND); see doc/adr/0007-invitation-email.md.
+
+use cp_api::ProvisionedView;
+use cp_domain::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
+use cp_domain::{Error, Scope, SecretToken, Target};
+use cp_events::{Envelope, TenantProvisioned};
+use cp_mail::Mailer;
+use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM};
+use cp_runtime::idempotency::{self, Idempotency};
+use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
+use cp_store::Store;
+use serde::Deserialize;
+
+/// The request body. Every field is optional here so that a missing one is
+/// reported by name together with the invalid ones.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    name: Option<String>,
+    domain: Option<String>,
+    plan: Option<String>,
+    owner_email: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct TenantProvision {
+    store: Store,
+    mailer: Mailer,
+    console_url: String,
+}
+
+impl TenantProvision {
+    pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: env.store()?,
+            mailer: Mailer::new(aws_sdk_sesv2::Client::new(&env.sdk), env.var(EMAIL_FROM)?),
+            console_url: env.var(CONSOLE_URL)?.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The link puts the token in the fragment, which browsers never send to
+    /// a server, so it stays out of access logs and `Referer` headers.
+    fn invitation_link(&self, token: &SecretToken) -> String {
+        format!(
+            "{}/invitations/accept#token={}",
+            self.console_url,
+            token.expose()
+        )
+    }
+
+    async fn send_invitation(&self, p: &Provisioned, token: &SecretToken) {
+        let message = cp_mail::invitation(
+            p.tenant.name.as_str(),
+            p.invitation.role,
+            &self.invitation_link(token),
+            p.invitation.expires_at,
+        );
+        match self.mailer.send(&p.invitation.email, &message).await {
+            Ok(()) => tracing::info!(
+                tenant_id = %p.tenant.id,
+                invitation_id = %p.invitation.id,
+                "owner invitation sent"
+            ),
+            Err(_) => tracing::warn!(
+                tenant_id = %p.tenant.id,
+                invitation_id = %p.invitation.id,
+                "owner invitation not sent; it can be resent"
+            ),
+        }
+    }
+}
+
+impl HttpFunction for TenantProvision {
+    const NAME: &'static str = "tenant-provision";
+
+    async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
+        request
+            .principal
+            .authorize(Scope::TenantsWrite, Target::Platform)?;
+        let body: Body = request.json()?;
+        let command = ProvisionTenant::parse(
+            body.name.as_deref(),
+            body.domain.as_deref(),
+            body.plan.as_deref(),
+            body.owner_email.as_deref(),
+        )?;
+        let idempotency = Idempotency::from_request(Self::NAME, &request)?;
+
+        let token = SecretToken::generate().map_err(|_| Error::Internal)?;
+        let provisioned = provision(command, NewIds::random(), token.hash(), request.now);
+        let Provisioned {
+            tenant,
+            owner,
+            invitation,
+        } = &provisioned;
+        let event = Envelope::new(
+            &TenantProvisioned {
+                tenant_id: tenant.id,
+                name: tenant.name.as_str().to_owned(),
+                domain: tenant.domain.as_str().to_owned(),
+                plan: tenant.plan,
+                status: tenant.status,
+                owner_user_id: owner.id,
+                invitation_id: invitation.id,
+                invitation_expires_at: invitation.expires_at,
+            },
+            request.event_context(),
+        )
+        .map_err(|_| Error::Internal)?;
+
+        let mut writes = self.store.writes();
+        writes.provision(&provisioned)?.event(&event)?;
+        let response = ApiResponse::created(
+            &ProvisionedView::new(tenant, owner, invitation),
+            format!("/v1/tenants/{}", tenant.id),
+        )?;
+        let response = idempotency::commit(
+            &self.store,
+            writes,
+            idempotency.as_ref(),
+            response,
+            request.now,
+        )
+        .await?;
+        if !response.replayed {
+            tracing::info!(tenant_id = %tenant.id, "tenant provisioned");
+            self.send_invitation(&provisioned, &token).await;
+        }
+        Ok(response)
+    }
+}

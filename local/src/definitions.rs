@@ -1,0 +1,197 @@
+//! The shared definitions, read exactly as terraform reads them:
+//! `functions/functions.json` (every function, its trigger and permissions)
+//! and `terraform/resources.json` (table, bus, queues, rules, keys, email).
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub const FUNCTIONS_JSON: &str = include_str!("../../functions/functions.json");
+pub const RESOURCES_JSON: &str = include_str!("../../terraform/resources.json");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Functions {
+    pub functions: BTreeMap<String, Function>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Function {
+    pub description: String,
+    pub trigger: Trigger,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub environment: Vec<String>,
+    /// IAM actions by resource name (`table`, `bus`, `email`, ...).
+    pub permissions: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Trigger {
+    Http {
+        routes: Vec<Route>,
+    },
+    Stream {
+        source: String,
+        batch_size: u32,
+        filter: serde_json::Value,
+    },
+    Queue {
+        queue: String,
+        batch_size: u32,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    /// Who may call: people and applications with a verified JWT (the
+    /// default), or anyone (`none`, for e.g. a token endpoint).
+    #[serde(default)]
+    pub authorizer: Authorizer,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Authorizer {
+    #[default]
+    Jwt,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Resources {
+    pub table: Table,
+    pub bus: Bus,
+    pub queues: BTreeMap<String, Queue>,
+    pub rules: BTreeMap<String, Rule>,
+    pub keys: BTreeMap<String, Key>,
+    pub email: Email,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Table {
+    pub name: String,
+    pub partition_key: String,
+    pub sort_key: String,
+    pub indexes: Vec<Index>,
+    pub ttl_attribute: String,
+    pub stream_view_type: String,
+    pub encryption_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub partition_key: String,
+    pub sort_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Bus {
+    pub name: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Queue {
+    pub visibility_timeout_s: u32,
+    pub max_receive_count: u32,
+    pub retention_days: u32,
+    pub dead_letter_retention_days: u32,
+    pub encryption_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Rule {
+    pub description: String,
+    pub pattern: serde_json::Value,
+    pub queue: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Key {
+    pub description: String,
+    pub usage: String,
+    pub spec: String,
+    pub rotation: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Email {
+    pub sender: String,
+}
+
+/// The function definitions. They are compiled in; a malformed file fails
+/// the build's tests, not a request.
+pub fn functions() -> Functions {
+    serde_json::from_str(FUNCTIONS_JSON).unwrap_or_else(|e| panic!("functions.json: {e}"))
+}
+
+pub fn resources() -> Resources {
+    serde_json::from_str(RESOURCES_JSON).unwrap_or_else(|e| panic!("resources.json: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_parse_and_refer_to_what_exists() {
+        let f = functions();
+        let r = resources();
+        for (name, function) in &f.functions {
+            match &function.trigger {
+                Trigger::Queue { queue, .. } => {
+                    assert!(
+                        r.queues.contains_key(queue),
+                        "{name}: unknown queue {queue}"
+                    )
+                }
+                Trigger::Stream { source, .. } => assert_eq!(source, "table", "{name}"),
+                Trigger::Http { routes } => assert!(!routes.is_empty(), "{name}"),
+            }
+            for resource in function.permissions.keys() {
+                assert!(
+                    ["table", "bus", "email", "keys"].contains(&resource.as_str()),
+                    "{name}: unknown resource {resource}"
+                );
+            }
+        }
+        for (name, rule) in &r.rules {
+            assert!(r.queues.contains_key(&rule.queue), "rule {name}");
+        }
+        assert!(r.keys.contains_key(&r.table.encryption_key));
+    }
+
+    #[test]
+    fn nfr_sec_005_http_functions_may_resolve_principals_and_readers_never_write() {
+        const WRITES: &[&str] = &[
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+        ];
+        for (name, function) in functions().functions {
+            let table = function
+                .permissions
+                .get("table")
+                .cloned()
+                .unwrap_or_default();
+            if let Trigger::Http { routes } = &function.trigger {
+                // The principal resolver reads a binding and a user + tenant.
+                for needed in ["dynamodb:GetItem", "dynamodb:BatchGetItem"] {
+                    assert!(table.iter().any(|a| a == needed), "{name} lacks {needed}");
+                }
+                if routes.iter().all(|r| r.method == "GET") && name != "me" {
+                    for action in &table {
+                        assert!(
+                            !WRITES.contains(&action.as_str()),
+                            "{name} only reads but may {action}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

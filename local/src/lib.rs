@@ -1,0 +1,24 @@
+//! The local stack: the whole control plane on one machine.
+//!
+//! - [`processes`]: moto server (AWS) and oidc-provider-mock (Entra ID);
+//! - [`bootstrap`]: the table, bus, queues, keys and email identity, created
+//!   from `terraform/resources.json`;
+//! - [`gateway`]: API Gateway's part: routes from `functions/functions.json`,
+//!   JWT verification, the payload 2.0 event, the function's own adapter;
+//! - [`pollers`]: the event source mappings (stream → publisher, queues →
+//!   consumers);
+//! - [`tokens`]: bearer tokens from the local provider;
+//! - [`stack`]: all of it, started and stopped together.
+
+pub mod bootstrap;
+pub mod definitions;
+pub mod gateway;
+pub mod pattern;
+pub mod pollers;
+pub mod processes;
+pub mod registry;
+pub mod stack;
+pub mod tokens;
+
+pub use stack::{Stack, StackInfo, StackOptions};
+pub use tokens::LocalIdp;

@@ -1,0 +1,287 @@
+//! What Lambda's event source mappings do in AWS: read the table's stream
+//! and the queues, and invoke the functions with the same event shapes,
+//! batch sizes, filters and batch-failure semantics.
+
+use crate::pattern;
+use audit_consumer::AuditConsumer;
+use aws_config::SdkConfig;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use futures::future::BoxFuture;
+use outbox_publisher::OutboxPublisher;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+const IDLE: Duration = Duration::from_millis(100);
+const RETRY: Duration = Duration::from_millis(500);
+
+/// A queue-triggered function.
+pub trait QueueHandler: Send + Sync {
+    fn call(&self, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse>;
+}
+
+impl QueueHandler for AuditConsumer {
+    fn call(&self, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {
+        Box::pin(self.handle(event))
+    }
+}
+
+/// The stream mapping: table stream → filter → publisher, in order; a
+/// reported failure is retried from its record (`ReportBatchItemFailures`).
+pub async fn run_stream(
+    sdk: SdkConfig,
+    stream_arn: String,
+    batch_size: u32,
+    filter: Value,
+    publisher: Arc<OutboxPublisher>,
+) {
+    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+    let region = sdk.region().map(ToString::to_string).unwrap_or_default();
+    let shard = loop {
+        match streams
+            .describe_stream()
+            .stream_arn(&stream_arn)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                if let Some(id) = out
+                    .stream_description()
+                    .and_then(|d| d.shards().first())
+                    .and_then(|s| s.shard_id())
+                {
+                    break id.to_owned();
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "describe stream"),
+        }
+        tokio::time::sleep(RETRY).await;
+    };
+    let mut position = shard_iterator(
+        &streams,
+        &stream_arn,
+        &shard,
+        ShardIteratorType::TrimHorizon,
+        None,
+    )
+    .await;
+    loop {
+        let Some(current) = position.clone() else {
+            tokio::time::sleep(RETRY).await;
+            position = shard_iterator(
+                &streams,
+                &stream_arn,
+                &shard,
+                ShardIteratorType::TrimHorizon,
+                None,
+            )
+            .await;
+            continue;
+        };
+        let output = match streams
+            .get_records()
+            .shard_iterator(&current)
+            .limit(batch_size as i32)
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(&e), "get records");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        };
+        let records: Vec<Value> = output
+            .records()
+            .iter()
+            .map(|r| lambda_record(r, &stream_arn, &region))
+            .filter(|r| pattern::matches(&filter, r))
+            .collect();
+        let next = output.next_shard_iterator().map(str::to_owned);
+        if records.is_empty() {
+            position = next;
+            tokio::time::sleep(IDLE).await;
+            continue;
+        }
+        let event = match serde_json::from_value(json!({ "Records": records })) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(error = %e, "stream records not understood");
+                position = next;
+                continue;
+            }
+        };
+        let response = publisher.handle(event).await;
+        position = match response
+            .batch_item_failures
+            .first()
+            .and_then(|f| f.item_identifier.clone())
+        {
+            // Lambda retries the batch from the first failed record.
+            Some(sequence) => {
+                tokio::time::sleep(RETRY).await;
+                shard_iterator(
+                    &streams,
+                    &stream_arn,
+                    &shard,
+                    ShardIteratorType::AtSequenceNumber,
+                    Some(sequence),
+                )
+                .await
+            }
+            None => next,
+        };
+    }
+}
+
+async fn shard_iterator(
+    streams: &aws_sdk_dynamodbstreams::Client,
+    arn: &str,
+    shard: &str,
+    kind: ShardIteratorType,
+    sequence: Option<String>,
+) -> Option<String> {
+    streams
+        .get_shard_iterator()
+        .stream_arn(arn)
+        .shard_id(shard)
+        .shard_iterator_type(kind)
+        .set_sequence_number(sequence)
+        .send()
+        .await
+        .map_err(|e| tracing::warn!(error = %e, "shard iterator"))
+        .ok()
+        .and_then(|o| o.shard_iterator)
+}
+
+/// A stream record as Lambda delivers it.
+fn lambda_record(record: &Record, stream_arn: &str, region: &str) -> Value {
+    let image = |map: Option<
+        &std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>,
+    >| {
+        map.map(|m| serde_dynamo::Item::from(m.clone()))
+            .and_then(|item| serde_json::to_value(item).ok())
+    };
+    let change = record.dynamodb();
+    let mut dynamodb = json!({
+        "ApproximateCreationDateTime": change.and_then(|c| c.approximate_creation_date_time()).map(|t| t.secs()),
+        "SequenceNumber": change.and_then(|c| c.sequence_number()),
+        "SizeBytes": change.and_then(|c| c.size_bytes()),
+        "StreamViewType": change.and_then(|c| c.stream_view_type()).map(|v| v.as_str().to_owned()),
+    });
+    for (name, value) in [
+        ("Keys", image(change.and_then(|c| c.keys.as_ref()))),
+        ("NewImage", image(change.and_then(|c| c.new_image.as_ref()))),
+        ("OldImage", image(change.and_then(|c| c.old_image.as_ref()))),
+    ] {
+        if let Some(value) = value {
+            dynamodb[name] = value;
+        }
+    }
+    json!({
+        "eventID": record.event_id(),
+        "eventName": record.event_name().map(|n| n.as_str().to_owned()),
+        "eventVersion": record.event_version(),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+        "dynamodb": dynamodb,
+    })
+}
+
+/// The queue mapping: long-poll up to `batch_size` messages, invoke, delete
+/// what succeeded; failed messages come back after the visibility timeout
+/// and, after the queue's maximum receives, move to its dead-letter queue.
+pub async fn run_queue(
+    sdk: SdkConfig,
+    queue_url: String,
+    queue_arn: String,
+    batch_size: u32,
+    handler: Arc<dyn QueueHandler>,
+) {
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let region = sdk.region().map(ToString::to_string).unwrap_or_default();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(batch_size.min(10) as i32)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await;
+        let messages = match received {
+            Ok(r) => r.messages.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "receive message");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                let attributes: serde_json::Map<String, Value> = m
+                    .attributes()
+                    .map(|a| {
+                        a.iter()
+                            .map(|(k, v)| (k.as_str().to_owned(), Value::from(v.clone())))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                json!({
+                    "messageId": m.message_id(),
+                    "receiptHandle": m.receipt_handle(),
+                    "body": m.body(),
+                    "attributes": attributes,
+                    "messageAttributes": {},
+                    "md5OfBody": m.md5_of_body(),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": queue_arn,
+                    "awsRegion": region,
+                })
+            })
+            .collect();
+        let event: SqsEvent = match serde_json::from_value(json!({ "Records": records })) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(error = %e, "queue messages not understood");
+                continue;
+            }
+        };
+        let response = handler.call(event).await;
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        let done: Vec<DeleteMessageBatchRequestEntry> = messages
+            .iter()
+            .filter(|m| !failed.contains(&m.message_id().unwrap_or_default()))
+            .enumerate()
+            .filter_map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .set_receipt_handle(m.receipt_handle().map(str::to_owned))
+                    .build()
+                    .ok()
+            })
+            .collect();
+        if !done.is_empty()
+            && let Err(e) = sqs
+                .delete_message_batch()
+                .queue_url(&queue_url)
+                .set_entries(Some(done))
+                .send()
+                .await
+        {
+            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "delete messages");
+        }
+    }
+}

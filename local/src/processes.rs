@@ -1,0 +1,121 @@
+//! The emulators the local stack runs: moto server (AWS) and
+//! oidc-provider-mock (Entra ID), from the project's virtualenv, on
+//! 127.0.0.1 only. They die with the stack: killed when dropped, and by the
+//! kernel if the stack itself is killed (parent-death signal).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("{0} not found: create the virtualenv first (scripts/setup-venv.sh), or set CP_VENV")]
+    NotInstalled(PathBuf),
+    #[error("{name} did not start: {reason}")]
+    Start { name: &'static str, reason: String },
+}
+
+/// A child process that is stopped when this value is dropped.
+#[derive(Debug)]
+pub struct Managed {
+    pub name: &'static str,
+    child: Child,
+}
+
+impl Managed {
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+fn command(venv: &Path, program: &str, log: &Path) -> Result<Command, ProcessError> {
+    let path = venv.join("bin").join(program);
+    if !path.exists() {
+        return Err(ProcessError::NotInstalled(path));
+    }
+    let log = std::fs::File::create(log).map_err(|e| ProcessError::Start {
+        name: "log file",
+        reason: e.to_string(),
+    })?;
+    let err = log.try_clone().map_err(|e| ProcessError::Start {
+        name: "log file",
+        reason: e.to_string(),
+    })?;
+    let mut cmd = Command::new(path);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(err))
+        .kill_on_drop(true);
+    die_with_parent(&mut cmd);
+    Ok(cmd)
+}
+
+/// Asks the kernel to SIGTERM the child if this process dies, so that a
+/// killed stack (or test run) leaves no emulator behind.
+#[allow(unsafe_code)]
+fn die_with_parent(cmd: &mut Command) {
+    // SAFETY: `prctl(PR_SET_PDEATHSIG)` is async-signal-safe and touches only
+    // the child's own process attributes between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Starts moto server on `port`.
+pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
+    let mut cmd = command(venv, "moto_server", &logs.join("moto.log"))?;
+    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    let managed = spawn("moto", cmd)?;
+    wait_ready("moto", &format!("http://127.0.0.1:{port}/moto-api/")).await?;
+    Ok(managed)
+}
+
+/// Starts the OIDC provider on `port`; its issuer is `http://127.0.0.1:<port>`.
+pub async fn oidc(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
+    let mut cmd = command(venv, "oidc-provider-mock", &logs.join("oidc.log"))?;
+    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    let managed = spawn("oidc-provider-mock", cmd)?;
+    wait_ready(
+        "oidc-provider-mock",
+        &format!("http://127.0.0.1:{port}/.well-known/openid-configuration"),
+    )
+    .await?;
+    Ok(managed)
+}
+
+fn spawn(name: &'static str, mut cmd: Command) -> Result<Managed, ProcessError> {
+    let child = cmd.spawn().map_err(|e| ProcessError::Start {
+        name,
+        reason: e.to_string(),
+    })?;
+    Ok(Managed { name, child })
+}
+
+async fn wait_ready(name: &'static str, url: &str) -> Result<(), ProcessError> {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(r) = client.get(url).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(ProcessError::Start {
+        name,
+        reason: format!("{url} did not answer within 60 s (see .local/logs)"),
+    })
+}

@@ -1,0 +1,71 @@
+//! Every function the local stack runs, by the name it has in
+//! `functions/functions.json`. The same constructors Lambda's `main`s call
+//! build them here, from the same environment variable names.
+
+use cp_runtime::http::HttpFunction;
+use cp_runtime::lambda::http_adapter;
+use cp_runtime::{ConfigError, FunctionEnv, HttpAdapter};
+use futures::future::BoxFuture;
+use lambda_http::{Body, Request, Response};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// An HTTP function, type-erased so the gateway can route to any of them.
+pub trait HttpHandler: Send + Sync {
+    fn call(&self, request: Request) -> BoxFuture<'_, Response<Body>>;
+}
+
+impl<F: HttpFunction> HttpHandler for HttpAdapter<F> {
+    fn call(&self, request: Request) -> BoxFuture<'_, Response<Body>> {
+        Box::pin(HttpAdapter::call(self, request))
+    }
+}
+
+pub type HttpFunctions = HashMap<&'static str, Arc<dyn HttpHandler>>;
+
+fn add<F: HttpFunction>(
+    functions: &mut HttpFunctions,
+    env: &FunctionEnv,
+    build: fn(&FunctionEnv) -> Result<F, ConfigError>,
+) -> Result<(), ConfigError> {
+    functions.insert(F::NAME, Arc::new(http_adapter(env, build)?));
+    Ok(())
+}
+
+/// The HTTP functions, each with its own resolver, as in Lambda.
+pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
+    let mut functions = HttpFunctions::new();
+    add(&mut functions, env, me::Me::from_env)?;
+    add(
+        &mut functions,
+        env,
+        tenant_provision::TenantProvision::from_env,
+    )?;
+    add(&mut functions, env, tenant_get::TenantGet::from_env)?;
+    add(&mut functions, env, tenant_list::TenantList::from_env)?;
+    add(&mut functions, env, audit_list::AuditList::from_env)?;
+    Ok(functions)
+}
+
+/// The queue-triggered functions, by name.
+pub fn queue_functions(
+    env: &FunctionEnv,
+) -> Result<HashMap<&'static str, Arc<dyn crate::pollers::QueueHandler>>, ConfigError> {
+    let mut functions: HashMap<&'static str, Arc<dyn crate::pollers::QueueHandler>> =
+        HashMap::new();
+    functions.insert(
+        "audit-consumer",
+        Arc::new(audit_consumer::AuditConsumer::from_env(env)?),
+    );
+    Ok(functions)
+}
+
+/// The stream-triggered functions, by name.
+pub fn stream_functions(
+    env: &FunctionEnv,
+) -> Result<HashMap<&'static str, Arc<outbox_publisher::OutboxPublisher>>, ConfigError> {
+    Ok(HashMap::from([(
+        "outbox-publisher",
+        Arc::new(outbox_publisher::OutboxPublisher::from_env(env)?),
+    )]))
+}

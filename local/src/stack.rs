@@ -1,0 +1,223 @@
+//! The whole local stack in one value: emulators, resources, gateway and
+//! event source mappings. Dropping it stops everything it started.
+
+use crate::bootstrap::{self, Created};
+use crate::definitions::{self, Trigger};
+use crate::gateway::Gateway;
+use crate::processes::{self, Managed};
+use crate::{pollers, registry};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use cp_auth::{EdgeConfig, JwtVerifier};
+use cp_runtime::FunctionEnv;
+use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, TABLE_NAME};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// The OAuth client id the local stack's tokens are issued to; the gateway
+/// accepts it as audience.
+pub const CLIENT_ID: &str = "control-plane-local";
+/// Tokyo: data stays in Japan or the EU (NFR-DATA-001), locally too.
+pub const REGION: &str = "ap-northeast-1";
+
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    pub venv: PathBuf,
+    /// Where logs and `stack.json` go.
+    pub state_dir: PathBuf,
+    /// 0 picks a free port.
+    pub gateway_port: u16,
+    pub moto_port: u16,
+    pub oidc_port: u16,
+    /// Prefix of every resource name.
+    pub prefix: String,
+}
+
+/// Where everything is; written to `<state dir>/stack.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StackInfo {
+    pub gateway_url: String,
+    pub aws_endpoint_url: String,
+    pub region: String,
+    pub oidc_issuer: String,
+    pub client_id: String,
+    pub console_url: String,
+    pub resources: Created,
+}
+
+impl StackInfo {
+    /// An SDK config for the local AWS (static test credentials).
+    pub async fn sdk_config(&self) -> SdkConfig {
+        local_sdk_config(&self.aws_endpoint_url).await
+    }
+
+    /// What each function is configured with, as terraform would set it.
+    pub fn function_variables(&self) -> HashMap<String, String> {
+        [
+            (TABLE_NAME, self.resources.table.clone()),
+            (EVENT_BUS_NAME, self.resources.bus.clone()),
+            (EMAIL_FROM, self.resources.email_sender.clone()),
+            (CONSOLE_URL, self.console_url.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+}
+
+pub async fn local_sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "local-stack",
+        ))
+        .load()
+        .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error(transparent)]
+    Process(#[from] processes::ProcessError),
+    #[error(transparent)]
+    Bootstrap(#[from] bootstrap::BootstrapError),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The running stack.
+#[derive(Debug)]
+pub struct Stack {
+    pub info: StackInfo,
+    processes: Vec<Managed>,
+    tasks: JoinSet<()>,
+}
+
+fn port(p: u16) -> std::io::Result<u16> {
+    if p == 0 {
+        processes::free_port()
+    } else {
+        Ok(p)
+    }
+}
+
+impl Stack {
+    pub async fn start(options: StackOptions) -> Result<Self, StackError> {
+        let logs = options.state_dir.join("logs");
+        std::fs::create_dir_all(&logs)?;
+        let (gateway_port, moto_port, oidc_port) = (
+            port(options.gateway_port)?,
+            port(options.moto_port)?,
+            port(options.oidc_port)?,
+        );
+        let (moto, oidc) = tokio::join!(
+            processes::moto(&options.venv, moto_port, &logs),
+            processes::oidc(&options.venv, oidc_port, &logs),
+        );
+        let processes = vec![moto?, oidc?];
+
+        let aws_endpoint_url = format!("http://127.0.0.1:{moto_port}");
+        let sdk = local_sdk_config(&aws_endpoint_url).await;
+        let resources = bootstrap::create(&sdk, &definitions::resources(), &options.prefix).await?;
+        let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+        let info = StackInfo {
+            gateway_url: gateway_url.clone(),
+            aws_endpoint_url,
+            region: REGION.to_owned(),
+            oidc_issuer: format!("http://127.0.0.1:{oidc_port}"),
+            client_id: CLIENT_ID.to_owned(),
+            console_url: gateway_url,
+            resources,
+        };
+        let env = FunctionEnv::new(sdk.clone(), info.function_variables());
+        let config = |e: cp_runtime::ConfigError| StackError::Config(e.to_string());
+
+        let mut tasks = JoinSet::new();
+        let verifier = Arc::new(JwtVerifier::new(EdgeConfig::new(
+            info.oidc_issuer.clone(),
+            vec![CLIENT_ID.to_owned()],
+        )));
+        let definitions = definitions::functions();
+        let gateway = Gateway::new(
+            &definitions,
+            verifier,
+            registry::http_functions(&env).map_err(config)?,
+        )
+        .map_err(StackError::Config)?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", gateway_port)).await?;
+        let app = gateway
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tasks.spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "gateway stopped");
+            }
+        });
+
+        let streams = registry::stream_functions(&env).map_err(config)?;
+        let queues = registry::queue_functions(&env).map_err(config)?;
+        for (name, function) in &definitions.functions {
+            match &function.trigger {
+                Trigger::Http { .. } => {}
+                Trigger::Stream {
+                    batch_size, filter, ..
+                } => {
+                    let publisher = streams
+                        .get(name.as_str())
+                        .cloned()
+                        .ok_or_else(|| StackError::Config(format!("{name} is not registered")))?;
+                    tasks.spawn(pollers::run_stream(
+                        sdk.clone(),
+                        info.resources.stream_arn.clone(),
+                        *batch_size,
+                        filter.clone(),
+                        publisher,
+                    ));
+                }
+                Trigger::Queue { queue, batch_size } => {
+                    let handler = queues
+                        .get(name.as_str())
+                        .cloned()
+                        .ok_or_else(|| StackError::Config(format!("{name} is not registered")))?;
+                    let pair = &info.resources.queues[queue];
+                    tasks.spawn(pollers::run_queue(
+                        sdk.clone(),
+                        pair.url.clone(),
+                        pair.arn.clone(),
+                        *batch_size,
+                        handler,
+                    ));
+                }
+            }
+        }
+
+        std::fs::write(
+            options.state_dir.join("stack.json"),
+            serde_json::to_string_pretty(&info).unwrap_or_default(),
+        )?;
+        Ok(Self {
+            info,
+            processes,
+            tasks,
+        })
+    }
+
+    /// Stops the gateway, the pollers and the emulators.
+    pub async fn stop(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+        for process in self.processes.drain(..) {
+            process.stop().await;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The API's resource representations (CC-API-001: REST and JSON).
+//!
+//! Field names are snake_case; enum values are the specification's own
+//! (`Active`, `Owner`, `Pro`); times are RFC 3339 UTC. Fields are only ever
+//! added (CC-API-002), so clients must ignore fields they do not know.
+
+use chrono::{DateTime, Utc};
+use cp_domain::{
+    ActorType, AuditRecord, EventId, Invitation, InvitationId, Outcome, Plan, PlatformRole,
+    Principal, Role, Tenant, TenantId, TenantStatus, User, UserId, UserStatus,
+};
+use serde::{Deserialize, Serialize};
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantView {
+    pub id: TenantId,
+    pub name: String,
+    pub domain: String,
+    pub plan: Plan,
+    pub status: TenantStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// While PendingDeletion: when the tenant will be purged.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub purge_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Tenant> for TenantView {
+    fn from(t: &Tenant) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.as_str().to_owned(),
+            domain: t.domain.as_str().to_owned(),
+            plan: t.plan,
+            status: t.status,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            purge_at: t.purge_at,
+        }
+    }
+}
+
+impl From<Tenant> for TenantView {
+    fn from(t: Tenant) -> Self {
+        Self::from(&t)
+    }
+}
+
+/// The answer to a provisioning: the tenant, and its Owner's invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisionedView {
+    #[serde(flatten)]
+    pub tenant: TenantView,
+    pub owner: OwnerView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerView {
+    pub user_id: UserId,
+    pub email: String,
+    pub status: UserStatus,
+    pub invitation: InvitationView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: InvitationId,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl ProvisionedView {
+    pub fn new(tenant: &Tenant, owner: &User, invitation: &Invitation) -> Self {
+        Self {
+            tenant: tenant.into(),
+            owner: OwnerView {
+                user_id: owner.id,
+                email: owner.email.as_str().to_owned(),
+                status: owner.status,
+                invitation: InvitationView {
+                    id: invitation.id,
+                    expires_at: invitation.expires_at,
+                },
+            },
+        }
+    }
+}
+
+/// An Audit Log record (FR-LOG-003).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecordView {
+    pub id: EventId,
+    pub timestamp: DateTime<Utc>,
+    pub tenant_id: Option<TenantId>,
+    pub actor_id: String,
+    pub actor_type: ActorType,
+    pub action: String,
+    pub resource: String,
+    pub outcome: Outcome,
+    pub metadata: serde_json::Value,
+    pub correlation_id: String,
+    pub source: String,
+}
+
+impl From<AuditRecord> for AuditRecordView {
+    fn from(r: AuditRecord) -> Self {
+        Self {
+            id: r.id,
+            timestamp: r.timestamp,
+            tenant_id: r.tenant_id,
+            actor_id: r.actor_id,
+            actor_type: r.actor_type,
+            action: r.action,
+            resource: r.resource,
+            outcome: r.outcome,
+            metadata: r.metadata,
+            correlation_id: r.correlation_id,
+            source: r.source,
+        }
+    }
+}
+
+/// One page of a list. `next_cursor` is absent on the last page; pass it
+/// back as `cursor` for the next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageView<T> {
+    pub items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub next_cursor: Option<String>,
+}
+
+impl<T, U: From<T>> From<cp_store::Page<T>> for PageView<U> {
+    fn from(page: cp_store::Page<T>) -> Self {
+        Self {
+            items: page.items.into_iter().map(U::from).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// `GET /v1/me`: the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MeView {
+    /// An operator or auditor: no tenant.
+    Platform {
+        user_id: UserId,
+        roles: Vec<PlatformRole>,
+    },
+    /// A user of one tenant.
+    TenantUser {
+        user_id: UserId,
+        tenant_id: TenantId,
+        role: Role,
+    },
+}
+
+impl From<&Principal> for MeView {
+    fn from(p: &Principal) -> Self {
+        match p {
+            Principal::Platform { user_id, roles } => Self::Platform {
+                user_id: *user_id,
+                roles: roles.clone(),
+            },
+            Principal::TenantUser {
+                user_id,
+                tenant_id,
+                role,
+            } => Self::TenantUser {
+                user_id: *user_id,
+                tenant_id: *tenant_id,
+                role: *role,
+            },
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Verified token claims, in the shape API Gateway passes them on.
+//!
+//! An HTTP API JWT authorizer puts the claims into
+//! `requestContext.authorizer.jwt.claims` as a map of strings: numbers
+//! become their decimal text and arrays become `[a b c]` (space-separated in
+//! brackets). The local gateway produces exactly that with [`to_request_context`];
+//! functions read it back with [`TokenClaims::from_request_context`].
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The claims the control plane uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    pub issuer: String,
+    pub subject: String,
+    pub issued_at: DateTime<Utc>,
+    /// Entra ID app roles (`roles`): `Operator`, `Auditor`.
+    pub roles: Vec<String>,
+}
+
+/// What is missing or malformed in the claims (never shown to callers).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("claim `{0}` is missing or malformed")]
+pub struct BadClaim(pub &'static str);
+
+impl TokenClaims {
+    pub fn from_request_context(claims: &HashMap<String, String>) -> Result<Self, BadClaim> {
+        let text = |name: &'static str| {
+            claims
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .ok_or(BadClaim(name))
+        };
+        let issued_at = text("iat")?
+            .parse::<f64>()
+            .ok()
+            .and_then(|secs| DateTime::from_timestamp(secs as i64, 0))
+            .ok_or(BadClaim("iat"))?;
+        Ok(Self {
+            issuer: text("iss")?,
+            subject: text("sub")?,
+            issued_at,
+            roles: claims.get("roles").map(|r| list(r)).unwrap_or_default(),
+        })
+    }
+}
+
+/// Reads a list claim as API Gateway renders it (`[a b]`), or as JSON
+/// (`["a","b"]`), or a single bare value.
+fn list(raw: &str) -> Vec<String> {
+    let raw = raw.trim();
+    if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(raw) {
+        return items
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+    }
+    raw.trim_start_matches('[')
+        .trim_end_matches(']')
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Renders verified claims the way API Gateway's JWT authorizer does.
+pub fn to_request_context(claims: &Map<String, Value>) -> HashMap<String, String> {
+    claims
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => {
+                    let parts: Vec<String> = items
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect();
+                    format!("[{}]", parts.join(" "))
+                }
+                other => other.to_string(),
+            };
+            (name.clone(), text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn claims_survive_the_api_gateway_rendering() {
+        let verified = json!({
+            "iss": "https://login.example/t/v2.0",
+            "sub": "abc",
+            "iat": 1_790_000_000,
+            "aud": ["api://control-plane"],
+            "roles": ["Operator", "Auditor"],
+        });
+        let rendered = to_request_context(verified.as_object().unwrap());
+        assert_eq!(rendered["roles"], "[Operator Auditor]");
+        assert_eq!(rendered["iat"], "1790000000");
+        let claims = TokenClaims::from_request_context(&rendered).unwrap();
+        assert_eq!(claims.roles, ["Operator", "Auditor"]);
+        assert_eq!(claims.issued_at.timestamp(), 1_790_000_000);
+        assert_eq!(claims.subject, "abc");
+    }
+
+    #[test]
+    fn list_claims_are_read_in_every_shape_api_gateway_may_send() {
+        assert_eq!(list("[Operator]"), ["Operator"]);
+        assert_eq!(list(r#"["Operator","Auditor"]"#), ["Operator", "Auditor"]);
+        assert_eq!(list("Auditor"), ["Auditor"]);
+        assert!(list("[]").is_empty());
+    }
+
+    #[test]
+    fn missing_subject_or_iat_is_a_bad_claim() {
+        let mut m = HashMap::from([
+            ("iss".to_owned(), "x".to_owned()),
+            ("iat".to_owned(), "1".to_owned()),
+        ]);
+        assert_eq!(TokenClaims::from_request_context(&m), Err(BadClaim("sub")));
+        m.insert("sub".into(), "s".into());
+        m.insert("iat".into(), "yesterday".into());
+        assert_eq!(TokenClaims::from_request_context(&m), Err(BadClaim("iat")));
+    }
+}

@@ -1,0 +1,179 @@
+//! Behind the edge: from verified claims to a principal.
+//!
+//! Every function resolves its caller here, on every request:
+//!
+//! - **Platform people** carry an Entra ID app role (`Operator`, `Auditor`)
+//!   and no tenant. Their roles are the token's; their user id is derived
+//!   from their identity ([`UserId::for_platform_identity`]), so resolving
+//!   them reads nothing. Their User record (FR-SYS-004) is created at sign-in
+//!   by [`PrincipalResolver::sign_in`], which `GET /v1/me` runs; it carries
+//!   that same id, so what they did before is attributed to it.
+//! - **Tenant users** are found by their identity binding (issuer + subject),
+//!   then their User record and tenant are read together, strongly
+//!   consistent, and checked: the user must be Active, the tenant Active,
+//!   and the token issued after both revocation watermarks.
+//!
+//! Round trips: bindings never change once written, so they are cached per
+//! process. Warm, a tenant user costs one `BatchGetItem`; cold, one `GetItem`
+//! more. Platform people cost none.
+//!
+//! Every denial is ERR-AUTH-403 with nothing to tell the cases apart
+//! (unknown identity, disabled user, inactive tenant), except a revoked
+//! session, which is ERR-AUTH-440 so the client knows to sign in again.
+
+use crate::TokenClaims;
+use chrono::{DateTime, Utc};
+use cp_domain::tenant::issued_after;
+use cp_domain::{Error, PlatformRole, Principal, UserId};
+use cp_events::{Envelope, EventContext, PlatformUserProvisioned};
+use cp_store::{IdentityBinding, IdentityKind, Store};
+use quick_cache::sync::Cache;
+
+/// Bindings cached per process; each is two short strings and two ids.
+const BINDING_CACHE_ENTRIES: usize = 10_000;
+
+#[derive(Debug)]
+pub struct PrincipalResolver {
+    store: Store,
+    bindings: Cache<(String, String), IdentityBinding>,
+}
+
+impl PrincipalResolver {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            bindings: Cache::new(BINDING_CACHE_ENTRIES),
+        }
+    }
+
+    pub async fn resolve(&self, claims: &TokenClaims) -> Result<Principal, Error> {
+        let roles = platform_roles(claims);
+        if !roles.is_empty() {
+            return Ok(Principal::Platform {
+                user_id: UserId::for_platform_identity(&claims.issuer, &claims.subject),
+                roles,
+            });
+        }
+        self.tenant_user(claims, false).await
+    }
+
+    /// At sign-in: a platform person's first one creates their User record
+    /// (tenant NULL) and binds their identity to it, with its event, in one
+    /// transaction (FR-SYS-004). Later sign-ins, and a racing twin, find it
+    /// there and change nothing. Returns whether the record was created.
+    pub async fn sign_in(
+        &self,
+        claims: &TokenClaims,
+        principal: &Principal,
+        context: EventContext,
+    ) -> Result<bool, Error> {
+        let Principal::Platform { user_id, roles } = principal else {
+            return Ok(false);
+        };
+        let key = (claims.issuer.clone(), claims.subject.clone());
+        if self.bindings.get(&key).is_some() {
+            return Ok(false);
+        }
+        let event = Envelope::new(
+            &PlatformUserProvisioned {
+                user_id: *user_id,
+                roles: roles.clone(),
+                issuer: claims.issuer.clone(),
+            },
+            context.clone(),
+        )
+        .map_err(|_| Error::Internal)?;
+        let mut writes = self.store.writes();
+        writes
+            .create_platform_user(&claims.issuer, &claims.subject, *user_id, context.time)?
+            .event(&event)?;
+        let created = match self.store.commit(writes).await {
+            Ok(_) => true,
+            Err(Error::Conflict(_)) => false,
+            Err(e) => return Err(e),
+        };
+        if created {
+            tracing::info!(%user_id, "platform user provisioned at first sign-in");
+        }
+        self.bindings.insert(
+            key,
+            IdentityBinding {
+                kind: IdentityKind::Platform,
+                user_id: *user_id,
+                tenant_id: None,
+            },
+        );
+        Ok(created)
+    }
+
+    async fn tenant_user(&self, claims: &TokenClaims, fresh: bool) -> Result<Principal, Error> {
+        let Some(binding) = self.binding(claims, fresh).await? else {
+            return Err(Error::AccessDenied);
+        };
+        let (IdentityKind::Tenant, Some(tenant_id)) = (binding.kind, binding.tenant_id) else {
+            return Err(Error::AccessDenied);
+        };
+        let (user, tenant) = self
+            .store
+            .user_and_tenant(tenant_id, binding.user_id)
+            .await?;
+        let (Some(user), Some(tenant)) = (user, tenant) else {
+            self.forget(claims);
+            if !fresh {
+                // A cached binding may point at a user who was deleted (and
+                // perhaps invited again) since; look once more, uncached.
+                return Box::pin(self.tenant_user(claims, true)).await;
+            }
+            return Err(Error::AccessDenied);
+        };
+        if !session_valid(
+            claims.issued_at,
+            &[user.sessions_valid_after, tenant.sessions_valid_after],
+        ) {
+            return Err(Error::SessionExpired);
+        }
+        if !user.may_sign_in() || !tenant.admits_users() {
+            return Err(Error::AccessDenied);
+        }
+        Ok(Principal::TenantUser {
+            user_id: user.id,
+            tenant_id,
+            role: user.role,
+        })
+    }
+
+    async fn binding(
+        &self,
+        claims: &TokenClaims,
+        fresh: bool,
+    ) -> Result<Option<IdentityBinding>, Error> {
+        let key = (claims.issuer.clone(), claims.subject.clone());
+        if !fresh && let Some(hit) = self.bindings.get(&key) {
+            return Ok(Some(hit));
+        }
+        let found = self.store.identity(&claims.issuer, &claims.subject).await?;
+        if let Some(binding) = &found {
+            self.bindings.insert(key, binding.clone());
+        }
+        Ok(found)
+    }
+
+    fn forget(&self, claims: &TokenClaims) {
+        self.bindings
+            .remove(&(claims.issuer.clone(), claims.subject.clone()));
+    }
+}
+
+/// The platform roles among the token's app roles.
+pub fn platform_roles(claims: &TokenClaims) -> Vec<PlatformRole> {
+    claims
+        .roles
+        .iter()
+        .filter_map(|r| PlatformRole::parse(r))
+        .collect()
+}
+
+/// Whether a token issued at `issued_at` outlives every revocation watermark.
+fn session_valid(issued_at: DateTime<Utc>, watermarks: &[Option<DateTime<Utc>>]) -> bool {
+    watermarks.iter().all(|w| issued_after(issued_at, *w))
+}

@@ -1,0 +1,27 @@
+//! The control plane's domain core.
+//!
+//! Everything here is pure: no AWS, no I/O, and no clock. Callers pass `now`
+//! in, so expiry, grace periods and retention are plain functions of their
+//! inputs. Types are parsed once at the edge of a use case ("parse, don't
+//! validate") and are valid from then on.
+
+pub mod audit;
+pub mod authz;
+pub mod error;
+pub mod ids;
+pub mod invitation;
+pub mod page;
+pub mod provisioning;
+pub mod secret;
+pub mod tenant;
+pub mod user;
+
+pub use audit::{AuditRecord, Outcome};
+pub use authz::{Actor, ActorType, PlatformRole, Principal, Scope, Target};
+pub use error::{Error, FieldError};
+pub use ids::{EventId, InvitationId, TenantId, UserId};
+pub use invitation::{Invitation, InvitationStatus};
+pub use page::PageSize;
+pub use secret::{SecretToken, TokenHash};
+pub use tenant::{DomainSlug, Plan, Tenant, TenantName, TenantStatus, Transition};
+pub use user::{EmailAddress, Role, User, UserStatus};

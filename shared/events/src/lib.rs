@@ -1,0 +1,94 @@
+//! Domain events: one envelope for every event, and the payload of each type.
+//!
+//! A use case builds a payload, wraps it in an [`Envelope`] and hands it to the
+//! store, which writes it as an outbox item in the same transaction as the
+//! state change. From there the publisher puts it on EventBridge unchanged.
+//! The JSON Schema of the envelope and of every payload lives in `/events`;
+//! a test holds these types and those files together.
+
+use chrono::{DateTime, Utc};
+use cp_domain::{Actor, EventId, TenantId};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+pub mod payloads;
+pub use payloads::*;
+
+/// EventBridge `source` of every control-plane event.
+pub const SOURCE: &str = "saas.control-plane";
+
+/// A versioned event type, and the Audit Log action it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventType {
+    pub name: &'static str,
+    pub version: u32,
+    /// The `action` of its audit record (FR-LOG-003), e.g. `tenant.create`.
+    pub audit_action: &'static str,
+}
+
+/// Every event type the control plane emits.
+pub const ALL_TYPES: &[EventType] = &[TenantProvisioned::TYPE, PlatformUserProvisioned::TYPE];
+
+/// The audit action for an event type; unknown (newer) types keep their name,
+/// so an event is never left unaudited.
+pub fn audit_action(event_type: &str) -> &str {
+    ALL_TYPES
+        .iter()
+        .find(|t| t.name == event_type)
+        .map_or(event_type, |t| t.audit_action)
+}
+
+/// The data of one event type.
+pub trait Payload: Serialize + DeserializeOwned {
+    const TYPE: EventType;
+    /// The resource the event is about, e.g. `tenant/<id>`.
+    fn resource(&self) -> String;
+    /// The tenant the event belongs to, if any.
+    fn tenant_id(&self) -> Option<TenantId>;
+}
+
+/// Who, when and why: what every event carries besides its data.
+#[derive(Debug, Clone)]
+pub struct EventContext {
+    pub time: DateTime<Utc>,
+    pub actor: Actor,
+    pub correlation_id: String,
+}
+
+/// The envelope, as it travels through the outbox, EventBridge and SQS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub id: EventId,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Version of the `data` schema for this type.
+    pub version: u32,
+    pub time: DateTime<Utc>,
+    pub tenant_id: Option<TenantId>,
+    pub actor: Actor,
+    pub correlation_id: String,
+    pub resource: String,
+    pub data: serde_json::Value,
+}
+
+impl Envelope {
+    pub fn new<P: Payload>(payload: &P, context: EventContext) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            id: EventId::random(),
+            event_type: P::TYPE.name.to_owned(),
+            version: P::TYPE.version,
+            time: context.time,
+            tenant_id: payload.tenant_id(),
+            actor: context.actor,
+            correlation_id: context.correlation_id,
+            resource: payload.resource(),
+            data: serde_json::to_value(payload)?,
+        })
+    }
+
+    /// The typed payload, if this envelope holds a `P` of the version we know.
+    pub fn payload<P: Payload>(&self) -> Option<P> {
+        (self.event_type == P::TYPE.name && self.version == P::TYPE.version)
+            .then(|| serde_json::from_value(self.data.clone()).ok())
+            .flatten()
+    }
+}

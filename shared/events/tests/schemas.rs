@@ -1,0 +1,127 @@
+//! The JSON Schemas in `/events` and the Rust types agree: every event type
+//! has a schema, every schema has an event type, and what Rust writes is
+//! what the schemas describe.
+
+use chrono::{TimeZone, Utc};
+use cp_domain::{Actor, InvitationId, Plan, PlatformRole, TenantId, TenantStatus, UserId};
+use cp_events::{ALL_TYPES, Envelope, EventContext, PlatformUserProvisioned, TenantProvisioned};
+use std::path::{Path, PathBuf};
+
+fn schema_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events")
+}
+
+fn load(name: &str) -> serde_json::Value {
+    let path = schema_dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn context() -> EventContext {
+    EventContext {
+        time: Utc.with_ymd_and_hms(2026, 6, 1, 8, 30, 0).unwrap(),
+        actor: Actor::system("test"),
+        correlation_id: "corr-1".into(),
+    }
+}
+
+/// One realistic envelope per event type; a new type without a sample fails.
+fn sample(name: &str) -> Envelope {
+    match name {
+        "tenant.provisioned" => Envelope::new(
+            &TenantProvisioned {
+                tenant_id: TenantId::random(),
+                name: "Acme".into(),
+                domain: "acme".into(),
+                plan: Plan::Pro,
+                status: TenantStatus::Active,
+                owner_user_id: UserId::random(),
+                invitation_id: InvitationId::random(),
+                invitation_expires_at: Utc.with_ymd_and_hms(2026, 6, 8, 8, 30, 0).unwrap(),
+            },
+            context(),
+        ),
+        "platform_user.provisioned" => Envelope::new(
+            &PlatformUserProvisioned {
+                user_id: UserId::random(),
+                roles: vec![PlatformRole::Operator, PlatformRole::Auditor],
+                issuer: "https://login.example/tenant/v2.0".into(),
+            },
+            context(),
+        ),
+        other => panic!("no sample for event type {other}: add one"),
+    }
+    .unwrap()
+}
+
+#[test]
+fn every_event_type_matches_its_json_schema() {
+    let envelope_schema = jsonschema::validator_for(&load("envelope.v1.schema.json")).unwrap();
+    for t in ALL_TYPES {
+        let envelope = sample(t.name);
+        assert_eq!(envelope.event_type, t.name);
+        assert_eq!(envelope.version, t.version);
+        let json = serde_json::to_value(&envelope).unwrap();
+        let errors: Vec<String> = envelope_schema
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{} envelope: {errors:?}", t.name);
+
+        let data_schema =
+            jsonschema::validator_for(&load(&format!("{}.v{}.schema.json", t.name, t.version)))
+                .unwrap();
+        let errors: Vec<String> = data_schema
+            .iter_errors(&json["data"])
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{} data: {errors:?}", t.name);
+    }
+}
+
+#[test]
+fn every_schema_file_belongs_to_an_event_type() {
+    for entry in std::fs::read_dir(schema_dir()).unwrap() {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        let Some(stem) = file.strip_suffix(".schema.json") else {
+            continue;
+        };
+        if stem == "envelope.v1" {
+            continue;
+        }
+        assert!(
+            ALL_TYPES
+                .iter()
+                .any(|t| format!("{}.v{}", t.name, t.version) == stem),
+            "{file} has no event type in cp_events::ALL_TYPES"
+        );
+    }
+}
+
+#[test]
+fn schemas_reject_what_the_types_would_never_write() {
+    let data_schema =
+        jsonschema::validator_for(&load("tenant.provisioned.v1.schema.json")).unwrap();
+    let mut data = serde_json::to_value(&sample("tenant.provisioned")).unwrap()["data"].clone();
+    data["plan"] = "Gold".into();
+    assert!(!data_schema.is_valid(&data));
+    data["plan"] = "Pro".into();
+    data["owner_email"] = "someone@example.com".into();
+    assert!(
+        !data_schema.is_valid(&data),
+        "personal data must not slip into the event"
+    );
+}
+
+#[test]
+fn fr_log_003_every_event_type_names_its_audit_action() {
+    assert_eq!(
+        cp_events::audit_action("tenant.provisioned"),
+        "tenant.create"
+    );
+    assert_eq!(cp_events::audit_action("something.new"), "something.new");
+    let envelope = sample("tenant.provisioned");
+    let payload: TenantProvisioned = envelope.payload().unwrap();
+    assert_eq!(envelope.resource, format!("tenant/{}", payload.tenant_id));
+    assert_eq!(envelope.tenant_id, Some(payload.tenant_id));
+}

@@ -1,0 +1,74 @@
+//! A function's configuration: environment variables and the AWS SDK config.
+//!
+//! Terraform sets the variables on each Lambda; the local gateway hands every
+//! function the same names with the local stack's values. Reading them once,
+//! at init, means a misconfigured function fails at start, not on a request.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The table every function uses.
+pub const TABLE_NAME: &str = "TABLE_NAME";
+/// The EventBridge bus of domain events.
+pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+/// The verified sender of transactional email.
+pub const EMAIL_FROM: &str = "EMAIL_FROM";
+/// Where people open the console (invitation links point there).
+pub const CONSOLE_URL: &str = "CONSOLE_URL";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {0} is invalid: {1}")]
+    Invalid(&'static str, String),
+}
+
+/// Everything a function's constructor may read.
+#[derive(Clone)]
+pub struct FunctionEnv {
+    pub sdk: SdkConfig,
+    vars: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+}
+
+impl std::fmt::Debug for FunctionEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionEnv").finish_non_exhaustive()
+    }
+}
+
+impl FunctionEnv {
+    /// The Lambda environment: process variables and the default AWS config
+    /// chain (which honours `AWS_ENDPOINT_URL`, so a function can be pointed
+    /// at an emulator without code).
+    pub async fn from_process() -> Self {
+        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        Self {
+            sdk,
+            vars: Arc::new(|name| std::env::var(name).ok()),
+        }
+    }
+
+    /// A given SDK config and variables (the local gateway, tests).
+    pub fn new(sdk: SdkConfig, vars: HashMap<String, String>) -> Self {
+        Self {
+            sdk,
+            vars: Arc::new(move |name| vars.get(name).cloned()),
+        }
+    }
+
+    pub fn var(&self, name: &'static str) -> Result<String, ConfigError> {
+        (self.vars)(name)
+            .filter(|v| !v.is_empty())
+            .ok_or(ConfigError::Missing(name))
+    }
+
+    /// The table, with its client.
+    pub fn store(&self) -> Result<cp_store::Store, ConfigError> {
+        Ok(cp_store::Store::new(
+            aws_sdk_dynamodb::Client::new(&self.sdk),
+            self.var(TABLE_NAME)?,
+        ))
+    }
+}

@@ -1,0 +1,361 @@
+//! The HTTP adapter between API Gateway and a use case.
+//!
+//! A use case implements [`HttpFunction`]: it gets an [`ApiRequest`] (the
+//! resolved principal, the correlation id, the time, the parsed pieces of the
+//! request) and returns an [`ApiResponse`] or a domain [`Error`]. The
+//! [`HttpAdapter`] does the rest, the same way in Lambda and in the local
+//! gateway:
+//!
+//! 1. take `x-correlation-id` from the request (or make one) and open the
+//!    request's log span with it;
+//! 2. read the claims API Gateway's JWT authorizer verified and resolve the
+//!    caller's principal (denying disabled users, inactive tenants and
+//!    revoked sessions);
+//! 3. run the use case;
+//! 4. render errors as RFC 7807 problems, return the correlation id, and log
+//!    one access line.
+
+use crate::Clock;
+use crate::problem::{self, Problem};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use cp_auth::{PrincipalResolver, TokenClaims};
+use cp_domain::{Error, Principal};
+use cp_events::EventContext;
+use futures::FutureExt;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
+
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
+/// A use case behind an HTTP route.
+pub trait HttpFunction: Send + Sync + 'static {
+    /// The function's name, as in the route definitions.
+    const NAME: &'static str;
+
+    fn handle(
+        &self,
+        request: ApiRequest,
+    ) -> impl Future<Output = Result<ApiResponse, Error>> + Send;
+}
+
+/// A request, with its caller resolved.
+#[derive(Debug)]
+pub struct ApiRequest {
+    pub principal: Principal,
+    /// The verified token claims the principal was resolved from.
+    pub claims: TokenClaims,
+    pub correlation_id: String,
+    /// The time of the request, from the function's clock.
+    pub now: DateTime<Utc>,
+    pub method: Method,
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    path_params: HashMap<String, String>,
+    query: HashMap<String, Vec<String>>,
+}
+
+impl ApiRequest {
+    /// The JSON body as `T`. Fields that are missing, of the wrong type or
+    /// unknown are reported by name (ERR-VAL-400).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let content_type = self
+            .header(header::CONTENT_TYPE.as_str())
+            .unwrap_or_default();
+        if !content_type.starts_with("application/json") {
+            return Err(Error::invalid("content-type", "must be application/json"));
+        }
+        if self.body.is_empty() {
+            return Err(Error::invalid("body", "is required"));
+        }
+        let deserializer = &mut serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "body".to_owned() } else { path };
+            Error::invalid(field, e.into_inner().to_string())
+        })
+    }
+
+    pub fn path_param(&self, name: &str) -> Result<&str, Error> {
+        self.path_params
+            .get(name)
+            .map(String::as_str)
+            .ok_or(Error::NotFound)
+    }
+
+    /// A query parameter; given twice, it is ambiguous and refused.
+    pub fn query(&self, name: &str) -> Result<Option<&str>, Error> {
+        match self.query.get(name).map(Vec::as_slice) {
+            None | Some([]) => Ok(None),
+            Some([one]) => Ok(Some(one.as_str())),
+            Some(_) => Err(Error::invalid(name, "must be given at most once")),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Who, when and why, for the events this request causes.
+    pub fn event_context(&self) -> EventContext {
+        EventContext {
+            time: self.now,
+            actor: self.principal.actor(),
+            correlation_id: self.correlation_id.clone(),
+        }
+    }
+}
+
+/// A successful response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    pub status: StatusCode,
+    /// JSON text.
+    pub body: String,
+    pub location: Option<String>,
+    /// Set when this is the stored outcome of an earlier request with the
+    /// same idempotency key.
+    pub replayed: bool,
+}
+
+impl ApiResponse {
+    pub fn json(status: StatusCode, body: &impl Serialize) -> Result<Self, Error> {
+        let body = serde_json::to_string(body).map_err(|e| {
+            tracing::error!(error = %e, "response could not be serialised");
+            Error::Internal
+        })?;
+        Ok(Self {
+            status,
+            body,
+            location: None,
+            replayed: false,
+        })
+    }
+
+    pub fn ok(body: &impl Serialize) -> Result<Self, Error> {
+        Self::json(StatusCode::OK, body)
+    }
+
+    pub fn created(body: &impl Serialize, location: String) -> Result<Self, Error> {
+        let mut response = Self::json(StatusCode::CREATED, body)?;
+        response.location = Some(location);
+        Ok(response)
+    }
+}
+
+/// Runs an [`HttpFunction`] for API Gateway HTTP API (payload 2.0) requests.
+#[derive(Debug)]
+pub struct HttpAdapter<F> {
+    function: F,
+    resolver: Arc<PrincipalResolver>,
+    clock: Arc<dyn Clock>,
+}
+
+impl<F: HttpFunction> HttpAdapter<F> {
+    pub fn new(function: F, resolver: Arc<PrincipalResolver>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            function,
+            resolver,
+            clock,
+        }
+    }
+
+    /// Handles one request. Never fails: every error becomes a problem
+    /// response, and a panic in the use case an ERR-SYS-500.
+    pub async fn call(&self, request: Request) -> Response<Body> {
+        let started = Instant::now();
+        let correlation_id = correlation_id(request.headers());
+        let method = request.method().clone();
+        let path = request.raw_http_path().to_owned();
+        let span = tracing::info_span!(
+            "request",
+            correlation_id = %correlation_id,
+            function = F::NAME,
+        );
+        async {
+            let outcome = std::panic::AssertUnwindSafe(self.run(request, &correlation_id))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    tracing::error!("use case panicked");
+                    Err(Error::Internal)
+                });
+            let response = match outcome {
+                Ok(ok) => success(ok),
+                Err(error) => {
+                    if error.id().is_system() {
+                        tracing::error!(error = %error, "request failed");
+                    }
+                    failure(&error, &path, &correlation_id)
+                }
+            };
+            tracing::info!(
+                method = %method,
+                path = %path,
+                status = response.status().as_u16(),
+                latency_ms = started.elapsed().as_millis() as u64,
+                "request"
+            );
+            with_correlation(response, &correlation_id)
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run(&self, request: Request, correlation_id: &str) -> Result<ApiResponse, Error> {
+        let now = self.clock.now();
+        let claims = verified_claims(&request).ok_or(Error::InvalidCredentials)?;
+        let claims = TokenClaims::from_request_context(&claims).map_err(|bad| {
+            tracing::warn!(%bad, "verified claims unusable");
+            Error::InvalidCredentials
+        })?;
+        let principal = self.resolver.resolve(&claims).await?;
+        let path_params = request
+            .path_parameters_ref()
+            .map(|p| {
+                p.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let query = request
+            .query_string_parameters_ref()
+            .map(|q| {
+                let mut map: HashMap<String, Vec<String>> = HashMap::new();
+                for (k, v) in q.iter() {
+                    map.entry(k.to_owned()).or_default().push(v.to_owned());
+                }
+                map
+            })
+            .unwrap_or_default();
+        let (parts, body) = request.into_parts();
+        let body = match body {
+            Body::Empty => Bytes::new(),
+            Body::Text(text) => Bytes::from(text),
+            Body::Binary(bytes) => Bytes::from(bytes),
+            _ => Bytes::new(),
+        };
+        let request = ApiRequest {
+            principal,
+            claims,
+            correlation_id: correlation_id.to_owned(),
+            now,
+            path: parts.uri.path().to_owned(),
+            method: parts.method,
+            headers: parts.headers,
+            body,
+            path_params,
+            query,
+        };
+        self.function.handle(request).await
+    }
+}
+
+/// The claims API Gateway's JWT authorizer verified, if any.
+fn verified_claims(request: &Request) -> Option<HashMap<String, String>> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context
+            .authorizer
+            .as_ref()?
+            .jwt
+            .as_ref()
+            .map(|jwt| jwt.claims.clone()),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// The caller's correlation id when it is sane (1–128 of `[A-Za-z0-9._:-]`),
+/// else a new one. A rejected id is replaced, not refused: it is a tracing
+/// aid, not an input.
+pub fn correlation_id(headers: &HeaderMap) -> String {
+    headers
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+fn success(ok: ApiResponse) -> Response<Body> {
+    let mut builder = Response::builder()
+        .status(ok.status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CACHE_CONTROL, "no-store");
+    if let Some(location) = &ok.location {
+        builder = builder.header(header::LOCATION, location);
+    }
+    if ok.replayed {
+        builder = builder.header("idempotent-replayed", "true");
+    }
+    builder
+        .body(Body::Text(ok.body))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// The problem response for an error.
+pub fn failure(error: &Error, path: &str, correlation_id: &str) -> Response<Body> {
+    let problem = Problem::new(error, path, correlation_id);
+    let body = serde_json::to_string(&problem).unwrap_or_default();
+    let mut builder = Response::builder()
+        .status(problem.status)
+        .header(header::CONTENT_TYPE, problem::CONTENT_TYPE)
+        .header(header::CACHE_CONTROL, "no-store");
+    match error {
+        Error::InvalidCredentials => {
+            builder = builder.header(header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#);
+        }
+        Error::SessionExpired => {
+            builder = builder.header(
+                header::WWW_AUTHENTICATE,
+                r#"Bearer error="invalid_token", error_description="session ended""#,
+            );
+        }
+        Error::RateLimited {
+            retry_after_seconds,
+        } => builder = builder.header(header::RETRY_AFTER, retry_after_seconds.to_string()),
+        Error::Unavailable => builder = builder.header(header::RETRY_AFTER, "1"),
+        _ => {}
+    }
+    builder
+        .body(Body::Text(body))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+fn with_correlation(mut response: Response<Body>, correlation_id: &str) -> Response<Body> {
+    if let Ok(value) = HeaderValue::from_str(correlation_id) {
+        response.headers_mut().insert(CORRELATION_HEADER, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cc_log_001_a_sane_correlation_id_is_kept_and_anything_else_replaced() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CORRELATION_HEADER, HeaderValue::from_static("req-42.a:b"));
+        assert_eq!(correlation_id(&headers), "req-42.a:b");
+        headers.insert(
+            CORRELATION_HEADER,
+            HeaderValue::from_static("bad id\twith spaces"),
+        );
+        let replaced = correlation_id(&headers);
+        assert!(uuid::Uuid::parse_str(&replaced).is_ok());
+        assert!(uuid::Uuid::parse_str(&correlation_id(&HeaderMap::new())).is_ok());
+    }
+}

@@ -1,0 +1,24 @@
+//! JSON logs. One line per event, with the fields of the enclosing spans
+//! (the request span carries `correlation_id`), so CloudWatch Logs Insights
+//! can follow one request or one event across functions (CC-LOG-001).
+//!
+//! What is logged is chosen field by field: ids, routes, statuses, timings.
+//! Request bodies, emails, names and tokens are never logged (CC-LOG-002);
+//! the domain types that hold personal data print redacted in `Debug`.
+
+use tracing_subscriber::{EnvFilter, fmt};
+
+/// Installs the JSON subscriber; `RUST_LOG` sets the level (default `info`).
+/// Safe to call more than once (only the first call installs).
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .flatten_event(true)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

@@ -1,0 +1,433 @@
+//! How each domain type is laid out as an item. Attribute names are part of
+//! the table's contract with the stream consumers and the backups, so they
+//! change only with a migration.
+
+use crate::keys::{self, Key};
+use chrono::{DateTime, Utc};
+use cp_domain::{
+    AuditRecord, DomainSlug, EmailAddress, Invitation, InvitationId, InvitationStatus, Plan, Role,
+    Tenant, TenantId, TenantName, TenantStatus, TokenHash, User, UserId, UserStatus,
+};
+use serde::{Deserialize, Serialize};
+
+/// Primary key attributes, flattened into every item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Keys {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+}
+
+impl From<Key> for Keys {
+    fn from(k: Key) -> Self {
+        Self { pk: k.pk, sk: k.sk }
+    }
+}
+
+fn epoch(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_epoch(secs: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0)
+}
+
+// --- tenant ---------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct TenantItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    #[serde(rename = "GSI2PK")]
+    pub gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    pub gsi2sk: String,
+    pub entity: String,
+    pub id: TenantId,
+    pub name: TenantName,
+    pub domain: DomainSlug,
+    pub plan: Plan,
+    pub status: TenantStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+    /// Epoch seconds; compared with token `iat` on every request.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sessions_valid_after: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub purge_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status_before_deletion: Option<TenantStatus>,
+}
+
+impl TenantItem {
+    pub fn new(t: &Tenant) -> Self {
+        Self {
+            keys: keys::tenant(t.id).into(),
+            gsi1pk: keys::ALL_TENANTS.to_owned(),
+            gsi1sk: t.domain.as_str().to_owned(),
+            gsi2pk: keys::tenants_in_status(t.status),
+            gsi2sk: t.domain.as_str().to_owned(),
+            entity: "Tenant".into(),
+            id: t.id,
+            name: t.name.clone(),
+            domain: t.domain.clone(),
+            plan: t.plan,
+            status: t.status,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            version: t.version,
+            sessions_valid_after: t.sessions_valid_after.map(epoch),
+            purge_at: t.purge_at,
+            status_before_deletion: t.status_before_deletion,
+        }
+    }
+
+    pub fn into_domain(self) -> Tenant {
+        Tenant {
+            id: self.id,
+            name: self.name,
+            domain: self.domain,
+            plan: self.plan,
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+            sessions_valid_after: self.sessions_valid_after.and_then(from_epoch),
+            purge_at: self.purge_at,
+            status_before_deletion: self.status_before_deletion,
+        }
+    }
+}
+
+/// Holds a domain for one tenant: inserting it fails if the domain is taken.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct DomainGuardItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub tenant_id: TenantId,
+}
+
+impl DomainGuardItem {
+    pub fn new(t: &Tenant) -> Self {
+        Self {
+            keys: keys::domain_guard(t.domain.as_str()).into(),
+            entity: "DomainGuard".into(),
+            tenant_id: t.id,
+        }
+    }
+}
+
+// --- users ----------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct UserItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub entity: String,
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub email: EmailAddress,
+    pub role: Role,
+    pub status: UserStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sessions_valid_after: Option<i64>,
+}
+
+impl UserItem {
+    pub fn new(u: &User) -> Self {
+        Self {
+            keys: keys::tenant_user(u.tenant_id, u.id).into(),
+            gsi1pk: keys::tenant_users(u.tenant_id),
+            gsi1sk: u.email.as_str().to_lowercase(),
+            entity: "User".into(),
+            id: u.id,
+            tenant_id: u.tenant_id,
+            email: u.email.clone(),
+            role: u.role,
+            status: u.status,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            version: u.version,
+            sessions_valid_after: u.sessions_valid_after.map(epoch),
+        }
+    }
+
+    pub fn into_domain(self) -> User {
+        User {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            email: self.email,
+            role: self.role,
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+            sessions_valid_after: self.sessions_valid_after.and_then(from_epoch),
+        }
+    }
+}
+
+/// Holds an email address for one user of a tenant.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct EmailGuardItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub user_id: UserId,
+}
+
+impl EmailGuardItem {
+    pub fn new(u: &User) -> Self {
+        Self {
+            keys: keys::email_guard(u.tenant_id, &u.email).into(),
+            entity: "EmailGuard".into(),
+            user_id: u.id,
+        }
+    }
+}
+
+// --- invitations ----------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct InvitationItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub id: InvitationId,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub email: EmailAddress,
+    pub role: Role,
+    /// SHA-256 of the token, hex. The token itself is never stored.
+    pub token_hash: String,
+    pub status: InvitationStatus,
+    pub created_at: DateTime<Utc>,
+    pub invitation_expires_at: DateTime<Utc>,
+}
+
+impl InvitationItem {
+    pub fn new(i: &Invitation) -> Self {
+        Self {
+            keys: keys::invitation(i.tenant_id, i.id).into(),
+            entity: "Invitation".into(),
+            id: i.id,
+            tenant_id: i.tenant_id,
+            user_id: i.user_id,
+            email: i.email.clone(),
+            role: i.role,
+            token_hash: i.token_hash.to_hex(),
+            status: i.status,
+            created_at: i.created_at,
+            invitation_expires_at: i.expires_at,
+        }
+    }
+
+    pub fn into_domain(self) -> Option<Invitation> {
+        Some(Invitation {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            user_id: self.user_id,
+            email: self.email,
+            role: self.role,
+            token_hash: TokenHash::from_hex(&self.token_hash)?,
+            status: self.status,
+            created_at: self.created_at,
+            expires_at: self.invitation_expires_at,
+        })
+    }
+}
+
+/// Finds an invitation by its token's hash (acceptance). Expires by TTL a
+/// day after the invitation does.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct InvitationTokenItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub tenant_id: TenantId,
+    pub invitation_id: InvitationId,
+    pub expires_at: i64,
+}
+
+impl InvitationTokenItem {
+    pub fn new(i: &Invitation) -> Self {
+        Self {
+            keys: keys::invitation_token(&i.token_hash).into(),
+            entity: "InvitationToken".into(),
+            tenant_id: i.tenant_id,
+            invitation_id: i.id,
+            expires_at: epoch(i.expires_at + chrono::Duration::days(1)),
+        }
+    }
+}
+
+// --- identities -----------------------------------------------------------
+
+/// Whose identity an (issuer, subject) pair is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdentityKind {
+    Platform,
+    Tenant,
+}
+
+/// The link from a verified (issuer, subject) to a user. Immutable once
+/// written, which makes it safe to cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityBinding {
+    pub kind: IdentityKind,
+    pub user_id: UserId,
+    /// `None` for platform users.
+    pub tenant_id: Option<TenantId>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct IdentityItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    #[serde(flatten)]
+    pub binding: IdentityBinding,
+    pub issuer: String,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A platform person's User record (FR-SYS-004): `tenant_id` is NULL.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct PlatformUserItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub id: UserId,
+    pub tenant_id: Option<TenantId>,
+    pub issuer: String,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+}
+
+// --- audit ----------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct AuditItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    #[serde(flatten)]
+    pub record: AuditFields,
+    /// Retention (CON-DATA-002): DynamoDB deletes the item after this.
+    pub expires_at: i64,
+}
+
+/// The stored shape of an audit record; metadata is kept as the exact JSON
+/// text it arrived as.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct AuditFields {
+    pub id: cp_domain::EventId,
+    pub timestamp: DateTime<Utc>,
+    pub tenant_id: Option<TenantId>,
+    pub actor_id: String,
+    pub actor_type: cp_domain::ActorType,
+    pub action: String,
+    pub resource: String,
+    pub outcome: cp_domain::Outcome,
+    pub metadata: String,
+    pub correlation_id: String,
+    pub source: String,
+}
+
+impl AuditItem {
+    pub fn new(r: &AuditRecord) -> Self {
+        Self {
+            keys: keys::audit_record(r.tenant_id, r.timestamp, r.id).into(),
+            entity: "AuditRecord".into(),
+            record: AuditFields {
+                id: r.id,
+                timestamp: r.timestamp,
+                tenant_id: r.tenant_id,
+                actor_id: r.actor_id.clone(),
+                actor_type: r.actor_type,
+                action: r.action.clone(),
+                resource: r.resource.clone(),
+                outcome: r.outcome,
+                metadata: r.metadata.to_string(),
+                correlation_id: r.correlation_id.clone(),
+                source: r.source.clone(),
+            },
+            expires_at: epoch(r.retain_until()),
+        }
+    }
+
+    pub fn into_domain(self) -> AuditRecord {
+        let f = self.record;
+        AuditRecord {
+            id: f.id,
+            timestamp: f.timestamp,
+            tenant_id: f.tenant_id,
+            actor_id: f.actor_id,
+            actor_type: f.actor_type,
+            action: f.action,
+            resource: f.resource,
+            outcome: f.outcome,
+            metadata: serde_json::from_str(&f.metadata).unwrap_or(serde_json::Value::Null),
+            correlation_id: f.correlation_id,
+            source: f.source,
+        }
+    }
+}
+
+// --- outbox and idempotency -----------------------------------------------
+
+/// A domain event waiting for the publisher. Kept a week (the stream keeps
+/// records a day), so a stalled publisher can be replayed from the table.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct OutboxItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub event_type: String,
+    /// The envelope, as JSON text, exactly as it will be published.
+    pub event: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: i64,
+}
+
+/// The outcome of a request made with an `Idempotency-Key` (CC-DAT-001),
+/// written in the same transaction as the request's effects, so a retry
+/// finds either nothing or the finished result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// Whose key it is and for which operation, e.g. `tenant-provision:<user id>`.
+    pub scope: String,
+    pub key: String,
+    /// Fingerprint of the request; a reused key with another request is refused.
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct IdempotencyItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    #[serde(flatten)]
+    pub record: IdempotencyRecord,
+}

@@ -1,0 +1,77 @@
+//! The control plane's single DynamoDB table.
+//!
+//! This crate is the only code that knows the table's key design
+//! ([`keys`]); everything else speaks domain types. Writes go through a
+//! [`WriteSet`], committed as one `TransactWriteItems`: uniqueness is a
+//! condition on a guard item, lost updates are prevented by a version
+//! condition, and a use case's event is an outbox item in the same
+//! transaction. The access patterns and their keys are listed in
+//! `doc/spec/data-access.md`.
+
+mod cursor;
+mod error;
+mod items;
+pub mod keys;
+mod reads;
+mod write;
+
+pub use cursor::Page;
+pub use items::{IdempotencyRecord, IdentityBinding, IdentityKind};
+pub use reads::{AuditQuery, TenantQuery};
+pub use write::{Committed, WriteSet};
+
+use aws_sdk_dynamodb::Client;
+
+/// Handle on the table. Cheap to clone; build it once per process.
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// An event as the outbox publisher reads it from the table's stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEvent {
+    pub event_type: String,
+    /// The envelope, as JSON text, exactly as written.
+    pub envelope: String,
+}
+
+/// The event in a stream image, if the image is an outbox item.
+pub fn outbox_event<I>(image: I) -> Option<OutboxEvent>
+where
+    I: Into<serde_dynamo::Item>,
+{
+    #[derive(serde::Deserialize)]
+    struct Image {
+        #[serde(rename = "PK")]
+        pk: String,
+        event: String,
+        event_type: String,
+    }
+    let image: Image = serde_dynamo::from_item(image.into()).ok()?;
+    image
+        .pk
+        .starts_with(keys::OUTBOX_PREFIX)
+        .then_some(OutboxEvent {
+            event_type: image.event_type,
+            envelope: image.event,
+        })
+}

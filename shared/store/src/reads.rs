@@ -1,0 +1,265 @@
+//! Reads, queries and the single-item writes that need no transaction.
+
+use crate::Store;
+use crate::cursor::{self, Page};
+use crate::error::{corrupt, sdk};
+use crate::items::*;
+use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Key, PK, SK};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use chrono::{DateTime, Utc};
+use cp_domain::{
+    AuditRecord, Error, Invitation, InvitationId, PageSize, Tenant, TenantId, TenantStatus, User,
+    UserId,
+};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// How often unprocessed keys of a batch read are asked for again.
+const BATCH_ATTEMPTS: u32 = 3;
+
+/// GET /tenants: every tenant, or those in one status, by domain.
+#[derive(Debug, Clone, Default)]
+pub struct TenantQuery<'a> {
+    pub status: Option<TenantStatus>,
+    /// Only tenants whose domain starts with this (console search).
+    pub domain_prefix: Option<&'a str>,
+    pub limit: Option<PageSize>,
+    pub cursor: Option<&'a str>,
+}
+
+/// Audit records of one tenant (or of the platform) in `[from, to)`,
+/// newest first.
+#[derive(Debug, Clone)]
+pub struct AuditQuery<'a> {
+    pub tenant: Option<TenantId>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub limit: PageSize,
+    pub cursor: Option<&'a str>,
+}
+
+fn key_attributes(key: &Key) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(key.pk.clone())),
+        (SK.to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+fn parse<T: DeserializeOwned>(what: &'static str, item: Item) -> Result<T, Error> {
+    serde_dynamo::from_item(item).map_err(|e| corrupt(what, e))
+}
+
+impl Store {
+    pub(crate) async fn get_item(
+        &self,
+        key: &Key,
+        consistent: bool,
+    ) -> Result<Option<Item>, Error> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(key)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(|e| sdk("GetItem", e))?;
+        Ok(output.item)
+    }
+
+    pub async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, Error> {
+        let item = self.get_item(&keys::tenant(id), false).await?;
+        item.map(|i| parse::<TenantItem>("tenant", i).map(TenantItem::into_domain))
+            .transpose()
+    }
+
+    pub async fn tenant_user(&self, tenant: TenantId, user: UserId) -> Result<Option<User>, Error> {
+        let item = self
+            .get_item(&keys::tenant_user(tenant, user), true)
+            .await?;
+        item.map(|i| parse::<UserItem>("user", i).map(UserItem::into_domain))
+            .transpose()
+    }
+
+    pub async fn invitation(
+        &self,
+        tenant: TenantId,
+        id: InvitationId,
+    ) -> Result<Option<Invitation>, Error> {
+        let Some(item) = self.get_item(&keys::invitation(tenant, id), true).await? else {
+            return Ok(None);
+        };
+        let item: InvitationItem = parse("invitation", item)?;
+        item.into_domain()
+            .map(Some)
+            .ok_or_else(|| corrupt("invitation", "bad token hash"))
+    }
+
+    /// Who a verified (issuer, subject) is. Strongly consistent: a binding
+    /// written a moment ago is seen.
+    pub async fn identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<IdentityBinding>, Error> {
+        let item = self
+            .get_item(&keys::identity(issuer, subject), true)
+            .await?;
+        item.map(|i| parse::<IdentityItem>("identity", i).map(|i| i.binding))
+            .transpose()
+    }
+
+    /// A tenant user and their tenant in one strongly consistent round trip:
+    /// what the principal resolver checks on every request.
+    pub async fn user_and_tenant(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<(Option<User>, Option<Tenant>), Error> {
+        let user_key = keys::tenant_user(tenant, user);
+        let tenant_key = keys::tenant(tenant);
+        let mut request = KeysAndAttributes::builder()
+            .keys(key_attributes(&user_key))
+            .keys(key_attributes(&tenant_key))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| corrupt("batch request", e))?;
+        let mut found: Vec<Item> = Vec::with_capacity(2);
+        for attempt in 1..=BATCH_ATTEMPTS {
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request.clone())
+                .send()
+                .await
+                .map_err(|e| sdk("BatchGetItem", e))?;
+            if let Some(mut responses) = output.responses {
+                found.extend(responses.remove(&self.table).unwrap_or_default());
+            }
+            match output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|u| !u.keys().is_empty())
+            {
+                None => break,
+                Some(rest) if attempt < BATCH_ATTEMPTS => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                    request = rest;
+                }
+                Some(_) => return Err(Error::Unavailable),
+            }
+        }
+        let (mut user, mut tenant) = (None, None);
+        for item in found {
+            let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned();
+            if sk.as_deref() == Some(user_key.sk.as_str()) {
+                user = Some(parse::<UserItem>("user", item)?.into_domain());
+            } else if sk.as_deref() == Some(tenant_key.sk.as_str()) {
+                tenant = Some(parse::<TenantItem>("tenant", item)?.into_domain());
+            }
+        }
+        Ok((user, tenant))
+    }
+
+    /// A page of tenants, ordered by domain.
+    pub async fn list_tenants(&self, q: &TenantQuery<'_>) -> Result<Page<Tenant>, Error> {
+        let (index, pk_name, sk_name, pk_value) = match q.status {
+            None => (GSI1, GSI1PK, GSI1SK, keys::ALL_TENANTS.to_owned()),
+            Some(status) => (GSI2, GSI2PK, GSI2SK, keys::tenants_in_status(status)),
+        };
+        let start = cursor::decode(
+            q.cursor,
+            &[PK, SK, pk_name, sk_name],
+            &[(pk_name, &pk_value)],
+        )?;
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_values(":pk", AttributeValue::S(pk_value))
+            .limit(i32::from(q.limit.unwrap_or(PageSize::DEFAULT).get()))
+            .set_exclusive_start_key(start);
+        query = match q.domain_prefix.filter(|p| !p.is_empty()) {
+            Some(prefix) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(
+                    ":prefix",
+                    AttributeValue::S(prefix.to_ascii_lowercase()),
+                ),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let output = query.send().await.map_err(|e| sdk("Query", e))?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| parse::<TenantItem>("tenant", i).map(TenantItem::into_domain))
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next_cursor: cursor::encode(output.last_evaluated_key.as_ref()),
+        })
+    }
+
+    /// Writes an audit record unless it exists. Returns whether it was new:
+    /// a redelivered event finds its record and writes nothing.
+    pub async fn record_audit(&self, record: &AuditRecord) -> Result<bool, Error> {
+        let item: Item = serde_dynamo::to_item(AuditItem::new(record))
+            .map_err(|e| corrupt("audit record", e))?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk("PutItem", e)),
+        }
+    }
+
+    /// A page of audit records, newest first.
+    pub async fn list_audit(&self, q: &AuditQuery<'_>) -> Result<Page<AuditRecord>, Error> {
+        let partition = keys::audit_partition(q.tenant);
+        let start = cursor::decode(q.cursor, &[PK, SK], &[(PK, &partition)])?;
+        // Sort keys are `<time>#<event id>`: BETWEEN from AND to covers
+        // [from, to), since every key at `to` sorts after the bare `to`.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", AttributeValue::S(partition))
+            .expression_attribute_values(":from", AttributeValue::S(keys::sortable_time(q.from)))
+            .expression_attribute_values(":to", AttributeValue::S(keys::sortable_time(q.to)))
+            .scan_index_forward(false)
+            .limit(i32::from(q.limit.get()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| sdk("Query", e))?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| parse::<AuditItem>("audit record", i).map(AuditItem::into_domain))
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next_cursor: cursor::encode(output.last_evaluated_key.as_ref()),
+        })
+    }
+}

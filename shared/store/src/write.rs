@@ -1,0 +1,335 @@
+//! All-or-nothing writes: a use case collects its items in a [`WriteSet`] and
+//! commits them as one `TransactWriteItems`.
+//!
+//! Each item carries its condition and what a failed condition means, so a
+//! cancelled transaction is reported in the use case's own terms ("domain
+//! taken", "modified concurrently") instead of as an opaque error.
+
+use crate::error::{corrupt, is_throttling, sdk};
+use crate::items::*;
+use crate::keys::{self, Key};
+use crate::{Store, items::IdempotencyRecord};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use chrono::{DateTime, Duration, Utc};
+use cp_domain::provisioning::Provisioned;
+use cp_domain::{Error, Tenant, User, UserId};
+use cp_events::Envelope;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// DynamoDB's limit on items per transaction.
+const MAX_ITEMS: usize = 100;
+/// How often a transaction cancelled by a concurrent one is tried again.
+const CONFLICT_ATTEMPTS: u32 = 4;
+/// How long an outbox item outlives its stream record (a day).
+const OUTBOX_RETENTION: Duration = Duration::days(7);
+
+/// What a failed condition on an item means.
+#[derive(Debug, Clone)]
+enum OnConditionFailure {
+    /// The item exists already: 409 with this message.
+    Conflict(&'static str),
+    /// The item changed since it was read: 409.
+    Stale,
+    /// The request was made before: replay its stored outcome.
+    Replay(Key),
+}
+
+#[derive(Debug)]
+struct Op {
+    write: TransactWriteItem,
+    on_failure: OnConditionFailure,
+}
+
+/// The outcome of a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// Every item was written.
+    Applied,
+    /// Nothing was written: the idempotency key was used before, and this is
+    /// the outcome recorded then.
+    Replayed(IdempotencyRecord),
+}
+
+/// The items of one transaction; start one with [`Store::writes`].
+#[derive(Debug)]
+pub struct WriteSet {
+    table: String,
+    ops: Vec<Op>,
+}
+
+impl WriteSet {
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// UC-PROV-001: the tenant and its domain guard, the Owner and the Owner's
+    /// email guard, the invitation and its token lookup.
+    pub fn provision(&mut self, p: &Provisioned) -> Result<&mut Self, Error> {
+        const TAKEN: &str = "a tenant with this domain already exists";
+        self.insert(&TenantItem::new(&p.tenant), "tenant id already used")?;
+        self.insert(&DomainGuardItem::new(&p.tenant), TAKEN)?;
+        self.insert(&UserItem::new(&p.owner), "user id already used")?;
+        self.insert(
+            &EmailGuardItem::new(&p.owner),
+            "a user with this email already exists",
+        )?;
+        self.insert(
+            &InvitationItem::new(&p.invitation),
+            "invitation id already used",
+        )?;
+        self.insert(
+            &InvitationTokenItem::new(&p.invitation),
+            "invitation token already used",
+        )?;
+        Ok(self)
+    }
+
+    /// Writes `tenant` over the stored one if nobody changed it since it was
+    /// read at `tenant.version` (lost-update protection).
+    pub fn replace_tenant(&mut self, tenant: &Tenant) -> Result<&mut Self, Error> {
+        let mut item = TenantItem::new(tenant);
+        item.version = tenant.version + 1;
+        self.replace(&item, tenant.version)
+    }
+
+    /// Writes `user` over the stored one if unchanged since read.
+    pub fn replace_user(&mut self, user: &User) -> Result<&mut Self, Error> {
+        let mut item = UserItem::new(user);
+        item.version = user.version + 1;
+        self.replace(&item, user.version)
+    }
+
+    /// Links a verified (issuer, subject) to a user, once and for all.
+    pub fn bind_identity(
+        &mut self,
+        issuer: &str,
+        subject: &str,
+        binding: &IdentityBinding,
+        now: DateTime<Utc>,
+    ) -> Result<&mut Self, Error> {
+        let item = IdentityItem {
+            keys: keys::identity(issuer, subject).into(),
+            entity: "Identity".into(),
+            binding: binding.clone(),
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+            created_at: now,
+        };
+        self.insert(&item, "this identity is already bound to a user")
+    }
+
+    /// FR-SYS-004: a platform person's User record (tenant NULL) and the
+    /// binding of their identity to it.
+    pub fn create_platform_user(
+        &mut self,
+        issuer: &str,
+        subject: &str,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<&mut Self, Error> {
+        let binding = IdentityBinding {
+            kind: IdentityKind::Platform,
+            user_id,
+            tenant_id: None,
+        };
+        self.bind_identity(issuer, subject, &binding, now)?;
+        let user = PlatformUserItem {
+            keys: keys::platform_user(user_id).into(),
+            entity: "PlatformUser".into(),
+            id: user_id,
+            tenant_id: None,
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+            created_at: now,
+        };
+        self.insert(&user, "user id already used")
+    }
+
+    /// The outbox item of a domain event; the publisher takes it from the
+    /// table's stream.
+    pub fn event(&mut self, event: &Envelope) -> Result<&mut Self, Error> {
+        let item = OutboxItem {
+            keys: keys::outbox(event.id).into(),
+            entity: "Outbox".into(),
+            event_type: event.event_type.clone(),
+            event: serde_json::to_string(event).map_err(|e| corrupt("outbox event", e))?,
+            created_at: event.time,
+            expires_at: (event.time + OUTBOX_RETENTION).timestamp(),
+        };
+        self.insert(&item, "event id already used")
+    }
+
+    /// Records the outcome of an idempotent request with its effects. An
+    /// existing, unexpired record for the same key makes the commit a replay.
+    pub fn idempotency(
+        &mut self,
+        record: &IdempotencyRecord,
+        now: DateTime<Utc>,
+    ) -> Result<&mut Self, Error> {
+        let key = keys::idempotency(&record.scope, &record.key);
+        let item = IdempotencyItem {
+            keys: key.clone().into(),
+            entity: "Idempotency".into(),
+            record: record.clone(),
+        };
+        let put = put(&item)?
+            .condition_expression("attribute_not_exists(PK) OR expires_at < :now")
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()));
+        self.push(put, OnConditionFailure::Replay(key))
+    }
+
+    fn insert(
+        &mut self,
+        item: &impl Serialize,
+        conflict: &'static str,
+    ) -> Result<&mut Self, Error> {
+        let put = put(item)?.condition_expression("attribute_not_exists(PK)");
+        self.push(put, OnConditionFailure::Conflict(conflict))
+    }
+
+    fn replace(
+        &mut self,
+        item: &impl Serialize,
+        expected_version: u64,
+    ) -> Result<&mut Self, Error> {
+        let put = put(item)?
+            .condition_expression("version = :expected")
+            .expression_attribute_values(
+                ":expected",
+                AttributeValue::N(expected_version.to_string()),
+            );
+        self.push(put, OnConditionFailure::Stale)
+    }
+
+    fn push(
+        &mut self,
+        put: aws_sdk_dynamodb::types::builders::PutBuilder,
+        on_failure: OnConditionFailure,
+    ) -> Result<&mut Self, Error> {
+        if self.ops.len() == MAX_ITEMS {
+            tracing::error!("a transaction may hold at most {MAX_ITEMS} items");
+            return Err(Error::Internal);
+        }
+        let put = put
+            .table_name(&self.table)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        self.ops.push(Op {
+            write: TransactWriteItem::builder()
+                .put(put.build().map_err(|e| corrupt("put", e))?)
+                .build(),
+            on_failure,
+        });
+        Ok(self)
+    }
+}
+
+fn put(item: &impl Serialize) -> Result<aws_sdk_dynamodb::types::builders::PutBuilder, Error> {
+    let item: HashMap<String, AttributeValue> =
+        serde_dynamo::to_item(item).map_err(|e| corrupt("item", e))?;
+    Ok(Put::builder().set_item(Some(item)))
+}
+
+impl Store {
+    /// An empty transaction on this table.
+    pub fn writes(&self) -> WriteSet {
+        WriteSet {
+            table: self.table.clone(),
+            ops: Vec::new(),
+        }
+    }
+
+    /// Writes the set atomically: all of it, or none of it.
+    pub async fn commit(&self, set: WriteSet) -> Result<Committed, Error> {
+        let writes: Vec<TransactWriteItem> = set.ops.iter().map(|op| op.write.clone()).collect();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(Committed::Applied),
+                Err(err) => err,
+            };
+            let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                err.as_service_error()
+            else {
+                return Err(sdk("TransactWriteItems", err));
+            };
+            let reasons = cancelled.cancellation_reasons();
+            let codes: Vec<Option<&str>> = reasons.iter().map(|r| r.code()).collect();
+
+            // A replay wins over any other failed condition: the first request
+            // created those very items.
+            for (op, reason) in set.ops.iter().zip(reasons) {
+                if let OnConditionFailure::Replay(key) = &op.on_failure
+                    && reason.code() == Some("ConditionalCheckFailed")
+                {
+                    return self
+                        .replay(key, reason.item())
+                        .await
+                        .map(Committed::Replayed);
+                }
+            }
+            for (op, reason) in set.ops.iter().zip(reasons) {
+                if reason.code() == Some("ConditionalCheckFailed") {
+                    return Err(match &op.on_failure {
+                        OnConditionFailure::Conflict(message) => Error::Conflict((*message).into()),
+                        OnConditionFailure::Stale | OnConditionFailure::Replay(_) => {
+                            Error::Conflict(
+                                "the resource was modified concurrently; read it again and retry"
+                                    .into(),
+                            )
+                        }
+                    });
+                }
+            }
+            if codes.contains(&Some("TransactionConflict")) && attempt < CONFLICT_ATTEMPTS {
+                // Another transaction held one of our items; ours may well
+                // succeed (or turn into a replay) a moment later.
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+                continue;
+            }
+            if codes.contains(&Some("TransactionConflict")) {
+                return Err(Error::Conflict(
+                    "the resource is being modified concurrently; retry".into(),
+                ));
+            }
+            if codes.iter().any(|c| is_throttling(*c)) {
+                tracing::warn!(?codes, "transaction throttled");
+                return Err(Error::Unavailable);
+            }
+            tracing::error!(?codes, "transaction cancelled");
+            return Err(Error::Internal);
+        }
+    }
+
+    /// The stored outcome for an idempotency key, from the cancellation
+    /// reason when DynamoDB returned it, else read back.
+    async fn replay(
+        &self,
+        key: &Key,
+        old: Option<&HashMap<String, AttributeValue>>,
+    ) -> Result<IdempotencyRecord, Error> {
+        let item = match old {
+            Some(item) if !item.is_empty() => item.clone(),
+            _ => self.get_item(key, true).await?.ok_or(Error::Conflict(
+                "the request is being processed; retry".into(),
+            ))?,
+        };
+        let item: IdempotencyItem =
+            serde_dynamo::from_item(item).map_err(|e| corrupt("idempotency record", e))?;
+        Ok(item.record)
+    }
+}
