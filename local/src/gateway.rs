@@ -218,7 +218,7 @@ async fn dispatch(gateway: &Gateway, request: Request) -> Response {
         route,
         &parts,
         &body,
-        path_params,
+        &path_params,
         claims.as_ref(),
         &source_ip,
     );
@@ -240,7 +240,7 @@ fn api_gateway_event(
     route: &RouteEntry,
     parts: &http::request::Parts,
     body: &[u8],
-    path_params: HashMap<String, String>,
+    path_params: &HashMap<String, String>,
     claims: Option<&Map<String, Value>>,
     source_ip: &str,
 ) -> Value {
@@ -382,7 +382,7 @@ mod tests {
         for (name, function) in definitions::functions().functions {
             if let Trigger::Http { routes } = function.trigger {
                 for r in routes {
-                    let path = r.path.replace('{', "").replace('}', "");
+                    let path = r.path.replace(['{', '}'], "");
                     let method: Method = r.method.parse().unwrap();
                     assert_eq!(gw.route(&method, &path).unwrap().0.function, name);
                 }

@@ -59,25 +59,29 @@ pub async fn run_stream(
         }
         tokio::time::sleep(RETRY).await;
     };
-    let mut position = shard_iterator(
-        &streams,
-        &stream_arn,
-        &shard,
-        ShardIteratorType::TrimHorizon,
-        None,
-    )
-    .await;
+    // Where reading resumes: after the last record read, or from the start.
+    let mut last_read: Option<String> = None;
+    let mut position = None;
     loop {
-        let Some(current) = position.clone() else {
-            tokio::time::sleep(RETRY).await;
-            position = shard_iterator(
-                &streams,
-                &stream_arn,
-                &shard,
-                ShardIteratorType::TrimHorizon,
-                None,
-            )
-            .await;
+        if position.is_none() {
+            // A fresh iterator each time the stream is idle. moto replaces a
+            // table's stream shard when it rolls back a cancelled
+            // transaction, which orphans older iterators; DynamoDB's expire
+            // after 15 minutes. Either way, asking again is right.
+            let (kind, sequence) = match &last_read {
+                Some(sequence) => (
+                    ShardIteratorType::AfterSequenceNumber,
+                    Some(sequence.clone()),
+                ),
+                None => (ShardIteratorType::TrimHorizon, None),
+            };
+            position = shard_iterator(&streams, &stream_arn, &shard, kind, sequence).await;
+            if position.is_none() {
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        }
+        let Some(current) = position.take() else {
             continue;
         };
         let output = match streams
@@ -94,28 +98,39 @@ pub async fn run_stream(
                 continue;
             }
         };
+        if output.records().is_empty() {
+            tokio::time::sleep(IDLE).await;
+            continue;
+        }
         let records: Vec<Value> = output
             .records()
             .iter()
             .map(|r| lambda_record(r, &stream_arn, &region))
             .filter(|r| pattern::matches(&filter, r))
             .collect();
+        let read_up_to = output
+            .records()
+            .last()
+            .and_then(|r| r.dynamodb())
+            .and_then(|d| d.sequence_number())
+            .map(str::to_owned);
         let next = output.next_shard_iterator().map(str::to_owned);
         if records.is_empty() {
+            last_read = read_up_to;
             position = next;
-            tokio::time::sleep(IDLE).await;
             continue;
         }
         let event = match serde_json::from_value(json!({ "Records": records })) {
             Ok(e) => e,
             Err(e) => {
                 tracing::error!(error = %e, "stream records not understood");
+                last_read = read_up_to;
                 position = next;
                 continue;
             }
         };
         let response = publisher.handle(event).await;
-        position = match response
+        match response
             .batch_item_failures
             .first()
             .and_then(|f| f.item_identifier.clone())
@@ -123,17 +138,20 @@ pub async fn run_stream(
             // Lambda retries the batch from the first failed record.
             Some(sequence) => {
                 tokio::time::sleep(RETRY).await;
-                shard_iterator(
+                position = shard_iterator(
                     &streams,
                     &stream_arn,
                     &shard,
                     ShardIteratorType::AtSequenceNumber,
                     Some(sequence),
                 )
-                .await
+                .await;
             }
-            None => next,
-        };
+            None => {
+                last_read = read_up_to;
+                position = next;
+            }
+        }
     }
 }
 
@@ -221,6 +239,7 @@ pub async fn run_queue(
                 continue;
             }
         };
+        tracing::debug!(queue = %queue_arn, received = messages.len(), "queue messages");
         if messages.is_empty() {
             continue;
         }

@@ -73,10 +73,18 @@ fn die_with_parent(cmd: &mut Command) {
     }
 }
 
+/// moto server's launcher (DynamoDB calls serialized, see the file).
+const MOTO_LAUNCHER: &str = include_str!("../moto_server.py");
+
 /// Starts moto server on `port`.
 pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
-    let mut cmd = command(venv, "moto_server", &logs.join("moto.log"))?;
-    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    let launcher = logs.join("moto_server.py");
+    std::fs::write(&launcher, MOTO_LAUNCHER).map_err(|e| ProcessError::Start {
+        name: "moto",
+        reason: e.to_string(),
+    })?;
+    let mut cmd = command(venv, "python", &logs.join("moto.log"))?;
+    cmd.arg(&launcher).args(["127.0.0.1", &port.to_string()]);
     let managed = spawn("moto", cmd)?;
     wait_ready("moto", &format!("http://127.0.0.1:{port}/moto-api/")).await?;
     Ok(managed)

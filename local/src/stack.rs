@@ -103,6 +103,28 @@ pub struct Stack {
     tasks: JoinSet<()>,
 }
 
+/// Runs a background part of the stack; if it ever stops (a panic, say),
+/// says so loudly instead of leaving a silently dead poller behind.
+fn spawn_part<F>(tasks: &mut JoinSet<()>, name: String, part: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    use futures::FutureExt;
+    tasks.spawn(async move {
+        match std::panic::AssertUnwindSafe(part).catch_unwind().await {
+            Ok(()) => tracing::error!(part = %name, "stopped"),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default();
+                tracing::error!(part = %name, panic = %message, "crashed");
+            }
+        }
+    });
+}
+
 fn port(p: u16) -> std::io::Result<u16> {
     if p == 0 {
         processes::free_port()
@@ -158,7 +180,7 @@ impl Stack {
         let app = gateway
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();
-        tasks.spawn(async move {
+        spawn_part(&mut tasks, "gateway".into(), async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "gateway stopped");
             }
@@ -176,13 +198,17 @@ impl Stack {
                         .get(name.as_str())
                         .cloned()
                         .ok_or_else(|| StackError::Config(format!("{name} is not registered")))?;
-                    tasks.spawn(pollers::run_stream(
-                        sdk.clone(),
-                        info.resources.stream_arn.clone(),
-                        *batch_size,
-                        filter.clone(),
-                        publisher,
-                    ));
+                    spawn_part(
+                        &mut tasks,
+                        name.clone(),
+                        pollers::run_stream(
+                            sdk.clone(),
+                            info.resources.stream_arn.clone(),
+                            *batch_size,
+                            filter.clone(),
+                            publisher,
+                        ),
+                    );
                 }
                 Trigger::Queue { queue, batch_size } => {
                     let handler = queues
@@ -190,13 +216,17 @@ impl Stack {
                         .cloned()
                         .ok_or_else(|| StackError::Config(format!("{name} is not registered")))?;
                     let pair = &info.resources.queues[queue];
-                    tasks.spawn(pollers::run_queue(
-                        sdk.clone(),
-                        pair.url.clone(),
-                        pair.arn.clone(),
-                        *batch_size,
-                        handler,
-                    ));
+                    spawn_part(
+                        &mut tasks,
+                        name.clone(),
+                        pollers::run_queue(
+                            sdk.clone(),
+                            pair.url.clone(),
+                            pair.arn.clone(),
+                            *batch_size,
+                            handler,
+                        ),
+                    );
                 }
             }
         }

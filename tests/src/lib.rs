@@ -1,1 +1,169 @@
+//! The test harness: one local stack per test run, started on first use.
+//!
+//! The stack (moto, the OIDC provider, resources, gateway, pollers) runs on
+//! a runtime of its own in a background thread, on free ports, so tests run
+//! in parallel against it and beside a developer's own stack. Its emulators
+//! die with the test process. Each test builds its own clients (a client must
+//! not outlive the runtime it was made on) and its own uniquely named data.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+use aws_config::SdkConfig;
+use cp_local::{LocalIdp, Stack, StackInfo, StackOptions};
+use cp_runtime::FunctionEnv;
+use cp_store::Store;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub mod jwt;
+
+static STACK: OnceLock<StackInfo> = OnceLock::new();
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The running local stack (started on first call).
+pub fn stack() -> &'static StackInfo {
+    STACK.get_or_init(|| {
+        let venv = std::env::var_os("CP_VENV")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join(".local/venv"));
+        let state_dir = std::env::temp_dir().join(format!("cp-tests-{}", std::process::id()));
+        let options = StackOptions {
+            venv,
+            state_dir,
+            gateway_port: 0,
+            moto_port: 0,
+            oidc_port: 0,
+            prefix: String::new(),
+        };
+        // The stack's own logs, for when a test fails.
+        std::fs::create_dir_all(&options.state_dir).ok();
+        if let Ok(log) = std::fs::File::create(options.state_dir.join("stack.log")) {
+            cp_runtime::telemetry::init_with(std::sync::Mutex::new(log));
+            eprintln!("local stack logs: {}", options.state_dir.join("stack.log").display());
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                match Stack::start(options).await {
+                    Ok(stack) => {
+                        sender.send(Ok(stack.info.clone())).ok();
+                        // Serve until the test process ends; the emulators
+                        // die with it (parent-death signal).
+                        std::future::pending::<()>().await;
+                        drop(stack);
+                    }
+                    Err(e) => {
+                        sender.send(Err(e.to_string())).ok();
+                    }
+                }
+            });
+        });
+        match receiver.recv() {
+            Ok(Ok(info)) => info,
+            Ok(Err(e)) => panic!(
+                "the local stack did not start: {e}\n(run scripts/setup-venv.sh first, or scripts/test.sh)"
+            ),
+            Err(_) => panic!("the local stack thread died"),
+        }
+    })
+}
+
+/// An SDK config for the stack's moto, made on the calling test's runtime.
+pub async fn sdk() -> SdkConfig {
+    cp_local::stack::local_sdk_config(&stack().aws_endpoint_url).await
+}
+
+/// The stack's table.
+pub async fn store() -> Store {
+    Store::new(
+        aws_sdk_dynamodb::Client::new(&sdk().await),
+        stack().resources.table.clone(),
+    )
+}
+
+/// What the stack's functions are configured with.
+pub async fn function_env() -> FunctionEnv {
+    FunctionEnv::new(sdk().await, stack().function_variables())
+}
+
+pub fn idp() -> LocalIdp {
+    let info = stack();
+    LocalIdp::new(info.oidc_issuer.clone(), info.client_id.clone())
+}
+
+/// A name no other test (or run) uses, e.g. `acme-3f9a1c2b`.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// An HTTP client for the gateway.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+pub fn url(path: &str) -> String {
+    format!("{}{path}", stack().gateway_url)
+}
+
+/// Polls `check` until it returns `Some`, for asynchronous effects (the
+/// event pipeline). Fails the test after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "{what}: not within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The emails moto's SES has accepted for `to`, as moto records them.
+pub async fn sent_emails(to: &str) -> Vec<serde_json::Value> {
+    let data: serde_json::Value =
+        reqwest::get(format!("{}/moto-api/data.json", stack().aws_endpoint_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.to_string().contains(to))
+        .collect()
+}
+
+/// A bearer token for a platform person with `roles`.
+pub async fn platform_token(subject: &str, roles: &[&str]) -> String {
+    idp().platform_token(subject, roles).await.unwrap()
+}
+
+/// An operator's bearer token.
+pub async fn operator() -> String {
+    platform_token(&unique("operator"), &["Operator"]).await
+}

@@ -25,11 +25,14 @@ pub enum ConfigError {
     Invalid(&'static str, String),
 }
 
+/// Looks a variable up by name.
+type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Everything a function's constructor may read.
 #[derive(Clone)]
 pub struct FunctionEnv {
     pub sdk: SdkConfig,
-    vars: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    vars: Lookup,
 }
 
 impl std::fmt::Debug for FunctionEnv {

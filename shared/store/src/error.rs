@@ -22,12 +22,12 @@ pub(crate) fn is_throttling(code: Option<&str>) -> bool {
 
 /// Maps an SDK failure: throttling and transport trouble become ERR-SYS-503
 /// (retryable), anything else ERR-SYS-500.
-pub(crate) fn sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Error
+pub(crate) fn sdk<E, R>(operation: &'static str, err: &SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: Debug,
 {
-    let retryable = match &err {
+    let retryable = match err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
         SdkError::ServiceError(e) => is_throttling(e.err().code()),
         _ => false,
@@ -35,7 +35,7 @@ where
     tracing::error!(
         operation,
         code = err.code().unwrap_or("none"),
-        error = %aws_sdk_dynamodb::error::DisplayErrorContext(&err),
+        error = %aws_sdk_dynamodb::error::DisplayErrorContext(err),
         "DynamoDB call failed"
     );
     if retryable {

@@ -65,7 +65,7 @@ impl Store {
             .consistent_read(consistent)
             .send()
             .await
-            .map_err(|e| sdk("GetItem", e))?;
+            .map_err(|e| sdk("GetItem", &e))?;
         Ok(output.item)
     }
 
@@ -134,7 +134,7 @@ impl Store {
                 .request_items(&self.table, request.clone())
                 .send()
                 .await
-                .map_err(|e| sdk("BatchGetItem", e))?;
+                .map_err(|e| sdk("BatchGetItem", &e))?;
             if let Some(mut responses) = output.responses {
                 found.extend(responses.remove(&self.table).unwrap_or_default());
             }
@@ -193,7 +193,7 @@ impl Store {
                 ),
             None => query.key_condition_expression("#pk = :pk"),
         };
-        let output = query.send().await.map_err(|e| sdk("Query", e))?;
+        let output = query.send().await.map_err(|e| sdk("Query", &e))?;
         let items = output
             .items
             .unwrap_or_default()
@@ -227,7 +227,7 @@ impl Store {
             {
                 Ok(false)
             }
-            Err(e) => Err(sdk("PutItem", e)),
+            Err(e) => Err(sdk("PutItem", &e)),
         }
     }
 
@@ -250,7 +250,7 @@ impl Store {
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(|e| sdk("Query", e))?;
+            .map_err(|e| sdk("Query", &e))?;
         let items = output
             .items
             .unwrap_or_default()

@@ -265,7 +265,7 @@ impl Store {
             let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
                 err.as_service_error()
             else {
-                return Err(sdk("TransactWriteItems", err));
+                return Err(sdk("TransactWriteItems", &err));
             };
             let reasons = cancelled.cancellation_reasons();
             let codes: Vec<Option<&str>> = reasons.iter().map(|r| r.code()).collect();

@@ -1,0 +1,366 @@
+//! Faults moto cannot produce on demand, injected at the SDK level
+//! (aws-smithy-mocks): PutEvents partial failures, throttling, and the
+//! cancellation reasons of a transaction.
+
+use aws_lambda_events::dynamodb::Event;
+use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+use aws_sdk_dynamodb::operation::transact_write_items::{
+    TransactWriteItemsError, TransactWriteItemsOutput,
+};
+use aws_sdk_dynamodb::types::error::{
+    ProvisionedThroughputExceededException, TransactionCanceledException,
+};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, KeysAndAttributes};
+use aws_sdk_eventbridge::operation::put_events::PutEventsOutput;
+use aws_sdk_eventbridge::types::PutEventsResultEntry;
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use chrono::Utc;
+use cp_domain::provisioning::{NewIds, ProvisionTenant, provision};
+use cp_domain::{Error, SecretToken, TenantId, UserId};
+use cp_store::{Committed, IdempotencyRecord, Store};
+use outbox_publisher::{Backoff, OutboxPublisher};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn fast() -> Backoff {
+    Backoff {
+        attempts: 3,
+        first_delay: Duration::from_millis(1),
+    }
+}
+
+/// A stream batch of `n` outbox inserts, sequence numbers 100, 101, ...
+fn outbox_batch(n: usize) -> Event {
+    let records: Vec<_> = (0..n)
+        .map(|i| {
+            let envelope = json!({"id": format!("e{i}"), "type": "tenant.provisioned"}).to_string();
+            json!({
+                "eventID": format!("r{i}"),
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "ap-northeast-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": 1_790_000_000.0,
+                    "Keys": {"PK": {"S": format!("OUTBOX#e{i}")}, "SK": {"S": "OUTBOX"}},
+                    "NewImage": {
+                        "PK": {"S": format!("OUTBOX#e{i}")}, "SK": {"S": "OUTBOX"},
+                        "event_type": {"S": "tenant.provisioned"},
+                        "event": {"S": envelope}
+                    },
+                    "SequenceNumber": (100 + i).to_string(),
+                    "SizeBytes": 100,
+                    "StreamViewType": "NEW_IMAGE"
+                }
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+fn accepted() -> PutEventsResultEntry {
+    PutEventsResultEntry::builder().event_id("ok").build()
+}
+
+fn refused() -> PutEventsResultEntry {
+    PutEventsResultEntry::builder()
+        .error_code("InternalFailure")
+        .error_message("try again")
+        .build()
+}
+
+#[tokio::test]
+async fn putevents_partial_failure_retries_only_the_failed_entries() {
+    let sent: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let log = sent.clone();
+    // First call: entries 2 and 4 of 5 refused. Then everything accepted.
+    let rule = mock!(aws_sdk_eventbridge::Client::put_events).then_compute_output(move |input| {
+        let details: Vec<String> = input
+            .entries()
+            .iter()
+            .map(|e| e.detail().unwrap_or_default().to_owned())
+            .collect();
+        let mut log = log.lock().unwrap();
+        let first = log.is_empty();
+        log.push(details.clone());
+        if first {
+            PutEventsOutput::builder()
+                .failed_entry_count(2)
+                .entries(accepted())
+                .entries(refused())
+                .entries(accepted())
+                .entries(refused())
+                .entries(accepted())
+                .build()
+        } else {
+            let mut out = PutEventsOutput::builder().failed_entry_count(0);
+            for _ in &details {
+                out = out.entries(accepted());
+            }
+            out.build()
+        }
+    });
+    let client = mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&rule]);
+    let publisher = OutboxPublisher::new(client, "bus", fast());
+    let response = publisher.handle(outbox_batch(5)).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let sent = sent.lock().unwrap();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].len(), 5);
+    let retried: Vec<&str> = sent[1].iter().map(String::as_str).collect();
+    assert!(
+        retried.len() == 2 && retried[0].contains("\"e1\"") && retried[1].contains("\"e3\""),
+        "{retried:?}"
+    );
+}
+
+#[tokio::test]
+async fn putevents_that_keep_failing_are_handed_back_to_the_stream_not_dropped() {
+    // Twelve events: the first call (ten) succeeds; the second chunk's
+    // entries keep failing.
+    let calls = Arc::new(Mutex::new(0));
+    let counter = calls.clone();
+    let rule = mock!(aws_sdk_eventbridge::Client::put_events).then_compute_output(move |input| {
+        let mut n = counter.lock().unwrap();
+        *n += 1;
+        let mut out = PutEventsOutput::builder();
+        if *n == 1 {
+            for _ in input.entries() {
+                out = out.entries(accepted());
+            }
+            out.failed_entry_count(0).build()
+        } else {
+            for _ in input.entries() {
+                out = out.entries(refused());
+            }
+            out.failed_entry_count(input.entries().len() as i32).build()
+        }
+    });
+    let client = mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&rule]);
+    let response = OutboxPublisher::new(client, "bus", fast())
+        .handle(outbox_batch(12))
+        .await;
+    let failures: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone().unwrap())
+        .collect();
+    // Lambda retries from the first unpublished record: the eleventh.
+    assert_eq!(failures, ["110"]);
+    assert_eq!(*calls.lock().unwrap(), 1 + fast().attempts);
+}
+
+#[tokio::test]
+async fn the_publisher_publishes_nothing_but_outbox_inserts() {
+    let rule = mock!(aws_sdk_eventbridge::Client::put_events)
+        .then_output(|| PutEventsOutput::builder().failed_entry_count(0).build());
+    let client = mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&rule]);
+    let mut batch = outbox_batch(2);
+    batch.records[0].event_name = "REMOVE".into();
+    let tenant_item = json!({"PK": {"S": "TENANT#x"}, "SK": {"S": "TENANT"}});
+    batch.records[1].change.new_image = serde_json::from_value(tenant_item).unwrap();
+    let response = OutboxPublisher::new(client, "bus", fast())
+        .handle(batch)
+        .await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(rule.num_calls(), 0);
+}
+
+fn provisioned() -> cp_domain::provisioning::Provisioned {
+    let command = ProvisionTenant::parse(
+        Some("Mocked"),
+        Some("mocked"),
+        Some("Pro"),
+        Some("o@mocked.example"),
+    )
+    .unwrap();
+    provision(
+        command,
+        NewIds::random(),
+        SecretToken::generate().unwrap().hash(),
+        Utc::now(),
+    )
+}
+
+fn cancelled(codes: &[&str]) -> TransactWriteItemsError {
+    let mut e = TransactionCanceledException::builder().message("cancelled");
+    for code in codes {
+        e = e.cancellation_reasons(CancellationReason::builder().code(*code).build());
+    }
+    TransactWriteItemsError::TransactionCanceledException(e.build())
+}
+
+#[tokio::test]
+async fn dynamodb_throttling_is_err_sys_503_not_a_500() {
+    let rule = mock!(aws_sdk_dynamodb::Client::transact_write_items).then_error(|| {
+        TransactWriteItemsError::ProvisionedThroughputExceededException(
+            ProvisionedThroughputExceededException::builder()
+                .message("slow down")
+                .meta(
+                    aws_sdk_dynamodb::error::ErrorMetadata::builder()
+                        .code("ProvisionedThroughputExceededException")
+                        .build(),
+                )
+                .build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&rule], |c| c
+        .retry_config(
+            aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(2)
+        ));
+    let store = Store::new(client, "table");
+    let mut writes = store.writes();
+    writes.provision(&provisioned()).unwrap();
+    assert_eq!(store.commit(writes).await, Err(Error::Unavailable));
+    assert_eq!(rule.num_calls(), 2, "the SDK retried before giving up");
+}
+
+#[tokio::test]
+async fn transaction_cancellation_reasons_name_the_item_that_failed() {
+    // Items: tenant, domain guard, owner, email guard, invitation, token.
+    let rule = mock!(aws_sdk_dynamodb::Client::transact_write_items).then_error(|| {
+        cancelled(&[
+            "None",
+            "ConditionalCheckFailed",
+            "None",
+            "None",
+            "None",
+            "None",
+        ])
+    });
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&rule]);
+    let store = Store::new(client, "table");
+    let mut writes = store.writes();
+    writes.provision(&provisioned()).unwrap();
+    assert_eq!(
+        store.commit(writes).await,
+        Err(Error::Conflict(
+            "a tenant with this domain already exists".into()
+        ))
+    );
+
+    let rule = mock!(aws_sdk_dynamodb::Client::transact_write_items).then_error(|| {
+        cancelled(&[
+            "None",
+            "None",
+            "None",
+            "ConditionalCheckFailed",
+            "None",
+            "None",
+        ])
+    });
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&rule]);
+    let store = Store::new(client, "table");
+    let mut writes = store.writes();
+    writes.provision(&provisioned()).unwrap();
+    assert_eq!(
+        store.commit(writes).await,
+        Err(Error::Conflict(
+            "a user with this email already exists".into()
+        ))
+    );
+}
+
+#[tokio::test]
+async fn a_transaction_cancelled_by_a_concurrent_one_is_tried_again() {
+    let rule = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+        .sequence()
+        .error(|| cancelled(&["TransactionConflict", "None"]))
+        .times(2)
+        .output(|| TransactWriteItemsOutput::builder().build())
+        .build();
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule]);
+    let store = Store::new(client, "table");
+    let mut writes = store.writes();
+    writes.provision(&provisioned()).unwrap();
+    assert_eq!(store.commit(writes).await, Ok(Committed::Applied));
+    assert_eq!(rule.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn cc_dat_001_a_replay_is_read_from_the_cancellation_reason() {
+    let now = Utc::now();
+    let record = IdempotencyRecord {
+        scope: "tenant-provision:u".into(),
+        key: "k".into(),
+        request_hash: "h".into(),
+        status: 201,
+        body: "{}".into(),
+        location: None,
+        created_at: now,
+        expires_at: now.timestamp() + 60,
+    };
+    let stored: HashMap<String, AttributeValue> = {
+        let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(&record).unwrap();
+        item.insert(
+            "PK".into(),
+            AttributeValue::S("IDEMPOTENCY#tenant-provision:u#k".into()),
+        );
+        item.insert("SK".into(), AttributeValue::S("IDEMPOTENCY".into()));
+        item.insert("entity".into(), AttributeValue::S("Idempotency".into()));
+        item
+    };
+    let rule = mock!(aws_sdk_dynamodb::Client::transact_write_items).then_error(move || {
+        let mut reasons: Vec<CancellationReason> = (0..6)
+            .map(|_| {
+                CancellationReason::builder()
+                    .code("ConditionalCheckFailed")
+                    .build()
+            })
+            .collect();
+        reasons.push(
+            CancellationReason::builder()
+                .code("ConditionalCheckFailed")
+                .set_item(Some(stored.clone()))
+                .build(),
+        );
+        TransactWriteItemsError::TransactionCanceledException(
+            TransactionCanceledException::builder()
+                .set_cancellation_reasons(Some(reasons))
+                .build(),
+        )
+    });
+    let no_reads = mock!(aws_sdk_dynamodb::Client::get_item)
+        .then_output(|| aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder().build());
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&rule, &no_reads]);
+    let store = Store::new(client, "table");
+    let mut writes = store.writes();
+    writes
+        .provision(&provisioned())
+        .unwrap()
+        .idempotency(&record, now)
+        .unwrap();
+    assert_eq!(store.commit(writes).await, Ok(Committed::Replayed(record)));
+    assert_eq!(no_reads.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn unprocessed_keys_of_the_principal_read_are_asked_for_again() {
+    let tenant = TenantId::random();
+    let user = UserId::random();
+    let rule = mock!(aws_sdk_dynamodb::Client::batch_get_item)
+        .sequence()
+        .output(move || {
+            let key = HashMap::from([
+                (
+                    "PK".to_owned(),
+                    AttributeValue::S(format!("TENANT#{tenant}")),
+                ),
+                ("SK".to_owned(), AttributeValue::S("TENANT".into())),
+            ]);
+            BatchGetItemOutput::builder()
+                .unprocessed_keys(
+                    "table",
+                    KeysAndAttributes::builder().keys(key).build().unwrap(),
+                )
+                .build()
+        })
+        .output(|| BatchGetItemOutput::builder().build())
+        .build();
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule]);
+    let store = Store::new(client, "table");
+    let (u, t) = store.user_and_tenant(tenant, user).await.unwrap();
+    assert_eq!((u, t), (None, None));
+    assert_eq!(rule.num_calls(), 2);
+}

@@ -1,0 +1,75 @@
+//! Data the tests need, made the way the product makes it.
+
+use chrono::Utc;
+use cp_domain::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
+use cp_domain::{SecretToken, Tenant, User, UserStatus};
+use cp_store::{IdentityBinding, IdentityKind, Store};
+use cp_tests::unique;
+
+/// A provisioned tenant (through the store, as UC-PROV-001 writes it).
+pub async fn tenant(store: &Store) -> Provisioned {
+    let domain = unique("t");
+    let command = ProvisionTenant::parse(
+        Some("Fixture Ltd"),
+        Some(&domain),
+        Some("Pro"),
+        Some(&format!("owner@{domain}.example")),
+    )
+    .unwrap();
+    let p = provision(
+        command,
+        NewIds::random(),
+        SecretToken::generate().unwrap().hash(),
+        Utc::now(),
+    );
+    let mut writes = store.writes();
+    writes.provision(&p).unwrap();
+    store.commit(writes).await.unwrap();
+    p
+}
+
+/// Makes the tenant's Owner an Active user signed in as `subject` at
+/// `issuer` — what accepting the invitation will do (UC-TENANT-INVITE).
+pub async fn activate_owner(store: &Store, p: &Provisioned, issuer: &str, subject: &str) -> User {
+    let mut owner = store
+        .tenant_user(p.tenant.id, p.owner.id)
+        .await
+        .unwrap()
+        .unwrap();
+    owner.status = UserStatus::Active;
+    let mut writes = store.writes();
+    writes
+        .replace_user(&owner)
+        .unwrap()
+        .bind_identity(
+            issuer,
+            subject,
+            &IdentityBinding {
+                kind: IdentityKind::Tenant,
+                user_id: owner.id,
+                tenant_id: Some(p.tenant.id),
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    store.commit(writes).await.unwrap();
+    store
+        .tenant_user(p.tenant.id, p.owner.id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Saves a changed tenant (as the lifecycle use cases will).
+pub async fn save_tenant(store: &Store, tenant: &Tenant) {
+    let mut writes = store.writes();
+    writes.replace_tenant(tenant).unwrap();
+    store.commit(writes).await.unwrap();
+}
+
+/// Saves a changed user.
+pub async fn save_user(store: &Store, user: &User) {
+    let mut writes = store.writes();
+    writes.replace_user(user).unwrap();
+    store.commit(writes).await.unwrap();
+}

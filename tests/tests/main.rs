@@ -1,0 +1,13 @@
+//! Integration tests: the store, the resolver and the event pipeline against
+//! moto server through the real SDK; SDK-level fault injection where moto
+//! cannot fail on demand; and end-to-end tests through the local gateway
+//! with real tokens from the local OIDC provider.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod e2e_auth;
+mod e2e_provisioning;
+mod faults;
+mod fixtures;
+mod pipeline;
+mod resolver;
+mod store;

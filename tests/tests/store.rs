@@ -1,0 +1,303 @@
+//! The single-table store against moto server, through the real SDK.
+
+use crate::fixtures;
+use chrono::{Duration, TimeZone, Utc};
+use cp_domain::provisioning::{NewIds, ProvisionTenant, provision};
+use cp_domain::{
+    ActorType, AuditRecord, Error, EventId, Outcome, PageSize, SecretToken, TenantId, TenantStatus,
+};
+use cp_store::{AuditQuery, Committed, IdempotencyRecord, TenantQuery};
+use cp_tests::{store, unique};
+
+#[tokio::test]
+async fn uc_prov_001_a_domain_belongs_to_one_tenant_and_a_refused_provisioning_writes_nothing() {
+    let store = store().await;
+    let first = fixtures::tenant(&store).await;
+    let command = ProvisionTenant::parse(
+        Some("Impostor"),
+        Some(first.tenant.domain.as_str()),
+        Some("Free"),
+        Some("someone@else.example"),
+    )
+    .unwrap();
+    let second = provision(
+        command,
+        NewIds::random(),
+        SecretToken::generate().unwrap().hash(),
+        Utc::now(),
+    );
+    let mut writes = store.writes();
+    writes.provision(&second).unwrap();
+    let err = store.commit(writes).await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::Conflict("a tenant with this domain already exists".into())
+    );
+    // All or nothing: not one item of the refused tenant exists.
+    assert_eq!(store.tenant(second.tenant.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .tenant_user(second.tenant.id, second.owner.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .invitation(second.tenant.id, second.invitation.id)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn uc_prov_001_provisioning_stores_the_invitation_token_only_as_its_hash() {
+    let store = store().await;
+    let p = fixtures::tenant(&store).await;
+    let invitation = store
+        .invitation(p.tenant.id, p.invitation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(invitation.token_hash, p.invitation.token_hash);
+    let tenant = store.tenant(p.tenant.id).await.unwrap().unwrap();
+    assert_eq!(tenant, p.tenant);
+    let owner = store
+        .tenant_user(p.tenant.id, p.owner.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(owner, p.owner);
+}
+
+#[tokio::test]
+async fn cc_dat_001_a_stale_version_cannot_overwrite_a_newer_one() {
+    let store = store().await;
+    let p = fixtures::tenant(&store).await;
+    let mut first = store.tenant(p.tenant.id).await.unwrap().unwrap();
+    let mut second = first.clone();
+    first.suspend(Utc::now()).unwrap();
+    fixtures::save_tenant(&store, &first).await;
+    // `second` was read before `first` was saved: its write must fail.
+    second.request_deletion(Utc::now()).unwrap();
+    let mut writes = store.writes();
+    writes.replace_tenant(&second).unwrap();
+    assert!(matches!(
+        store.commit(writes).await,
+        Err(Error::Conflict(_))
+    ));
+    let stored = store.tenant(p.tenant.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, TenantStatus::Suspended);
+    assert_eq!(stored.version, 2);
+}
+
+#[tokio::test]
+async fn tenant_pages_are_bounded_complete_and_their_cursors_cannot_be_forged() {
+    let store = store().await;
+    let prefix = unique("pg");
+    for n in 0..5 {
+        let command = ProvisionTenant::parse(
+            Some("Paged"),
+            Some(&format!("{prefix}-{n}")),
+            Some("Free"),
+            Some("o@paged.example"),
+        )
+        .unwrap();
+        let p = provision(
+            command,
+            NewIds::random(),
+            SecretToken::generate().unwrap().hash(),
+            Utc::now(),
+        );
+        let mut writes = store.writes();
+        writes.provision(&p).unwrap();
+        store.commit(writes).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .list_tenants(&TenantQuery {
+                status: None,
+                domain_prefix: Some(&prefix),
+                limit: Some(PageSize::parse(Some("2")).unwrap()),
+                cursor: cursor.as_deref(),
+            })
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.iter().map(|t| t.domain.as_str().to_owned()));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..5).map(|n| format!("{prefix}-{n}")).collect();
+    assert_eq!(seen, expected, "every tenant once, in domain order");
+
+    // A cursor of the all-tenants index does not continue a status query.
+    let first = store
+        .list_tenants(&TenantQuery {
+            domain_prefix: Some(&prefix),
+            limit: Some(PageSize::parse(Some("1")).unwrap()),
+            ..TenantQuery::default()
+        })
+        .await
+        .unwrap();
+    let cursor = first.next_cursor.unwrap();
+    let err = store
+        .list_tenants(&TenantQuery {
+            status: Some(TenantStatus::Suspended),
+            cursor: Some(&cursor),
+            ..TenantQuery::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(f) if f[0].field == "cursor"));
+}
+
+#[tokio::test]
+async fn fr_ops_001_the_status_index_follows_the_tenant() {
+    let store = store().await;
+    let p = fixtures::tenant(&store).await;
+    let in_status = |status| {
+        let store = store.clone();
+        let domain = p.tenant.domain.as_str().to_owned();
+        async move {
+            store
+                .list_tenants(&TenantQuery {
+                    status: Some(status),
+                    domain_prefix: Some(&domain),
+                    ..TenantQuery::default()
+                })
+                .await
+                .unwrap()
+                .items
+                .len()
+        }
+    };
+    assert_eq!(in_status(TenantStatus::Active).await, 1);
+    let mut tenant = p.tenant.clone();
+    tenant.suspend(Utc::now()).unwrap();
+    fixtures::save_tenant(&store, &tenant).await;
+    assert_eq!(in_status(TenantStatus::Active).await, 0);
+    assert_eq!(in_status(TenantStatus::Suspended).await, 1);
+}
+
+fn audit_record(tenant: TenantId, at: chrono::DateTime<Utc>) -> AuditRecord {
+    AuditRecord {
+        id: EventId::random(),
+        timestamp: at,
+        tenant_id: Some(tenant),
+        actor_id: "tester".into(),
+        actor_type: ActorType::System,
+        action: "test.act".into(),
+        resource: format!("tenant/{tenant}"),
+        outcome: Outcome::Success,
+        metadata: serde_json::json!({"n": 1}),
+        correlation_id: "c".into(),
+        source: "control-plane".into(),
+    }
+}
+
+#[tokio::test]
+async fn fr_log_003_an_audit_record_is_written_once_and_listed_by_range_newest_first() {
+    let store = store().await;
+    let tenant = TenantId::random();
+    let t0 = Utc.with_ymd_and_hms(2026, 4, 1, 12, 0, 0).unwrap();
+    let records: Vec<_> = (0..3)
+        .map(|s| audit_record(tenant, t0 + Duration::seconds(s)))
+        .collect();
+    for r in &records {
+        assert!(store.record_audit(r).await.unwrap(), "first write is new");
+    }
+    assert!(
+        !store.record_audit(&records[0]).await.unwrap(),
+        "a redelivery writes nothing"
+    );
+
+    let page = store
+        .list_audit(&AuditQuery {
+            tenant: Some(tenant),
+            from: t0,
+            to: t0 + Duration::seconds(2),
+            limit: PageSize::DEFAULT,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    // [from, to): the record at `to` is outside; newest first.
+    let ids: Vec<_> = page.items.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![records[1].id, records[0].id]);
+    assert_eq!(page.items[0], records[1]);
+}
+
+#[tokio::test]
+async fn cc_dat_001_an_idempotency_key_replays_the_first_outcome_and_writes_nothing_else() {
+    let store = store().await;
+    let now = Utc::now();
+    let record = IdempotencyRecord {
+        scope: unique("scope"),
+        key: "key-1".into(),
+        request_hash: "h1".into(),
+        status: 201,
+        body: "{\"first\":true}".into(),
+        location: Some("/v1/tenants/x".into()),
+        created_at: now,
+        expires_at: (now + Duration::hours(24)).timestamp(),
+    };
+    let command = |d: &str| {
+        ProvisionTenant::parse(Some("Idem"), Some(d), Some("Free"), Some("o@idem.example")).unwrap()
+    };
+    let a = provision(
+        command(&unique("idem")),
+        NewIds::random(),
+        SecretToken::generate().unwrap().hash(),
+        now,
+    );
+    let mut writes = store.writes();
+    writes
+        .provision(&a)
+        .unwrap()
+        .idempotency(&record, now)
+        .unwrap();
+    assert_eq!(store.commit(writes).await.unwrap(), Committed::Applied);
+
+    let b = provision(
+        command(&unique("idem")),
+        NewIds::random(),
+        SecretToken::generate().unwrap().hash(),
+        now,
+    );
+    let mut retry = record.clone();
+    retry.body = "{\"second\":true}".into();
+    let mut writes = store.writes();
+    writes
+        .provision(&b)
+        .unwrap()
+        .idempotency(&retry, now)
+        .unwrap();
+    assert_eq!(
+        store.commit(writes).await.unwrap(),
+        Committed::Replayed(record)
+    );
+    assert_eq!(store.tenant(b.tenant.id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_user_and_their_tenant_are_read_in_one_round_trip() {
+    let store = store().await;
+    let p = fixtures::tenant(&store).await;
+    let (user, tenant) = store
+        .user_and_tenant(p.tenant.id, p.owner.id)
+        .await
+        .unwrap();
+    assert_eq!(user, Some(p.owner.clone()));
+    assert_eq!(tenant, Some(p.tenant.clone()));
+    let (user, tenant) = store
+        .user_and_tenant(p.tenant.id, cp_domain::UserId::random())
+        .await
+        .unwrap();
+    assert_eq!((user, tenant.map(|t| t.id)), (None, Some(p.tenant.id)));
+}
