@@ -59,34 +59,29 @@ pub async fn run_stream(
         }
         tokio::time::sleep(RETRY).await;
     };
-    // Where reading resumes: after the last record read, or from the start.
+    // Where reading resumes: after the last record handled, or at a record
+    // to retry, or from the start.
     let mut last_read: Option<String> = None;
-    let mut position = None;
+    let mut retry_at: Option<String> = None;
     loop {
-        if position.is_none() {
-            // A fresh iterator each time the stream is idle. moto replaces a
-            // table's stream shard when it rolls back a cancelled
-            // transaction, which orphans older iterators; DynamoDB's expire
-            // after 15 minutes. Either way, asking again is right.
-            let (kind, sequence) = match &last_read {
-                Some(sequence) => (
-                    ShardIteratorType::AfterSequenceNumber,
-                    Some(sequence.clone()),
-                ),
-                None => (ShardIteratorType::TrimHorizon, None),
-            };
-            position = shard_iterator(&streams, &stream_arn, &shard, kind, sequence).await;
-            if position.is_none() {
-                tokio::time::sleep(RETRY).await;
-                continue;
-            }
-        }
-        let Some(current) = position.take() else {
+        // A fresh iterator for every read. moto rolls a cancelled transaction
+        // back by swapping in a copy of the table and its stream shard, which
+        // leaves older iterators reading a shard that no longer exists (and
+        // showing the rolled-back writes); a fresh one reads the live shard.
+        // DynamoDB itself would let us follow `NextShardIterator`.
+        let (kind, sequence) = match (&retry_at, &last_read) {
+            (Some(s), _) => (ShardIteratorType::AtSequenceNumber, Some(s.clone())),
+            (None, Some(s)) => (ShardIteratorType::AfterSequenceNumber, Some(s.clone())),
+            (None, None) => (ShardIteratorType::TrimHorizon, None),
+        };
+        let Some(position) = shard_iterator(&streams, &stream_arn, &shard, kind, sequence).await
+        else {
+            tokio::time::sleep(RETRY).await;
             continue;
         };
         let output = match streams
             .get_records()
-            .shard_iterator(&current)
+            .shard_iterator(&position)
             .limit(batch_size as i32)
             .send()
             .await
@@ -98,60 +93,46 @@ pub async fn run_stream(
                 continue;
             }
         };
-        if output.records().is_empty() {
+        let Some(read_up_to) = output
+            .records()
+            .last()
+            .and_then(|r| r.dynamodb())
+            .and_then(|d| d.sequence_number())
+            .map(str::to_owned)
+        else {
             tokio::time::sleep(IDLE).await;
             continue;
-        }
+        };
         let records: Vec<Value> = output
             .records()
             .iter()
             .map(|r| lambda_record(r, &stream_arn, &region))
             .filter(|r| pattern::matches(&filter, r))
             .collect();
-        let read_up_to = output
-            .records()
-            .last()
-            .and_then(|r| r.dynamodb())
-            .and_then(|d| d.sequence_number())
-            .map(str::to_owned);
-        let next = output.next_shard_iterator().map(str::to_owned);
-        if records.is_empty() {
-            last_read = read_up_to;
-            position = next;
-            continue;
-        }
-        let event = match serde_json::from_value(json!({ "Records": records })) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::error!(error = %e, "stream records not understood");
-                last_read = read_up_to;
-                position = next;
+        if !records.is_empty() {
+            let event = match serde_json::from_value(json!({ "Records": records })) {
+                Ok(event) => event,
+                Err(e) => {
+                    tracing::error!(error = %e, "stream records not understood");
+                    last_read = Some(read_up_to);
+                    retry_at = None;
+                    continue;
+                }
+            };
+            let response = publisher.handle(event).await;
+            // Lambda retries the batch from the first failed record.
+            if let Some(failed) = response
+                .batch_item_failures
+                .first()
+                .and_then(|f| f.item_identifier.clone())
+            {
+                retry_at = Some(failed);
+                tokio::time::sleep(RETRY).await;
                 continue;
             }
-        };
-        let response = publisher.handle(event).await;
-        match response
-            .batch_item_failures
-            .first()
-            .and_then(|f| f.item_identifier.clone())
-        {
-            // Lambda retries the batch from the first failed record.
-            Some(sequence) => {
-                tokio::time::sleep(RETRY).await;
-                position = shard_iterator(
-                    &streams,
-                    &stream_arn,
-                    &shard,
-                    ShardIteratorType::AtSequenceNumber,
-                    Some(sequence),
-                )
-                .await;
-            }
-            None => {
-                last_read = read_up_to;
-                position = next;
-            }
         }
+        last_read = Some(read_up_to);
+        retry_at = None;
     }
 }
 

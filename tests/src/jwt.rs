@@ -2,7 +2,7 @@
 //! key, or signed with a key of their own.
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
@@ -36,19 +36,32 @@ pub fn hs256(claims: &Value, secret: &[u8]) -> String {
     format!("{message}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
 }
 
-/// An RSA key of the attacker's own.
-pub struct AttackerKey(RsaKeyPair);
+/// An RSA signing key: an attacker's own, or a test issuer's.
+pub struct RsaKey(RsaKeyPair);
 
-impl std::fmt::Debug for AttackerKey {
+impl std::fmt::Debug for RsaKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AttackerKey")
+        f.write_str("RsaKey")
     }
 }
 
-impl AttackerKey {
+impl RsaKey {
     pub fn generate() -> Self {
         let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
         Self(pair)
+    }
+
+    /// The public key as a JWK.
+    pub fn jwk(&self, kid: &str) -> Value {
+        let public = self.0.public_key();
+        serde_json::json!({
+            "kty": "RSA",
+            "kid": kid,
+            "use": "sig",
+            "alg": "RS256",
+            "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+            "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+        })
     }
 
     /// RS256 over `claims`, with `kid` in the header if given.

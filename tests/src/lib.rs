@@ -20,6 +20,15 @@ pub mod jwt;
 
 static STACK: OnceLock<StackInfo> = OnceLock::new();
 
+fn state_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("cp-tests-{}", std::process::id()))
+}
+
+/// Everything the stack has logged so far (JSON lines).
+pub fn stack_log() -> String {
+    std::fs::read_to_string(state_dir().join("stack.log")).unwrap_or_default()
+}
+
 fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -30,10 +39,9 @@ pub fn stack() -> &'static StackInfo {
         let venv = std::env::var_os("CP_VENV")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace_root().join(".local/venv"));
-        let state_dir = std::env::temp_dir().join(format!("cp-tests-{}", std::process::id()));
         let options = StackOptions {
             venv,
-            state_dir,
+            state_dir: state_dir(),
             gateway_port: 0,
             moto_port: 0,
             oidc_port: 0,

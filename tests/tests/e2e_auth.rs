@@ -6,7 +6,7 @@ use crate::e2e_provisioning::problem;
 use crate::fixtures;
 use chrono::{Duration, Utc};
 use cp_api::MeView;
-use cp_tests::jwt::{self, AttackerKey};
+use cp_tests::jwt::{self, RsaKey};
 use cp_tests::{eventually, http, idp, operator, stack, store, unique, url};
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
@@ -82,7 +82,7 @@ async fn cc_auth_002_forged_and_misdirected_tokens_are_refused_at_the_edge() {
     .await;
 
     // Signed by someone else's key, with and without a kid.
-    let attacker = AttackerKey::generate();
+    let attacker = RsaKey::generate();
     assert_refused_at_the_edge(&attacker.sign(&claims, Some("attacker-key")), "unknown kid").await;
     assert_refused_at_the_edge(&attacker.sign(&claims, None), "no kid, wrong key").await;
     let kid = public["kid"].as_str().unwrap();

@@ -4,10 +4,13 @@
 //! with real tokens from the local OIDC provider.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod definitions;
 mod e2e_auth;
 mod e2e_provisioning;
 mod faults;
 mod fixtures;
+mod jwks;
+mod logs;
 mod pipeline;
 mod resolver;
 mod store;

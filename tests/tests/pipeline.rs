@@ -149,3 +149,74 @@ async fn uc_audit_record_cp_the_consumer_is_idempotent_and_reports_only_the_bad_
     assert_eq!(record.actor_id, "pipeline-test");
     assert_eq!(record.metadata, first.data);
 }
+
+#[tokio::test]
+async fn a_message_the_consumer_cannot_record_ends_in_the_dead_letter_queue() {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let config = cp_tests::sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let name = cp_tests::unique("poison");
+    let arn_of = |url: String| {
+        let sqs = sqs.clone();
+        async move {
+            sqs.get_queue_attributes()
+                .queue_url(url)
+                .attribute_names(QueueAttributeName::QueueArn)
+                .send()
+                .await
+                .unwrap()
+                .attributes
+                .unwrap()[&QueueAttributeName::QueueArn]
+                .clone()
+        }
+    };
+    let dlq = sqs
+        .create_queue()
+        .queue_name(format!("{name}-dlq"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let redrive = json!({"deadLetterTargetArn": arn_of(dlq.clone()).await, "maxReceiveCount": 2});
+    let queue = sqs
+        .create_queue()
+        .queue_name(&name)
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    sqs.send_message()
+        .queue_url(&queue)
+        .message_body("not an event")
+        .send()
+        .await
+        .unwrap();
+
+    // The same event source mapping the stack runs, on this queue.
+    let consumer = std::sync::Arc::new(AuditConsumer::from_env(&function_env().await).unwrap());
+    let poller = tokio::spawn(cp_local::pollers::run_queue(
+        config.clone(),
+        queue.clone(),
+        arn_of(queue.clone()).await,
+        10,
+        consumer,
+    ));
+    let moved = eventually(
+        "the poison message in the DLQ",
+        std::time::Duration::from_secs(20),
+        || {
+            let (sqs, dlq) = (sqs.clone(), dlq.clone());
+            async move {
+                let received = sqs.receive_message().queue_url(dlq).send().await.unwrap();
+                received.messages.filter(|m| !m.is_empty())
+            }
+        },
+    )
+    .await;
+    poller.abort();
+    assert_eq!(moved[0].body(), Some("not an event"));
+}
