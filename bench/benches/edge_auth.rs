@@ -1,1 +1,84 @@
-fn main() {}
+//! What every request pays before its use case runs: verifying the bearer
+//! token (RS256, key cached) as the edge does, and turning the verified claims
+//! into a principal as every function does.
+//!
+//! Principal resolution is measured for a platform person (no table read).
+//! A tenant user adds one strongly consistent `BatchGetItem` (plus a
+//! `GetItem` on a cold binding cache): network time, counted in
+//! doc/spec/round-trips.md, not CPU time measured here.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_debug_implementations
+)]
+
+use axum::{Json, Router, routing::get};
+use cp_auth::claims::to_request_context;
+use cp_auth::{EdgeConfig, JwtVerifier, PrincipalResolver, TokenClaims};
+use cp_testkit::jwt::RsaKey;
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+use std::hint::black_box;
+
+fn edge_auth(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let key = RsaKey::generate();
+    let issuer = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let discovery = json!({"issuer": url, "jwks_uri": format!("{url}/jwks")});
+        let jwks = json!({"keys": [key.jwk("k1")]});
+        let app = Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || async move { Json(discovery) }),
+            )
+            .route("/jwks", get(move || async move { Json(jwks) }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    });
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({
+        "iss": issuer, "aud": "api", "sub": "operator-1", "iat": now, "exp": now + 3600,
+        "roles": ["Operator"], "name": "Operator One", "tid": "tenant", "oid": "object",
+    });
+    let token = key.sign(&claims, Some("k1"));
+    let verifier = JwtVerifier::new(EdgeConfig::new(issuer, vec!["api".into()]));
+    runtime.block_on(verifier.verify(&token)).unwrap(); // warm the key cache
+
+    let sdk = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    let resolver = PrincipalResolver::new(cp_store::Store::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        "control-plane",
+    ));
+
+    c.bench_function("edge: verify RS256 token (cached JWKS)", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(verifier.verify(black_box(&token)))
+                .unwrap()
+        })
+    });
+    let verified = runtime.block_on(verifier.verify(&token)).unwrap();
+    c.bench_function("function: claims to principal (platform person)", |b| {
+        b.iter(|| {
+            let context = to_request_context(black_box(&verified));
+            let claims = TokenClaims::from_request_context(&context).unwrap();
+            runtime.block_on(resolver.resolve(&claims)).unwrap()
+        })
+    });
+    c.bench_function("edge + function: token to principal", |b| {
+        b.iter(|| {
+            let verified = runtime
+                .block_on(verifier.verify(black_box(&token)))
+                .unwrap();
+            let claims = TokenClaims::from_request_context(&to_request_context(&verified)).unwrap();
+            runtime.block_on(resolver.resolve(&claims)).unwrap()
+        })
+    });
+}
+
+criterion_group!(benches, edge_auth);
+criterion_main!(benches);

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub mod jwt;
+pub use cp_testkit::jwt;
 
 static STACK: OnceLock<StackInfo> = OnceLock::new();
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test of the product: formatting and lints, the domain's unit and
+# property tests, the event schema checks, the store, resolver and pipeline
+# tests against moto server, and the end-to-end tests through the local
+# gateway with tokens from the local OIDC provider. The tests start their own
+# local stack on free ports, so this runs beside a developer's own stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-venv.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
