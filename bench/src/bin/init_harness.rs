@@ -6,7 +6,7 @@
 //! Usage: `init-harness [--runs N] [--bin-dir DIR]` (default: 30 runs, the
 //! directory of this executable). Build the binaries first; see
 //! `scripts/bench.sh`. Prints one line per binary: size, median and p90.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::expect_used)]
 
 use axum::Router;
 use axum::routing::get;
