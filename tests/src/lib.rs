@@ -128,6 +128,16 @@ pub fn url(path: &str) -> String {
     format!("{}{path}", stack().gateway_url)
 }
 
+/// `GET <path>` on the gateway with a bearer token.
+pub async fn get(token: &str, path: &str) -> reqwest::Response {
+    http()
+        .get(url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Polls `check` until it returns `Some`, for asynchronous effects (the
 /// event pipeline). Fails the test after `timeout`.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T

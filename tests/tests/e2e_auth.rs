@@ -7,18 +7,9 @@ use crate::fixtures;
 use chrono::{Duration, Utc};
 use cp_api::MeView;
 use cp_tests::jwt::{self, RsaKey};
-use cp_tests::{eventually, http, idp, operator, stack, store, unique, url};
+use cp_tests::{eventually, get, http, idp, operator, stack, store, unique, url};
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
-
-async fn get(token: &str, path: &str) -> reqwest::Response {
-    http()
-        .get(url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
 
 /// What API Gateway's JWT authorizer answers to a refused token.
 async fn assert_refused_at_the_edge(token: &str, case: &str) {

@@ -3,7 +3,7 @@
 
 use cp_api::{AuditRecordView, MeView, PageView, ProvisionedView, TenantView};
 use cp_domain::SecretToken;
-use cp_tests::{eventually, http, operator, platform_token, sent_emails, store, unique, url};
+use cp_tests::{eventually, get, http, operator, platform_token, sent_emails, store, unique, url};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -26,15 +26,6 @@ async fn post_tenant(token: &str, body: &Value, key: Option<&str>) -> Response {
         request = request.header("Idempotency-Key", key);
     }
     request.send().await.unwrap()
-}
-
-async fn get(token: &str, path: &str) -> Response {
-    http()
-        .get(url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// Asserts an RFC 7807 problem with the given ERR id and returns it.

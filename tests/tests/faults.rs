@@ -35,7 +35,12 @@ fn fast() -> Backoff {
 fn outbox_batch(n: usize) -> Event {
     let records: Vec<_> = (0..n)
         .map(|i| {
-            let envelope = json!({"id": format!("e{i}"), "type": "tenant.provisioned"}).to_string();
+            let envelope = json!({
+                "id": format!("e{i}"),
+                "type": "tenant.provisioned",
+                "time": "2026-01-01T00:00:00Z",
+            })
+            .to_string();
             json!({
                 "eventID": format!("r{i}"),
                 "eventName": "INSERT",

@@ -8,10 +8,14 @@ use cp_tests::unique;
 
 /// A provisioned tenant (through the store, as UC-PROV-001 writes it).
 pub async fn tenant(store: &Store) -> Provisioned {
-    let domain = unique("t");
+    tenant_with_domain(store, &unique("t")).await
+}
+
+/// A provisioned tenant with the given domain.
+pub async fn tenant_with_domain(store: &Store, domain: &str) -> Provisioned {
     let command = ProvisionTenant::parse(
         Some("Fixture Ltd"),
-        Some(&domain),
+        Some(domain),
         Some("Pro"),
         Some(&format!("owner@{domain}.example")),
     )

@@ -97,22 +97,7 @@ async fn tenant_pages_are_bounded_complete_and_their_cursors_cannot_be_forged() 
     let store = store().await;
     let prefix = unique("pg");
     for n in 0..5 {
-        let command = ProvisionTenant::parse(
-            Some("Paged"),
-            Some(&format!("{prefix}-{n}")),
-            Some("Free"),
-            Some("o@paged.example"),
-        )
-        .unwrap();
-        let p = provision(
-            command,
-            NewIds::random(),
-            SecretToken::generate().unwrap().hash(),
-            Utc::now(),
-        );
-        let mut writes = store.writes();
-        writes.provision(&p).unwrap();
-        store.commit(writes).await.unwrap();
+        fixtures::tenant_with_domain(&store, &format!("{prefix}-{n}")).await;
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;

@@ -16,6 +16,7 @@
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_eventbridge::Client;
+use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use cp_runtime::{ConfigError, FunctionEnv, env::EVENT_BUS_NAME};
 use std::time::Duration;
@@ -28,7 +29,16 @@ const MAX_ENTRIES: usize = 10;
 struct Pending {
     sequence_number: String,
     event_type: String,
+    /// When the change happened: the bus entry's time (archives and
+    /// replays go by it), not the time of publishing.
+    time: Option<DateTime>,
     detail: String,
+}
+
+/// The envelope field the publisher needs besides the whole text.
+#[derive(serde::Deserialize)]
+struct EnvelopeTime {
+    time: chrono::DateTime<chrono::Utc>,
 }
 
 /// How failed entries are retried within one invocation.
@@ -124,6 +134,7 @@ impl OutboxPublisher {
                     .source(cp_events::SOURCE)
                     .detail_type(&e.event_type)
                     .detail(&e.detail)
+                    .set_time(e.time)
                     .build()
             })
             .collect();
@@ -165,13 +176,17 @@ fn outbox_event(record: &EventRecord) -> Option<Pending> {
     }
     let event = cp_store::outbox_event(record.change.new_image.clone())?;
     // The envelope is published as written; it must at least be JSON.
-    if serde_json::from_str::<serde::de::IgnoredAny>(&event.envelope).is_err() {
+    let Ok(envelope) = serde_json::from_str::<serde_json::Value>(&event.envelope) else {
         tracing::error!(event_type = %event.event_type, "outbox item is not JSON; skipped");
         return None;
-    }
+    };
+    let time = serde_json::from_value::<EnvelopeTime>(envelope)
+        .ok()
+        .map(|e| DateTime::from_millis(e.time.timestamp_millis()));
     Some(Pending {
         sequence_number: record.change.sequence_number.clone().unwrap_or_default(),
         event_type: event.event_type,
+        time,
         detail: event.envelope,
     })
 }

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    ActorType, AuditRecord, EventId, Invitation, InvitationId, Outcome, Plan, PlatformRole,
-    Principal, Role, Tenant, TenantId, TenantStatus, User, UserId, UserStatus,
+    Invitation, InvitationId, Plan, PlatformRole, Principal, Role, Tenant, TenantId, TenantStatus,
+    User, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -86,39 +86,9 @@ impl ProvisionedView {
     }
 }
 
-/// An Audit Log record (FR-LOG-003).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditRecordView {
-    pub id: EventId,
-    pub timestamp: DateTime<Utc>,
-    pub tenant_id: Option<TenantId>,
-    pub actor_id: String,
-    pub actor_type: ActorType,
-    pub action: String,
-    pub resource: String,
-    pub outcome: Outcome,
-    pub metadata: serde_json::Value,
-    pub correlation_id: String,
-    pub source: String,
-}
-
-impl From<AuditRecord> for AuditRecordView {
-    fn from(r: AuditRecord) -> Self {
-        Self {
-            id: r.id,
-            timestamp: r.timestamp,
-            tenant_id: r.tenant_id,
-            actor_id: r.actor_id,
-            actor_type: r.actor_type,
-            action: r.action,
-            resource: r.resource,
-            outcome: r.outcome,
-            metadata: r.metadata,
-            correlation_id: r.correlation_id,
-            source: r.source,
-        }
-    }
-}
+/// An Audit Log record (FR-LOG-003): the entity of the specification,
+/// served as it is stored.
+pub use cp_domain::AuditRecord as AuditRecordView;
 
 /// One page of a list. `next_cursor` is absent on the last page; pass it
 /// back as `cursor` for the next.

@@ -5,6 +5,7 @@ use crate::cursor::{self, Page};
 use crate::error::{corrupt, sdk};
 use crate::items::*;
 use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Key, PK, SK};
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chrono::{DateTime, Utc};
 use cp_domain::{
@@ -49,6 +50,24 @@ fn key_attributes(key: &Key) -> Item {
 
 fn parse<T: DeserializeOwned>(what: &'static str, item: Item) -> Result<T, Error> {
     serde_dynamo::from_item(item).map_err(|e| corrupt(what, e))
+}
+
+/// A query's items as domain values, and the cursor to the next page.
+fn page<I: DeserializeOwned, T>(
+    output: QueryOutput,
+    what: &'static str,
+    into_domain: fn(I) -> T,
+) -> Result<Page<T>, Error> {
+    let items = output
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .map(|item| parse::<I>(what, item).map(into_domain))
+        .collect::<Result<_, _>>()?;
+    Ok(Page {
+        items,
+        next_cursor: cursor::encode(output.last_evaluated_key.as_ref()),
+    })
 }
 
 impl Store {
@@ -194,16 +213,7 @@ impl Store {
             None => query.key_condition_expression("#pk = :pk"),
         };
         let output = query.send().await.map_err(|e| sdk("Query", &e))?;
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| parse::<TenantItem>("tenant", i).map(TenantItem::into_domain))
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            next_cursor: cursor::encode(output.last_evaluated_key.as_ref()),
-        })
+        page(output, "tenant", TenantItem::into_domain)
     }
 
     /// Writes an audit record unless it exists. Returns whether it was new:
@@ -251,15 +261,6 @@ impl Store {
             .send()
             .await
             .map_err(|e| sdk("Query", &e))?;
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| parse::<AuditItem>("audit record", i).map(AuditItem::into_domain))
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            next_cursor: cursor::encode(output.last_evaluated_key.as_ref()),
-        })
+        page(output, "audit record", AuditItem::into_domain)
     }
 }
