@@ -418,3 +418,21 @@ async fn err_res_404_an_unknown_tenant_is_a_problem_not_an_empty_body() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn err_res_410_a_purged_tenant_is_gone() {
+    let token = operator().await;
+    let store = store().await;
+    let p = crate::fixtures::tenant(&store).await;
+    let mut tenant = p.tenant.clone();
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(31);
+    tenant.request_deletion(long_ago).unwrap();
+    tenant.purge(chrono::Utc::now()).unwrap();
+    crate::fixtures::save_tenant(&store, &tenant).await;
+    problem(
+        get(&token, &format!("/v1/tenants/{}", p.tenant.id)).await,
+        StatusCode::GONE,
+        "ERR-RES-410",
+    )
+    .await;
+}

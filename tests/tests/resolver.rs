@@ -71,6 +71,24 @@ async fn fr_sys_004_platform_people_resolve_by_role_and_get_one_user_record_at_f
 }
 
 #[tokio::test]
+async fn fr_sys_004_a_tenant_users_identity_cannot_sign_in_as_a_platform_person() {
+    let store = store().await;
+    let p = fixtures::tenant(&store).await;
+    let subject = unique("owner");
+    fixtures::activate_owner(&store, &p, ISSUER, &subject).await;
+    let token = claims(&subject, Utc::now(), &["Operator"]);
+    let resolver = PrincipalResolver::new(store.clone());
+    let principal = resolver.resolve(&token).await.unwrap();
+    assert_eq!(
+        resolver.sign_in(&token, &principal, context()).await,
+        Err(Error::AccessDenied)
+    );
+    // The binding still points at the tenant user.
+    let binding = store.identity(ISSUER, &subject).await.unwrap().unwrap();
+    assert_eq!(binding.tenant_id, Some(p.tenant.id));
+}
+
+#[tokio::test]
 async fn tenant_users_are_found_by_issuer_and_subject() {
     let store = store().await;
     let p = fixtures::tenant(&store).await;

@@ -1,8 +1,9 @@
 //! `GET /v1/tenants/{tenantId}`: one tenant. Operators and auditors see any;
-//! a tenant's own users see only theirs, and any other id is ERR-RES-404.
+//! a tenant's own users see only theirs, and any other id is ERR-RES-404. A
+//! purged tenant is ERR-RES-410.
 
 use cp_api::TenantView;
-use cp_domain::{Error, Scope, Target, TenantId};
+use cp_domain::{Error, Scope, Target, TenantId, TenantStatus};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 
@@ -32,6 +33,9 @@ impl HttpFunction for TenantGet {
             .principal
             .authorize(Scope::TenantsRead, Target::Tenant(id))?;
         let tenant = self.store.tenant(id).await?.ok_or(Error::NotFound)?;
+        if tenant.status == TenantStatus::Purged {
+            return Err(Error::Gone);
+        }
         ApiResponse::ok(&TenantView::from(&tenant))
     }
 }

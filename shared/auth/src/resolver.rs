@@ -71,8 +71,11 @@ impl PrincipalResolver {
             return Ok(false);
         };
         let key = (claims.issuer.clone(), claims.subject.clone());
-        if self.bindings.get(&key).is_some() {
-            return Ok(false);
+        if let Some(known) = self.bindings.get(&key) {
+            return match known.kind {
+                IdentityKind::Platform => Ok(false),
+                IdentityKind::Tenant => Err(Error::AccessDenied),
+            };
         }
         let event = Envelope::new(
             &PlatformUserProvisioned {
@@ -89,20 +92,25 @@ impl PrincipalResolver {
             .event(&event)?;
         let created = match self.store.commit(writes).await {
             Ok(_) => true,
-            Err(Error::Conflict(_)) => false,
+            // Bound already: by an earlier sign-in, or (misconfigured) to a
+            // tenant user, whose identity must not act as a platform one.
+            Err(Error::Conflict(_)) => match self.binding(claims, true).await? {
+                Some(b) if b.kind == IdentityKind::Platform && b.user_id == *user_id => false,
+                _ => return Err(Error::AccessDenied),
+            },
             Err(e) => return Err(e),
         };
         if created {
             tracing::info!(%user_id, "platform user provisioned at first sign-in");
+            self.bindings.insert(
+                key,
+                IdentityBinding {
+                    kind: IdentityKind::Platform,
+                    user_id: *user_id,
+                    tenant_id: None,
+                },
+            );
         }
-        self.bindings.insert(
-            key,
-            IdentityBinding {
-                kind: IdentityKind::Platform,
-                user_id: *user_id,
-                tenant_id: None,
-            },
-        );
         Ok(created)
     }
 
