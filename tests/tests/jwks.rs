@@ -132,3 +132,22 @@ async fn an_unreachable_issuer_is_not_hammered() {
     // key" at once, not another failed fetch.
     assert_eq!(verifier.verify(&token).await, Err(Rejection::UnknownKey));
 }
+
+#[tokio::test]
+async fn cc_auth_002_a_withdrawn_key_stops_verifying_once_the_cached_keys_are_too_old() {
+    let issuer = issuer().await;
+    let (withdrawn, other) = (RsaKey::generate(), RsaKey::generate());
+    *issuer.keys.lock().unwrap() = vec![withdrawn.jwk("k1")];
+    let max_age = Duration::from_millis(300);
+    let mut config = EdgeConfig::new(issuer.url.clone(), vec!["api".into()]);
+    config.jwks_max_age = max_age;
+    let verifier = JwtVerifier::new(config);
+    let token = withdrawn.sign(&claims(&issuer.url), Some("k1"));
+    verifier.verify(&token).await.unwrap();
+
+    // The issuer withdraws `k1` without any token with a new kid showing up.
+    *issuer.keys.lock().unwrap() = vec![other.jwk("k2")];
+    tokio::time::sleep(max_age + Duration::from_millis(50)).await;
+    assert_eq!(verifier.verify(&token).await, Err(Rejection::UnknownKey));
+    assert_eq!(issuer.fetches.load(Ordering::SeqCst), 2);
+}

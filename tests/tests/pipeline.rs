@@ -86,11 +86,15 @@ fn sqs_message(id: &str, body: &str) -> serde_json::Value {
 }
 
 fn bus_event(envelope: &Envelope) -> String {
+    bus_event_from(cp_events::SOURCE, envelope)
+}
+
+fn bus_event_from(source: &str, envelope: &Envelope) -> String {
     json!({
         "version": "0",
         "id": uuid::Uuid::new_v4().to_string(),
         "detail-type": envelope.event_type,
-        "source": cp_events::SOURCE,
+        "source": source,
         "account": "000000000000",
         "time": envelope.time,
         "region": "ap-northeast-1",
@@ -111,6 +115,7 @@ async fn uc_audit_record_cp_the_consumer_is_idempotent_and_reports_only_the_bad_
             sqs_message("m2", &bus_event(&first)),
             sqs_message("m3", "{\"not\": \"an event\"}"),
             sqs_message("m4", &bus_event(&second)),
+            sqs_message("m5", &bus_event_from("someone.else", &event(tenant, 3))),
         ]
     }))
     .unwrap();
@@ -120,7 +125,8 @@ async fn uc_audit_record_cp_the_consumer_is_idempotent_and_reports_only_the_bad_
         .iter()
         .map(|f| f.item_identifier.as_str())
         .collect();
-    assert_eq!(failed, ["m3"]);
+    // Not an event, and an event from another source: both refused alone.
+    assert_eq!(failed, ["m3", "m5"]);
     assert_eq!(
         audit_count(tenant).await,
         2,

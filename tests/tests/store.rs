@@ -106,7 +106,7 @@ async fn tenant_pages_are_bounded_complete_and_their_cursors_cannot_be_forged() 
             .list_tenants(&TenantQuery {
                 status: None,
                 domain_prefix: Some(&prefix),
-                limit: Some(PageSize::parse(Some("2")).unwrap()),
+                limit: PageSize::parse(Some("2")).unwrap(),
                 cursor: cursor.as_deref(),
             })
             .await
@@ -125,7 +125,7 @@ async fn tenant_pages_are_bounded_complete_and_their_cursors_cannot_be_forged() 
     let first = store
         .list_tenants(&TenantQuery {
             domain_prefix: Some(&prefix),
-            limit: Some(PageSize::parse(Some("1")).unwrap()),
+            limit: PageSize::parse(Some("1")).unwrap(),
             ..TenantQuery::default()
         })
         .await

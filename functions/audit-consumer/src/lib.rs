@@ -21,6 +21,7 @@ pub const SOURCE: &str = "control-plane";
 /// The part of an EventBridge event the consumer reads.
 #[derive(Debug, Deserialize)]
 struct BusEvent {
+    source: String,
     detail: Envelope,
 }
 
@@ -53,7 +54,13 @@ impl AuditConsumer {
     async fn record(&self, message: &SqsMessage) -> Result<(), Error> {
         let body = message.body.as_deref().unwrap_or_default();
         let event = match serde_json::from_str::<BusEvent>(body) {
-            Ok(bus) => bus.detail,
+            // Only the control plane's own publisher records control-plane
+            // actions; the bus policy admits no other sender of this source.
+            Ok(bus) if bus.source == cp_events::SOURCE => bus.detail,
+            Ok(bus) => {
+                tracing::error!(source = %bus.source, "event from an unexpected source");
+                return Err(Error::AccessDenied);
+            }
             Err(e) => {
                 tracing::error!(
                     message_id = message.message_id.as_deref().unwrap_or_default(),

@@ -3,7 +3,7 @@
 //! people (`platform` for platform-level records); a tenant Owner reads their
 //! own tenant's and may omit it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use cp_api::{AuditRecordView, PageView};
 use cp_domain::{Error, PageSize, Principal, Scope, Target, TenantId};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
@@ -29,8 +29,13 @@ fn time(request: &ApiRequest, name: &'static str) -> Result<Option<DateTime<Utc>
     request
         .query(name)?
         .map(|raw| {
+            // Records are ordered by millisecond: so is the range.
             DateTime::parse_from_rfc3339(raw)
                 .map(|t| t.with_timezone(&Utc))
+                .map(|t| {
+                    t.duration_trunc(chrono::TimeDelta::milliseconds(1))
+                        .unwrap_or(t)
+                })
                 .map_err(|_| Error::invalid(name, "must be an RFC 3339 date-time"))
         })
         .transpose()
@@ -60,6 +65,8 @@ impl HttpFunction for AuditList {
         let (tenant, target) = partition(&request)?;
         request.principal.authorize(Scope::AuditRead, target)?;
         let to = time(&request, "to")?.unwrap_or(request.now);
+        // `to` from the clock has finer precision than the keys; the range is
+        // in whole milliseconds either way.
         let from = time(&request, "from")?.unwrap_or(to - DEFAULT_RANGE);
         if from >= to {
             return Err(Error::invalid("from", "must be before `to`"));

@@ -31,7 +31,7 @@ struct Pending {
     event_type: String,
     /// When the change happened: the bus entry's time (archives and
     /// replays go by it), not the time of publishing.
-    time: Option<DateTime>,
+    time: DateTime,
     detail: String,
 }
 
@@ -134,7 +134,7 @@ impl OutboxPublisher {
                     .source(cp_events::SOURCE)
                     .detail_type(&e.event_type)
                     .detail(&e.detail)
-                    .set_time(e.time)
+                    .time(e.time)
                     .build()
             })
             .collect();
@@ -174,15 +174,23 @@ fn outbox_event(record: &EventRecord) -> Option<Pending> {
     if record.event_name != "INSERT" {
         return None;
     }
-    let event = cp_store::outbox_event(record.change.new_image.clone())?;
-    // The envelope is published as written; it must at least be JSON.
-    let Ok(envelope) = serde_json::from_str::<serde_json::Value>(&event.envelope) else {
-        tracing::error!(event_type = %event.event_type, "outbox item is not JSON; skipped");
-        return None;
+    let event = match cp_store::outbox_event(record.change.new_image.clone())? {
+        Ok(event) => event,
+        Err(e) => {
+            tracing::error!(error = %e, "outbox item cannot be read; skipped");
+            return None;
+        }
     };
-    let time = serde_json::from_value::<EnvelopeTime>(envelope)
-        .ok()
-        .map(|e| DateTime::from_millis(e.time.timestamp_millis()));
+    // The envelope is published as written; it must at least be an
+    // envelope. One that is not was written by a bug: retrying cannot fix
+    // it, so it is logged as an error (and alarmed on) and skipped.
+    let time = match serde_json::from_str::<EnvelopeTime>(&event.envelope) {
+        Ok(e) => DateTime::from_millis(e.time.timestamp_millis()),
+        Err(e) => {
+            tracing::error!(event_type = %event.event_type, error = %e, "outbox item is not an envelope; skipped");
+            return None;
+        }
+    };
     Some(Pending {
         sequence_number: record.change.sequence_number.clone().unwrap_or_default(),
         event_type: event.event_type,

@@ -33,7 +33,7 @@ impl HttpFunction for TenantList {
                 .map(TenantStatus::parse)
                 .transpose()?,
             domain_prefix: request.query("q")?,
-            limit: Some(PageSize::parse(request.query("limit")?)?),
+            limit: PageSize::parse(request.query("limit")?)?,
             cursor: request.query("cursor")?,
         };
         let page = self.store.list_tenants(&query).await?;

@@ -8,9 +8,10 @@
 //!   `none`, HS256 (e.g. "signed" with the public key) and anything else are
 //!   refused before a key is looked at.
 //! - The key comes from the issuer's JWKS, found through OIDC discovery and
-//!   cached. An unknown `kid` triggers one refetch (keys rotate), at most once
-//!   per `jwks_refetch_interval`, so a flood of made-up `kid`s cannot turn the
-//!   verifier into a JWKS-fetching amplifier.
+//!   cached for `jwks_max_age`. An unknown `kid` triggers one refetch (keys
+//!   rotate), at most once per `jwks_refetch_interval`, so a flood of made-up
+//!   `kid`s cannot turn the verifier into a JWKS-fetching amplifier. If a
+//!   refetch fails, the keys already held stay in use until the next try.
 //! - A token without `kid` is accepted only when the JWKS holds exactly one
 //!   key (the local OIDC provider issues such tokens; Entra ID always sets
 //!   `kid`, and API Gateway requires it).
@@ -37,6 +38,9 @@ pub struct EdgeConfig {
     pub leeway: Duration,
     /// Minimum time between two JWKS fetches caused by unknown keys.
     pub jwks_refetch_interval: Duration,
+    /// How long fetched keys are trusted before they are fetched again, so a
+    /// key the issuer withdraws stops verifying even if no new key appears.
+    pub jwks_max_age: Duration,
 }
 
 impl EdgeConfig {
@@ -49,6 +53,7 @@ impl EdgeConfig {
             audiences,
             leeway: Duration::from_secs(30),
             jwks_refetch_interval: Duration::from_secs(30),
+            jwks_max_age: Duration::from_secs(600),
         }
     }
 }
@@ -165,16 +170,29 @@ impl JwtVerifier {
 
     /// The key for `kid`, refetching the JWKS (rate-limited) when unknown.
     async fn key_for(&self, kid: Option<&str>) -> Result<DecodingKey, Rejection> {
+        let fresh = |cache: &KeyCache| {
+            cache
+                .fetched_at
+                .is_some_and(|at| at.elapsed() < self.config.jwks_max_age)
+        };
         {
             let cache = self.cache.read().await;
-            if let Some(key) = pick(&cache.keys, kid) {
+            if fresh(&cache)
+                && let Some(key) = pick(&cache.keys, kid)
+            {
                 return Ok(key);
             }
         }
         let mut cache = self.cache.write().await;
         // Someone may have refreshed while we waited for the lock.
-        if let Some(key) = pick(&cache.keys, kid) {
+        if fresh(&cache)
+            && let Some(key) = pick(&cache.keys, kid)
+        {
             return Ok(key);
+        }
+        // Stale keys are fetched again whatever the refetch interval.
+        if !fresh(&cache) {
+            cache.fetched_at = None;
         }
         let may_fetch = cache
             .fetched_at

@@ -5,6 +5,12 @@ use crate::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageSize(u16);
 
+impl Default for PageSize {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 impl PageSize {
     pub const DEFAULT: PageSize = PageSize(25);
     pub const MAX: u16 = 100;

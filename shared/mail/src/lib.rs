@@ -66,9 +66,10 @@ impl Mailer {
             .send()
             .await
             .map_err(|e| {
+                // The code only: SES messages quote the addresses (CC-LOG-002).
                 tracing::warn!(
                     recipient_domain = to.domain(),
-                    error = %aws_sdk_sesv2::error::DisplayErrorContext(&e),
+                    code = aws_sdk_sesv2::error::ProvideErrorMetadata::code(&e).unwrap_or("none"),
                     "SendEmail failed"
                 );
                 MailError

@@ -6,7 +6,7 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The table every function uses.
 pub const TABLE_NAME: &str = "TABLE_NAME";
@@ -33,6 +33,8 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct FunctionEnv {
     pub sdk: SdkConfig,
     vars: Lookup,
+    /// Built on first use and shared: one DynamoDB client per function.
+    store: Arc<OnceLock<cp_store::Store>>,
 }
 
 impl std::fmt::Debug for FunctionEnv {
@@ -50,6 +52,7 @@ impl FunctionEnv {
         Self {
             sdk,
             vars: Arc::new(|name| std::env::var(name).ok()),
+            store: Arc::default(),
         }
     }
 
@@ -58,6 +61,7 @@ impl FunctionEnv {
         Self {
             sdk,
             vars: Arc::new(move |name| vars.get(name).cloned()),
+            store: Arc::default(),
         }
     }
 
@@ -67,11 +71,15 @@ impl FunctionEnv {
             .ok_or(ConfigError::Missing(name))
     }
 
-    /// The table, with its client.
+    /// The table, with its client (the same one for every caller).
     pub fn store(&self) -> Result<cp_store::Store, ConfigError> {
-        Ok(cp_store::Store::new(
+        if let Some(store) = self.store.get() {
+            return Ok(store.clone());
+        }
+        let store = cp_store::Store::new(
             aws_sdk_dynamodb::Client::new(&self.sdk),
             self.var(TABLE_NAME)?,
-        ))
+        );
+        Ok(self.store.get_or_init(|| store).clone())
     }
 }

@@ -68,10 +68,12 @@ impl ApiRequest {
     /// The JSON body as `T`. Fields that are missing, of the wrong type or
     /// unknown are reported by name (ERR-VAL-400).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let content_type = self
+        let media_type = self
             .header(header::CONTENT_TYPE.as_str())
-            .unwrap_or_default();
-        if !content_type.starts_with("application/json") {
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .trim();
+        if !media_type.eq_ignore_ascii_case("application/json") {
             return Err(Error::invalid("content-type", "must be application/json"));
         }
         if self.body.is_empty() {
@@ -170,7 +172,9 @@ impl<F: HttpFunction> HttpAdapter<F> {
     }
 
     /// Handles one request. Never fails: every error becomes a problem
-    /// response, and a panic in the use case an ERR-SYS-500.
+    /// response. A panic in the use case becomes an ERR-SYS-500 where panics
+    /// unwind (the local stack, tests); release builds abort instead, and
+    /// Lambda starts a fresh process (ADR 0009).
     pub async fn call(&self, request: Request) -> Response<Body> {
         let started = Instant::now();
         let correlation_id = correlation_id(request.headers());

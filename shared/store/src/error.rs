@@ -32,10 +32,19 @@ where
         SdkError::ServiceError(e) => is_throttling(e.err().code()),
         _ => false,
     };
+    // The code and the kind of failure, not the message: service messages
+    // can quote the values in a request (CC-LOG-002).
+    let kind = match err {
+        SdkError::ServiceError(_) => "service",
+        SdkError::TimeoutError(_) => "timeout",
+        SdkError::DispatchFailure(_) => "dispatch",
+        SdkError::ResponseError(_) => "response",
+        _ => "construction",
+    };
     tracing::error!(
         operation,
+        kind,
         code = err.code().unwrap_or("none"),
-        error = %aws_sdk_dynamodb::error::DisplayErrorContext(err),
         "DynamoDB call failed"
     );
     if retryable {
@@ -43,6 +52,19 @@ where
     } else {
         Error::Internal
     }
+}
+
+/// A `Query` failure: a cursor DynamoDB refuses as a starting key (another
+/// range or prefix than the query it came from) is the caller's ERR-VAL-400.
+pub(crate) fn query<E, R>(err: &SdkError<E, R>, with_cursor: bool) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: Debug,
+{
+    if with_cursor && err.code() == Some("ValidationException") {
+        return Error::invalid("cursor", "does not belong to this query");
+    }
+    sdk("Query", err)
 }
 
 /// An item that does not have the shape its key promises.

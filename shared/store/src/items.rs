@@ -371,9 +371,11 @@ impl AuditItem {
         }
     }
 
-    pub fn into_domain(self) -> AuditRecord {
+    pub fn into_domain(self) -> Result<AuditRecord, cp_domain::Error> {
         let f = self.record;
-        AuditRecord {
+        let metadata = serde_json::from_str(&f.metadata)
+            .map_err(|e| crate::error::corrupt("audit record metadata", e))?;
+        Ok(AuditRecord {
             id: f.id,
             timestamp: f.timestamp,
             tenant_id: f.tenant_id,
@@ -382,10 +384,10 @@ impl AuditItem {
             action: f.action,
             resource: f.resource,
             outcome: f.outcome,
-            metadata: serde_json::from_str(&f.metadata).unwrap_or(serde_json::Value::Null),
+            metadata,
             correlation_id: f.correlation_id,
             source: f.source,
-        }
+        })
     }
 }
 

@@ -36,14 +36,6 @@ impl Store {
             table: table.into(),
         }
     }
-
-    pub fn table_name(&self) -> &str {
-        &self.table
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
 }
 
 /// An event as the outbox publisher reads it from the table's stream.
@@ -54,24 +46,33 @@ pub struct OutboxEvent {
     pub envelope: String,
 }
 
-/// The event in a stream image, if the image is an outbox item.
-pub fn outbox_event<I>(image: I) -> Option<OutboxEvent>
+/// The event in a stream image: `None` if the image is not an outbox item,
+/// an error if it is one that cannot be read.
+pub fn outbox_event<I>(image: I) -> Option<Result<OutboxEvent, String>>
 where
     I: Into<serde_dynamo::Item>,
 {
     #[derive(serde::Deserialize)]
-    struct Image {
+    struct Key {
         #[serde(rename = "PK")]
         pk: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Image {
         event: String,
         event_type: String,
     }
-    let image: Image = serde_dynamo::from_item(image.into()).ok()?;
-    image
-        .pk
-        .starts_with(keys::OUTBOX_PREFIX)
-        .then_some(OutboxEvent {
-            event_type: image.event_type,
-            envelope: image.event,
-        })
+    let image: serde_dynamo::Item = image.into();
+    let key: Key = serde_dynamo::from_item(image.clone()).ok()?;
+    if !key.pk.starts_with(keys::OUTBOX_PREFIX) {
+        return None;
+    }
+    Some(
+        serde_dynamo::from_item::<_, Image>(image)
+            .map(|i| OutboxEvent {
+                event_type: i.event_type,
+                envelope: i.event,
+            })
+            .map_err(|e| e.to_string()),
+    )
 }

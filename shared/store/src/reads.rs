@@ -2,7 +2,7 @@
 
 use crate::Store;
 use crate::cursor::{self, Page};
-use crate::error::{corrupt, sdk};
+use crate::error::{self, corrupt, sdk};
 use crate::items::*;
 use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Key, PK, SK};
 use aws_sdk_dynamodb::operation::query::QueryOutput;
@@ -26,7 +26,7 @@ pub struct TenantQuery<'a> {
     pub status: Option<TenantStatus>,
     /// Only tenants whose domain starts with this (console search).
     pub domain_prefix: Option<&'a str>,
-    pub limit: Option<PageSize>,
+    pub limit: PageSize,
     pub cursor: Option<&'a str>,
 }
 
@@ -58,11 +58,20 @@ fn page<I: DeserializeOwned, T>(
     what: &'static str,
     into_domain: fn(I) -> T,
 ) -> Result<Page<T>, Error> {
+    page_with(output, what, |item: I| Ok(into_domain(item)))
+}
+
+/// The same, for items whose conversion can find them corrupt.
+fn page_with<I: DeserializeOwned, T>(
+    output: QueryOutput,
+    what: &'static str,
+    into_domain: impl Fn(I) -> Result<T, Error>,
+) -> Result<Page<T>, Error> {
     let items = output
         .items
         .unwrap_or_default()
         .into_iter()
-        .map(|item| parse::<I>(what, item).map(into_domain))
+        .map(|item| parse::<I>(what, item).and_then(&into_domain))
         .collect::<Result<_, _>>()?;
     Ok(Page {
         items,
@@ -88,8 +97,10 @@ impl Store {
         Ok(output.item)
     }
 
+    /// Strongly consistent: following a `Location` right after a 201 finds
+    /// the tenant.
     pub async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, Error> {
-        let item = self.get_item(&keys::tenant(id), false).await?;
+        let item = self.get_item(&keys::tenant(id), true).await?;
         item.map(|i| parse::<TenantItem>("tenant", i).map(TenantItem::into_domain))
             .transpose()
     }
@@ -200,7 +211,7 @@ impl Store {
             .index_name(index)
             .expression_attribute_names("#pk", pk_name)
             .expression_attribute_values(":pk", AttributeValue::S(pk_value))
-            .limit(i32::from(q.limit.unwrap_or(PageSize::DEFAULT).get()))
+            .limit(i32::from(q.limit.get()))
             .set_exclusive_start_key(start);
         query = match q.domain_prefix.filter(|p| !p.is_empty()) {
             Some(prefix) => query
@@ -212,7 +223,10 @@ impl Store {
                 ),
             None => query.key_condition_expression("#pk = :pk"),
         };
-        let output = query.send().await.map_err(|e| sdk("Query", &e))?;
+        let output = query
+            .send()
+            .await
+            .map_err(|e| error::query(&e, q.cursor.is_some()))?;
         page(output, "tenant", TenantItem::into_domain)
     }
 
@@ -260,7 +274,7 @@ impl Store {
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(|e| sdk("Query", &e))?;
-        page(output, "audit record", AuditItem::into_domain)
+            .map_err(|e| error::query(&e, q.cursor.is_some()))?;
+        page_with(output, "audit record", AuditItem::into_domain)
     }
 }

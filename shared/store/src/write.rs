@@ -24,7 +24,7 @@ use std::collections::HashMap;
 const MAX_ITEMS: usize = 100;
 /// How often a transaction cancelled by a concurrent one is tried again.
 const CONFLICT_ATTEMPTS: u32 = 4;
-/// How long an outbox item outlives its stream record (a day).
+/// How long an outbox item is kept (the stream keeps its record a day).
 const OUTBOX_RETENTION: Duration = Duration::days(7);
 
 /// What a failed condition on an item means.
@@ -298,7 +298,7 @@ impl Store {
             if codes.contains(&Some("TransactionConflict")) && attempt < CONFLICT_ATTEMPTS {
                 // Another transaction held one of our items; ours may well
                 // succeed (or turn into a replay) a moment later.
-                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await; // 50, 100, 200 ms
                 continue;
             }
             if codes.contains(&Some("TransactionConflict")) {
