@@ -224,47 +224,23 @@ async fn dynamodb_throttling_is_err_sys_503_not_a_500() {
 #[tokio::test]
 async fn transaction_cancellation_reasons_name_the_item_that_failed() {
     // Items: tenant, domain guard, owner, email guard, invitation, token.
-    let rule = mock!(aws_sdk_dynamodb::Client::transact_write_items).then_error(|| {
-        cancelled(&[
-            "None",
-            "ConditionalCheckFailed",
-            "None",
-            "None",
-            "None",
-            "None",
-        ])
-    });
-    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&rule]);
-    let store = Store::new(client, "table");
-    let mut writes = store.writes();
-    writes.provision(&provisioned()).unwrap();
-    assert_eq!(
-        store.commit(writes).await,
-        Err(Error::Conflict(
-            "a tenant with this domain already exists".into()
-        ))
-    );
-
-    let rule = mock!(aws_sdk_dynamodb::Client::transact_write_items).then_error(|| {
-        cancelled(&[
-            "None",
-            "None",
-            "None",
-            "ConditionalCheckFailed",
-            "None",
-            "None",
-        ])
-    });
-    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&rule]);
-    let store = Store::new(client, "table");
-    let mut writes = store.writes();
-    writes.provision(&provisioned()).unwrap();
-    assert_eq!(
-        store.commit(writes).await,
-        Err(Error::Conflict(
-            "a user with this email already exists".into()
-        ))
-    );
+    for (failed, message) in [
+        (1, "a tenant with this domain already exists"),
+        (3, "a user with this email already exists"),
+    ] {
+        let mut codes = ["None"; 6];
+        codes[failed] = "ConditionalCheckFailed";
+        let rule = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+            .then_error(move || cancelled(&codes));
+        let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&rule]);
+        let store = Store::new(client, "table");
+        let mut writes = store.writes();
+        writes.provision(&provisioned()).unwrap();
+        assert_eq!(
+            store.commit(writes).await,
+            Err(Error::Conflict(message.into()))
+        );
+    }
 }
 
 #[tokio::test]
