@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod definitions;
+mod e2e_applications;
 mod e2e_auth;
+mod e2e_operations;
 mod e2e_provisioning;
 mod faults;
 mod fixtures;
