@@ -39,6 +39,11 @@ pub enum Trigger {
         queue: String,
         batch_size: u32,
     },
+    /// An EventBridge schedule (`rate(...)` or `cron(...)`); the local stack
+    /// runs such functions every minute.
+    Schedule {
+        expression: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +168,10 @@ mod tests {
                 }
                 Trigger::Stream { source, .. } => assert_eq!(source, "table", "{name}"),
                 Trigger::Http { routes } => assert!(!routes.is_empty(), "{name}"),
+                Trigger::Schedule { expression } => assert!(
+                    expression.starts_with("rate(") || expression.starts_with("cron("),
+                    "{name}: {expression}"
+                ),
             }
             for resource in function.permissions.keys() {
                 let known = match resource.split_once('.') {

@@ -89,3 +89,13 @@ pub fn stream_functions(
         Arc::new(outbox_publisher::OutboxPublisher::from_env(env)?),
     )]))
 }
+
+/// The scheduled functions, by name.
+pub fn schedule_functions(
+    env: &FunctionEnv,
+) -> Result<HashMap<&'static str, Arc<tenant_purge::TenantPurge>>, ConfigError> {
+    Ok(HashMap::from([(
+        "tenant-purge",
+        Arc::new(tenant_purge::TenantPurge::from_env(env)?),
+    )]))
+}

@@ -207,9 +207,17 @@ impl Stack {
 
         let streams = registry::stream_functions(&env).map_err(config)?;
         let queues = registry::queue_functions(&env).map_err(config)?;
+        let schedules = registry::schedule_functions(&env).map_err(config)?;
         for (name, function) in &definitions.functions {
             match &function.trigger {
                 Trigger::Http { .. } => {}
+                Trigger::Schedule { .. } => {
+                    let purge = schedules
+                        .get(name.as_str())
+                        .cloned()
+                        .ok_or_else(|| StackError::Config(format!("{name} is not registered")))?;
+                    spawn_part(&mut tasks, name.clone(), pollers::run_schedule(purge));
+                }
                 Trigger::Stream {
                     batch_size, filter, ..
                 } => {

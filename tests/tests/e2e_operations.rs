@@ -289,3 +289,116 @@ async fn fr_ops_002_racing_deletes_and_restores_end_in_one_consistent_state() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn fr_ops_002_after_the_grace_period_the_purge_deletes_the_tenant_resumably_and_keeps_its_audit()
+ {
+    let (p, subject) = fixtures::tenant_owner().await;
+    let store = cp_tests::store().await;
+    let op = operator().await;
+    let base = format!("/v1/tenants/{}", p.tenant.id);
+    // Suspend through the API, so the tenant has an audit record to keep.
+    send_json(Method::POST, &op, &format!("{base}/suspend"), &json!({})).await;
+    let id = p.tenant.id.to_string();
+    eventually(
+        "the suspension audited",
+        std::time::Duration::from_secs(20),
+        || async { (!audit_actions(&op, &id).await.is_empty()).then_some(()) },
+    )
+    .await;
+
+    // Deleted 31 days ago (time injected): its grace period is over, and no
+    // other test's tenant is due at the purge's `now`.
+    let deleted_at = Utc::now() - Duration::days(31);
+    let mut tenant = store.tenant(p.tenant.id).await.unwrap().unwrap();
+    tenant.request_deletion(deleted_at).unwrap();
+    fixtures::save_tenant(&store, &tenant).await;
+    let now = deleted_at + Duration::days(30) + Duration::seconds(1);
+    let early = tenant_purge::TenantPurge::from_env(&cp_tests::function_env().await)
+        .unwrap()
+        .run(deleted_at + Duration::days(29))
+        .await
+        .unwrap();
+    assert!(!early.purged.contains(&p.tenant.id) && !early.in_progress.contains(&p.tenant.id));
+
+    // A run that stops after one page (a crash, a timeout): progress shows.
+    let partial = tenant_purge::TenantPurge::from_env(&cp_tests::function_env().await)
+        .unwrap()
+        .with_budget(2, 1)
+        .run(now)
+        .await
+        .unwrap();
+    assert_eq!(partial.in_progress, vec![p.tenant.id]);
+    let halfway: TenantView = get(&op, &base).await.json().await.unwrap();
+    assert_eq!(halfway.status, TenantStatus::PendingDeletion);
+    assert_eq!(halfway.purged_items, Some(2));
+
+    // The next run finishes the job.
+    let purge = tenant_purge::TenantPurge::from_env(&cp_tests::function_env().await).unwrap();
+    let finished = purge.run(now).await.unwrap();
+    assert_eq!(finished.purged, vec![p.tenant.id]);
+    problem(get(&op, &base).await, StatusCode::GONE, "ERR-RES-410").await;
+    let tombstone = store.tenant(p.tenant.id).await.unwrap().unwrap();
+    assert_eq!(tombstone.status, TenantStatus::Purged);
+    // The owner, the invitation, the guards: all gone; only the tombstone is left.
+    let client = aws_sdk_dynamodb::Client::new(&cp_tests::sdk().await);
+    let table = cp_tests::stack().resources.table.clone();
+    let left = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("TENANT#{}", p.tenant.id)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.count(), 1);
+    assert_eq!(tombstone.purged_items, 3, "user, email guard, invitation");
+    let token_lookup = client
+        .get_item()
+        .table_name(&table)
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!(
+                "INVITATION_TOKEN#{}",
+                p.invitation.token_hash.to_hex()
+            )),
+        )
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S("INVITATION_TOKEN".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(token_lookup.item().is_none());
+    // Its people are refused; its audit trail is kept, with the purge in it.
+    let owner = idp().user_token(&subject).await.unwrap();
+    assert_ne!(get(&owner, &base).await.status(), StatusCode::OK);
+    eventually(
+        "the purge audited",
+        std::time::Duration::from_secs(20),
+        || async {
+            let actions = audit_actions(&op, &id).await;
+            (actions.contains(&"tenant.purge".to_owned())
+                && actions.contains(&"tenant.suspend".to_owned()))
+            .then_some(())
+        },
+    )
+    .await;
+    // The domain is free again.
+    let again = send_json(
+        Method::POST,
+        &op,
+        "/v1/tenants",
+        &json!({"name": "Again", "domain": p.tenant.domain.as_str(), "plan": "Free",
+                "owner_email": format!("new@{}.example", p.tenant.domain)}),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    // A repeated run changes nothing.
+    let repeat = purge.run(now).await.unwrap();
+    assert!(!repeat.purged.contains(&p.tenant.id));
+}

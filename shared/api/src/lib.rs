@@ -31,6 +31,9 @@ pub struct TenantView {
     /// The managed applications enabled for the tenant.
     #[serde(default)]
     pub applications: Vec<ApplicationId>,
+    /// Once its purge has begun: how many of its items it has deleted.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub purged_items: Option<u64>,
 }
 
 impl From<&Tenant> for TenantView {
@@ -46,6 +49,8 @@ impl From<&Tenant> for TenantView {
             purge_at: t.purge_at,
             suspension_reason: t.suspension_reason.clone(),
             applications: t.applications.iter().copied().collect(),
+            purged_items: (t.purged_items > 0 || t.status == TenantStatus::Purged)
+                .then_some(t.purged_items),
         }
     }
 }

@@ -231,6 +231,8 @@ pub struct Tenant {
     pub applications: BTreeSet<ApplicationId>,
     /// Why an operator suspended the tenant, while it is suspended.
     pub suspension_reason: Option<String>,
+    /// How many of its items the purge has deleted so far (its progress).
+    pub purged_items: u64,
 }
 
 impl Tenant {
@@ -256,6 +258,7 @@ impl Tenant {
             status_before_deletion: None,
             applications: BTreeSet::new(),
             suspension_reason: None,
+            purged_items: 0,
         }
     }
 

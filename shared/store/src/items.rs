@@ -71,6 +71,8 @@ pub(crate) struct TenantItem {
     pub applications: BTreeSet<ApplicationId>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub suspension_reason: Option<String>,
+    #[serde(default)]
+    pub purged_items: u64,
 }
 
 impl TenantItem {
@@ -95,6 +97,7 @@ impl TenantItem {
             status_before_deletion: t.status_before_deletion,
             applications: t.applications.clone(),
             suspension_reason: t.suspension_reason.clone(),
+            purged_items: t.purged_items,
         }
     }
 
@@ -113,6 +116,7 @@ impl TenantItem {
             status_before_deletion: self.status_before_deletion,
             applications: self.applications,
             suspension_reason: self.suspension_reason,
+            purged_items: self.purged_items,
         }
     }
 }

@@ -13,6 +13,7 @@ mod error;
 mod items;
 pub mod keys;
 mod limits;
+mod purge;
 mod reads;
 mod update;
 mod write;
