@@ -219,6 +219,47 @@ async fn fr_log_003_an_audit_record_is_written_once_and_listed_by_range_newest_f
 }
 
 #[tokio::test]
+async fn fr_ops_003_an_audit_record_expires_by_ttl_after_seven_years_and_not_before() {
+    let store = store().await;
+    let record = audit_record(TenantId::random(), Utc::now());
+    store.record_audit(&record).await.unwrap();
+    let client = aws_sdk_dynamodb::Client::new(&cp_tests::sdk().await);
+    let table = cp_tests::stack().resources.table.clone();
+    let key = cp_store::keys::audit_record(record.tenant_id, record.timestamp, record.id);
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let expires: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        expires,
+        cp_domain::Retention::AuditLog
+            .until(record.timestamp)
+            .timestamp()
+    );
+    assert!(expires > (record.timestamp + Duration::days(7 * 365 + 1)).timestamp());
+    // The table expires items on exactly that attribute.
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some(cp_store::keys::TTL));
+    assert_eq!(
+        ttl.time_to_live_status(),
+        Some(&aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled)
+    );
+}
+
+#[tokio::test]
 async fn cc_dat_001_an_idempotency_key_replays_the_first_outcome_and_writes_nothing_else() {
     let store = store().await;
     let now = Utc::now();
