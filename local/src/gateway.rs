@@ -379,6 +379,9 @@ mod tests {
                 ("TOKEN_ISSUER", "http://127.0.0.1:1"),
                 ("TOKEN_AUDIENCE", "apps"),
                 ("TOKEN_SIGNING_KEY", "k"),
+                ("QUEUE_URLS", "{}"),
+                ("KEY_IDS", "{}"),
+                ("IDENTITY_ISSUER", "http://127.0.0.1:1"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))

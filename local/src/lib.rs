@@ -7,12 +7,14 @@
 //!   JWT verification, the payload 2.0 event, the function's own adapter;
 //! - [`pollers`]: the event source mappings (stream → publisher, queues →
 //!   consumers);
+//! - [`metrics`]: CloudWatch Logs' part: EMF documents become metrics;
 //! - [`tokens`]: bearer tokens from the local provider;
 //! - [`stack`]: all of it, started and stopped together.
 
 pub mod bootstrap;
 pub mod definitions;
 pub mod gateway;
+pub mod metrics;
 pub mod pattern;
 pub mod pollers;
 pub mod processes;

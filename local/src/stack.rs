@@ -10,8 +10,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
-    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER,
-    TOKEN_SIGNING_KEY,
+    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME,
+    TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -70,6 +70,28 @@ impl StackInfo {
             (TOKEN_ISSUER, self.token_issuer.clone()),
             (TOKEN_AUDIENCE, self.token_audience.clone()),
             (TOKEN_SIGNING_KEY, self.resources.token_signing_key.clone()),
+            (IDENTITY_ISSUER, self.oidc_issuer.clone()),
+            (
+                KEY_IDS,
+                serde_json::to_string(&self.resources.keys).unwrap_or_default(),
+            ),
+            (
+                QUEUE_URLS,
+                serde_json::to_string(
+                    &self
+                        .resources
+                        .queues
+                        .iter()
+                        .map(|(name, q)| {
+                            let urls = serde_json::json!({
+                                "url": q.url, "dead_letter_url": q.dead_letter_url,
+                            });
+                            (name.clone(), urls)
+                        })
+                        .collect::<std::collections::BTreeMap<_, _>>(),
+                )
+                .unwrap_or_default(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -177,6 +199,7 @@ impl Stack {
         let config = |e: cp_runtime::ConfigError| StackError::Config(e.to_string());
 
         let mut tasks = JoinSet::new();
+        spawn_part(&mut tasks, "metrics".into(), crate::metrics::forward(&sdk));
         let verifier = Arc::new(JwtVerifier::new(EdgeConfig::new(
             info.oidc_issuer.clone(),
             vec![CLIENT_ID.to_owned()],

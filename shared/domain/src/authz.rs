@@ -48,6 +48,8 @@ pub enum Scope {
     AppsRead,
     /// Register and change applications, issue and revoke secrets.
     AppsWrite,
+    /// The platform's health: dependencies, error rates, latency.
+    HealthRead,
 }
 
 impl Scope {
@@ -58,6 +60,7 @@ impl Scope {
             Self::AuditRead => "audit:read",
             Self::AppsRead => "apps:read",
             Self::AppsWrite => "apps:write",
+            Self::HealthRead => "health:read",
         }
     }
 }

@@ -23,6 +23,13 @@ pub const TOKEN_ISSUER: &str = "TOKEN_ISSUER";
 pub const TOKEN_AUDIENCE: &str = "TOKEN_AUDIENCE";
 /// The asymmetric KMS key (id, ARN or alias) that signs them.
 pub const TOKEN_SIGNING_KEY: &str = "TOKEN_SIGNING_KEY";
+/// The queues by name, with their dead-letter queues, as JSON:
+/// `{"audit": {"url": "...", "dead_letter_url": "..."}}` (health).
+pub const QUEUE_URLS: &str = "QUEUE_URLS";
+/// The KMS keys by name, as JSON: `{"data": "<key id>"}` (health).
+pub const KEY_IDS: &str = "KEY_IDS";
+/// People's identity provider (Entra ID), whose discovery health checks.
+pub const IDENTITY_ISSUER: &str = "IDENTITY_ISSUER";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {

@@ -277,12 +277,19 @@ impl<F: HttpFunction> HttpAdapter<F> {
                     failure(&error, &path, &correlation_id)
                 }
             };
+            let latency_ms = started.elapsed().as_millis() as u64;
             tracing::info!(
                 method = %method,
                 path = %path,
                 status = response.status().as_u16(),
-                latency_ms = started.elapsed().as_millis() as u64,
+                latency_ms,
                 "request"
+            );
+            crate::metrics::record_request(
+                F::NAME,
+                response.status().as_u16(),
+                latency_ms,
+                self.clock.now(),
             );
             with_correlation(response, &correlation_id)
         }

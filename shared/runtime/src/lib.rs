@@ -8,12 +8,14 @@
 //!   request's body and parameters, and every error as an RFC 7807 problem.
 //! - [`idempotency`]: `Idempotency-Key` handling (CC-DAT-001).
 //! - [`lambda`]: the entry points a function's `main` calls.
+//! - [`metrics`]: request metrics as CloudWatch EMF (FR-SYS-005).
 
 pub mod clock;
 pub mod env;
 pub mod http;
 pub mod idempotency;
 pub mod lambda;
+pub mod metrics;
 pub mod problem;
 pub mod telemetry;
 
