@@ -64,7 +64,7 @@ data "aws_iam_policy_document" "deploy" {
   #checkov:skip=CKV_AWS_109:Key policies of the product's keys are managed by terraform; IAM changes are limited to cp-* names.
   #checkov:skip=CKV_AWS_110:Privilege escalation is bounded: IAM writes only on cp-* roles and policies.
   #checkov:skip=CKV_AWS_111:terraform creates the product's resources, whose ARNs do not exist before the apply.
-  #checkov:skip=CKV_AWS_356:As above: the resources are created by this role.
+  #checkov:skip=CKV_AWS_356:The deploy role creates these resources; their ARNs do not exist before the apply.
   #checkov:skip=CKV2_AWS_40:Full IAM is limited to cp-* roles and policies.
   statement {
     sid = "ProductServices"

@@ -45,6 +45,24 @@ resource "aws_kms_key" "state" {
   description             = "Encrypts terraform state."
   enable_key_rotation     = true
   deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.state_key.json
+}
+
+# Administration and use are granted through IAM of this account (the state
+# roles below); nobody outside it.
+data "aws_iam_policy_document" "state_key" {
+  #checkov:skip=CKV_AWS_109:A key policy's "*" resource is the key itself; administration is delegated to IAM in this account only.
+  #checkov:skip=CKV_AWS_111:A key policy's "*" resource is the key itself, not every resource.
+  #checkov:skip=CKV_AWS_356:A key policy's "*" resource is the key itself, not every resource.
+  statement {
+    sid       = "AccountAdministersThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${local.account}:root"]
+    }
+  }
 }
 
 # --- terraform state -------------------------------------------------------------
