@@ -78,6 +78,7 @@ module "keys" {
   service_principals = [
     "events.amazonaws.com",     # into encrypted queues and the archive
     "cloudwatch.amazonaws.com", # alarms into the encrypted topic
+    "backup.amazonaws.com",     # backup job notifications into the encrypted topic
   ]
 }
 

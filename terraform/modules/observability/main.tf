@@ -24,6 +24,45 @@ resource "aws_sns_topic" "operators" {
   kms_master_key_id = var.kms_key_arn
 }
 
+data "aws_caller_identity" "topic" {}
+
+# Who may publish: this account's CloudWatch alarms and AWS Backup's job
+# notifications; the account itself manages and subscribes.
+data "aws_iam_policy_document" "operators" {
+  statement {
+    sid = "AccountOwns"
+    actions = [
+      "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission",
+      "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:Publish",
+    ]
+    resources = [aws_sns_topic.operators.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.topic.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "AlarmsAndBackupsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.operators.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.topic.account_id]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "operators" {
+  arn    = aws_sns_topic.operators.arn
+  policy = data.aws_iam_policy_document.operators.json
+}
+
 resource "aws_sns_topic_subscription" "email" {
   for_each = toset(var.alarm_emails)
 
