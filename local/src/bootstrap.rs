@@ -53,6 +53,8 @@ pub struct Created {
     pub queues: BTreeMap<String, QueuePair>,
     /// Key name → key id.
     pub keys: BTreeMap<String, String>,
+    /// The key that signs applications' access tokens.
+    pub token_signing_key: String,
     pub email_sender: String,
 }
 
@@ -74,12 +76,17 @@ pub async fn create(
             .send()
             .await
     );
+    let token_signing_key = keys
+        .get(&resources.tokens.signing_key)
+        .cloned()
+        .ok_or_else(|| fail("token signing key")("not among the keys".into()))?;
     Ok(Created {
         table,
         stream_arn,
         bus,
         queues,
         keys,
+        token_signing_key,
         email_sender: resources.email.sender.clone(),
     })
 }

@@ -39,14 +39,20 @@ pub enum Trigger {
         queue: String,
         batch_size: u32,
     },
+    /// An EventBridge schedule (`rate(...)` or `cron(...)`); the local stack
+    /// runs such functions every minute.
+    Schedule {
+        expression: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Route {
     pub method: String,
     pub path: String,
-    /// Who may call: people and applications with a verified JWT (the
-    /// default), or anyone (`none`, for e.g. a token endpoint).
+    /// Who may call: people with an Entra ID token (the default),
+    /// applications with the control plane's own access token (`app`), or
+    /// anyone (`none`, for the token endpoint and key sets).
     #[serde(default)]
     pub authorizer: Authorizer,
 }
@@ -54,8 +60,11 @@ pub struct Route {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Authorizer {
+    /// API Gateway's JWT authorizer for Entra ID.
     #[default]
     Jwt,
+    /// The second JWT authorizer: application access tokens.
+    App,
     None,
 }
 
@@ -67,6 +76,15 @@ pub struct Resources {
     pub rules: BTreeMap<String, Rule>,
     pub keys: BTreeMap<String, Key>,
     pub email: Email,
+    pub tokens: Tokens,
+}
+
+/// Managed applications' access tokens.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tokens {
+    /// The name of the key (in `keys`) that signs them.
+    pub signing_key: String,
+    pub audience: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -150,18 +168,24 @@ mod tests {
                 }
                 Trigger::Stream { source, .. } => assert_eq!(source, "table", "{name}"),
                 Trigger::Http { routes } => assert!(!routes.is_empty(), "{name}"),
+                Trigger::Schedule { expression } => assert!(
+                    expression.starts_with("rate(") || expression.starts_with("cron("),
+                    "{name}: {expression}"
+                ),
             }
             for resource in function.permissions.keys() {
-                assert!(
-                    ["table", "bus", "email", "keys"].contains(&resource.as_str()),
-                    "{name}: unknown resource {resource}"
-                );
+                let known = match resource.split_once('.') {
+                    Some(("keys", key)) => r.keys.contains_key(key),
+                    _ => ["table", "bus", "email"].contains(&resource.as_str()),
+                };
+                assert!(known, "{name}: unknown resource {resource}");
             }
         }
         for (name, rule) in &r.rules {
             assert!(r.queues.contains_key(&rule.queue), "rule {name}");
         }
         assert!(r.keys.contains_key(&r.table.encryption_key));
+        assert_eq!(r.keys[&r.tokens.signing_key].usage, "SIGN_VERIFY");
     }
 
     #[test]
@@ -179,7 +203,11 @@ mod tests {
                 .cloned()
                 .unwrap_or_default();
             if let Trigger::Http { routes } = &function.trigger {
-                // The principal resolver reads a binding and a user + tenant.
+                if routes.iter().all(|r| r.authorizer == Authorizer::None) {
+                    continue;
+                }
+                // The principal resolver reads a binding and a user + tenant
+                // (or an application and its secret).
                 for needed in ["dynamodb:GetItem", "dynamodb:BatchGetItem"] {
                     assert!(table.iter().any(|a| a == needed), "{name} lacks {needed}");
                 }

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::Utc;
 use cp_auth::{JwtVerifier, Rejection, claims::to_request_context};
+use cp_runtime::Callers;
 use http::{HeaderMap, Method, StatusCode, header};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -41,10 +42,13 @@ struct RouteEntry {
     authorizer: Authorizer,
 }
 
-/// Routes, the edge verifier and the functions.
+/// Routes, the two edge verifiers and the functions.
 pub struct Gateway {
     routes: Vec<RouteEntry>,
+    /// People's tokens (Entra ID; locally the OIDC provider).
     verifier: Arc<JwtVerifier>,
+    /// Applications' access tokens, issued by the control plane itself.
+    app_verifier: Arc<JwtVerifier>,
     functions: HttpFunctions,
 }
 
@@ -57,10 +61,12 @@ impl std::fmt::Debug for Gateway {
 }
 
 impl Gateway {
-    /// Every HTTP route of the definitions; each must have its function.
+    /// Every HTTP route of the definitions; each must have its function,
+    /// expecting the callers its routes' authorizer lets through.
     pub fn new(
         definitions: &Functions,
         verifier: Arc<JwtVerifier>,
+        app_verifier: Arc<JwtVerifier>,
         functions: HttpFunctions,
     ) -> Result<Self, String> {
         let mut routes = Vec::new();
@@ -68,10 +74,24 @@ impl Gateway {
             let Trigger::Http { routes: defined } = &function.trigger else {
                 continue;
             };
-            if !functions.contains_key(name.as_str()) {
+            let Some(handler) = functions.get(name.as_str()) else {
                 return Err(format!("function {name} is defined but not registered"));
-            }
+            };
             for route in defined {
+                let expected = match route.authorizer {
+                    Authorizer::Jwt => Callers::People,
+                    Authorizer::App => Callers::Applications,
+                    Authorizer::None => Callers::Anyone,
+                };
+                if handler.callers() != expected {
+                    return Err(format!(
+                        "{name}: route {} {} has authorizer {:?} but the function expects {:?}",
+                        route.method,
+                        route.path,
+                        route.authorizer,
+                        handler.callers()
+                    ));
+                }
                 routes.push(RouteEntry {
                     method: route
                         .method
@@ -97,6 +117,7 @@ impl Gateway {
         Ok(Self {
             routes,
             verifier,
+            app_verifier,
             functions,
         })
     }
@@ -190,11 +211,16 @@ async fn dispatch(gateway: &Gateway, request: Request) -> Response {
     let Some((route, path_params)) = gateway.route(request.method(), request.uri().path()) else {
         return gateway_error(StatusCode::NOT_FOUND, "Not Found");
     };
-    let claims = match route.authorizer {
+    let verifier = match route.authorizer {
         Authorizer::None => None,
-        Authorizer::Jwt => {
+        Authorizer::Jwt => Some(&gateway.verifier),
+        Authorizer::App => Some(&gateway.app_verifier),
+    };
+    let claims = match verifier {
+        None => None,
+        Some(verifier) => {
             let verified = match bearer(request.headers()) {
-                Ok(token) => gateway.verifier.verify(token).await,
+                Ok(token) => verifier.verify(token).await,
                 Err(rejection) => Err(rejection),
             };
             match verified {
@@ -339,6 +365,7 @@ mod tests {
             "http://127.0.0.1:1",
             vec![],
         )));
+        let app_verifier = verifier.clone();
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
@@ -349,13 +376,16 @@ mod tests {
                 ("EMAIL_FROM", "a@b.example"),
                 ("CONSOLE_URL", "http://c"),
                 ("EVENT_BUS_NAME", "b"),
+                ("TOKEN_ISSUER", "http://127.0.0.1:1"),
+                ("TOKEN_AUDIENCE", "apps"),
+                ("TOKEN_SIGNING_KEY", "k"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
         );
         let functions = crate::registry::http_functions(&env).unwrap();
-        Gateway::new(&defs, verifier, functions).unwrap()
+        Gateway::new(&defs, verifier, app_verifier, functions).unwrap()
     }
 
     #[test]

@@ -35,7 +35,7 @@ enum Command {
     },
     /// Print a bearer token from the running stack's OIDC provider.
     Token {
-        /// A platform role: Operator or Auditor.
+        /// A platform role: Operator, Auditor or Developer.
         #[arg(long, conflicts_with = "user")]
         role: Option<String>,
         /// A tenant user's subject (no platform role).

@@ -4,7 +4,7 @@
 
 use cp_runtime::http::HttpFunction;
 use cp_runtime::lambda::http_adapter;
-use cp_runtime::{ConfigError, FunctionEnv, HttpAdapter};
+use cp_runtime::{Callers, ConfigError, FunctionEnv, HttpAdapter};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use std::collections::HashMap;
@@ -13,11 +13,17 @@ use std::sync::Arc;
 /// An HTTP function, type-erased so the gateway can route to any of them.
 pub trait HttpHandler: Send + Sync {
     fn call(&self, request: Request) -> BoxFuture<'_, Response<Body>>;
+    /// Who the function expects; must match its routes' authorizer.
+    fn callers(&self) -> Callers;
 }
 
 impl<F: HttpFunction> HttpHandler for HttpAdapter<F> {
     fn call(&self, request: Request) -> BoxFuture<'_, Response<Body>> {
         Box::pin(HttpAdapter::call(self, request))
+    }
+
+    fn callers(&self) -> Callers {
+        F::CALLERS
     }
 }
 
@@ -44,6 +50,20 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, tenant_get::TenantGet::from_env)?;
     add(&mut functions, env, tenant_list::TenantList::from_env)?;
     add(&mut functions, env, audit_list::AuditList::from_env)?;
+    add(&mut functions, env, tenant_suspend::TenantSuspend::from_env)?;
+    add(&mut functions, env, tenant_delete::TenantDelete::from_env)?;
+    add(
+        &mut functions,
+        env,
+        tenant_applications::TenantApplications::from_env,
+    )?;
+    add(&mut functions, env, app_register::AppRegister::from_env)?;
+    add(&mut functions, env, app_update::AppUpdate::from_env)?;
+    add(&mut functions, env, app_read::AppRead::from_env)?;
+    add(&mut functions, env, app_secrets::AppSecrets::from_env)?;
+    add(&mut functions, env, oauth_token::OauthToken::from_env)?;
+    add(&mut functions, env, oauth_metadata::OauthMetadata::from_env)?;
+    add(&mut functions, env, app_tenant_get::AppTenantGet::from_env)?;
     Ok(functions)
 }
 
@@ -67,5 +87,15 @@ pub fn stream_functions(
     Ok(HashMap::from([(
         "outbox-publisher",
         Arc::new(outbox_publisher::OutboxPublisher::from_env(env)?),
+    )]))
+}
+
+/// The scheduled functions, by name.
+pub fn schedule_functions(
+    env: &FunctionEnv,
+) -> Result<HashMap<&'static str, Arc<tenant_purge::TenantPurge>>, ConfigError> {
+    Ok(HashMap::from([(
+        "tenant-purge",
+        Arc::new(tenant_purge::TenantPurge::from_env(env)?),
     )]))
 }

@@ -9,7 +9,10 @@ use crate::{pollers, registry};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
-use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, TABLE_NAME};
+use cp_runtime::env::{
+    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER,
+    TOKEN_SIGNING_KEY,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -45,6 +48,9 @@ pub struct StackInfo {
     pub oidc_issuer: String,
     pub client_id: String,
     pub console_url: String,
+    /// The `iss` and `aud` of applications' access tokens.
+    pub token_issuer: String,
+    pub token_audience: String,
     pub resources: Created,
 }
 
@@ -61,6 +67,9 @@ impl StackInfo {
             (EVENT_BUS_NAME, self.resources.bus.clone()),
             (EMAIL_FROM, self.resources.email_sender.clone()),
             (CONSOLE_URL, self.console_url.clone()),
+            (TOKEN_ISSUER, self.token_issuer.clone()),
+            (TOKEN_AUDIENCE, self.token_audience.clone()),
+            (TOKEN_SIGNING_KEY, self.resources.token_signing_key.clone()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -150,7 +159,8 @@ impl Stack {
 
         let aws_endpoint_url = format!("http://127.0.0.1:{moto_port}");
         let sdk = local_sdk_config(&aws_endpoint_url).await;
-        let resources = bootstrap::create(&sdk, &definitions::resources(), &options.prefix).await?;
+        let definition = definitions::resources();
+        let resources = bootstrap::create(&sdk, &definition, &options.prefix).await?;
         let gateway_url = format!("http://127.0.0.1:{gateway_port}");
         let info = StackInfo {
             gateway_url: gateway_url.clone(),
@@ -158,7 +168,9 @@ impl Stack {
             region: REGION.to_owned(),
             oidc_issuer: format!("http://127.0.0.1:{oidc_port}"),
             client_id: CLIENT_ID.to_owned(),
-            console_url: gateway_url,
+            console_url: gateway_url.clone(),
+            token_issuer: gateway_url,
+            token_audience: definition.tokens.audience.clone(),
             resources,
         };
         let env = FunctionEnv::new(sdk.clone(), info.function_variables());
@@ -169,10 +181,17 @@ impl Stack {
             info.oidc_issuer.clone(),
             vec![CLIENT_ID.to_owned()],
         )));
+        // The gateway verifies application tokens against the JWKS it serves
+        // itself (oauth-metadata), as API Gateway does against the API's URL.
+        let app_verifier = Arc::new(JwtVerifier::new(EdgeConfig::new(
+            info.token_issuer.clone(),
+            vec![info.token_audience.clone()],
+        )));
         let definitions = definitions::functions();
         let gateway = Gateway::new(
             &definitions,
             verifier,
+            app_verifier,
             registry::http_functions(&env).map_err(config)?,
         )
         .map_err(StackError::Config)?;
@@ -188,9 +207,17 @@ impl Stack {
 
         let streams = registry::stream_functions(&env).map_err(config)?;
         let queues = registry::queue_functions(&env).map_err(config)?;
+        let schedules = registry::schedule_functions(&env).map_err(config)?;
         for (name, function) in &definitions.functions {
             match &function.trigger {
                 Trigger::Http { .. } => {}
+                Trigger::Schedule { .. } => {
+                    let purge = schedules
+                        .get(name.as_str())
+                        .cloned()
+                        .ok_or_else(|| StackError::Config(format!("{name} is not registered")))?;
+                    spawn_part(&mut tasks, name.clone(), pollers::run_schedule(purge));
+                }
                 Trigger::Stream {
                     batch_size, filter, ..
                 } => {

@@ -19,29 +19,38 @@ locals {
   email_sender = coalesce(var.email_sender, local.resources.email.sender)
   public_url   = module.edge.public_url
 
+  # Managed applications' access tokens: issued by the control plane at its
+  # public URL, for the audience of resources.json, signed by its key.
+  token_issuer      = coalesce(var.app_token_issuer, local.public_url)
+  token_audience    = local.resources.tokens.audience
+  token_signing_key = module.keys.arns[local.resources.tokens.signing_key]
+
   # The values of the environment variables functions.json may name (the
   # constants of shared/runtime/src/env.rs). A function gets only those its
   # entry lists.
   environment_values = {
-    TABLE_NAME     = module.table.name
-    EVENT_BUS_NAME = module.events.bus_name
-    EMAIL_FROM     = local.email_sender
-    CONSOLE_URL    = local.public_url
+    TABLE_NAME        = module.table.name
+    EVENT_BUS_NAME    = module.events.bus_name
+    EMAIL_FROM        = local.email_sender
+    CONSOLE_URL       = local.public_url
+    TOKEN_ISSUER      = local.token_issuer
+    TOKEN_AUDIENCE    = local.token_audience
+    TOKEN_SIGNING_KEY = local.token_signing_key
   }
   unknown_environment = distinct(flatten([
     for f in values(local.functions) : [for v in f.environment : v if !contains(keys(local.environment_values), v)]
   ]))
 
-  # Every HTTP route. A route's "auth" is user (Entra ID, the default), app
-  # (the control plane's client tokens) or none; the local gateway's
-  # "authorizer": "none" means none as well.
+  # Every HTTP route, with its authorizer as the local gateway reads it: jwt
+  # (Entra ID, the default), app (the control plane's application tokens) or
+  # none.
   routes = flatten([
     for name, f in local.functions : [
       for route in try(f.trigger.routes, []) : {
-        function = name
-        method   = route.method
-        path     = route.path
-        auth     = try(route.auth, try(route.authorizer, "jwt") == "none" ? "none" : "user")
+        function   = name
+        method     = route.method
+        path       = route.path
+        authorizer = try(route.authorizer, "jwt")
       }
     ] if f.trigger.type == "http"
   ])
@@ -208,8 +217,8 @@ module "api" {
   }
   user_issuer            = module.entra.issuer
   user_audiences         = [module.entra.api_client_id]
-  app_issuer             = coalesce(var.app_token_issuer, local.public_url)
-  app_audiences          = var.app_token_audiences != null ? var.app_token_audiences : [local.public_url]
+  app_issuer             = local.token_issuer
+  app_audiences          = [local.token_audience]
   throttling_burst_limit = var.api_throttling_burst_limit
   throttling_rate_limit  = var.api_throttling_rate_limit
   log_retention_days     = var.log_retention_days

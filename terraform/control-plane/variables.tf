@@ -71,14 +71,8 @@ variable "certificate_arn" {
 }
 
 variable "app_token_issuer" {
-  description = "Issuer of the control plane's own client-credentials tokens; null takes the public URL."
+  description = "Issuer of the control plane's own application tokens (TOKEN_ISSUER); null takes the public URL."
   type        = string
-  default     = null
-}
-
-variable "app_token_audiences" {
-  description = "Audiences of the control plane's client-credentials tokens; null takes [public URL]."
-  type        = list(string)
   default     = null
 }
 

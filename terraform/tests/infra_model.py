@@ -47,8 +47,10 @@ TRIGGER_TYPES = {"http", "stream", "queue", "schedule"}
 
 WRITE_ACTION = r":(Put|Update|Delete|BatchWrite|Send|Create)"
 
-# The route "auth" values and their default, as terraform reads them.
-ROUTE_AUTH = {"user", "app", "none"}
+# A route's "authorizer" values (the local gateway's Authorizer enum) and the
+# default, as terraform reads them.
+ROUTE_AUTHORIZERS = {"jwt", "app", "none"}
+DEFAULT_AUTHORIZER = "jwt"
 
 
 def functions() -> dict:
@@ -80,13 +82,10 @@ def resolve_kind(kind: str, res: dict, where: str = "") -> str:
     )
 
 
-def route_auth(route: dict) -> str:
+def route_authorizer(route: dict) -> str:
     """The authorizer of a route, exactly as terraform/control-plane/main.tf
-    computes it: "auth" if present, else "none" when the local gateway's
-    "authorizer" says none, else "user"."""
-    if "auth" in route:
-        return route["auth"]
-    return "none" if route.get("authorizer", "jwt") == "none" else "user"
+    and the local gateway read it."""
+    return route.get("authorizer", DEFAULT_AUTHORIZER)
 
 
 def routes() -> list[dict]:
@@ -94,7 +93,7 @@ def routes() -> list[dict]:
     for name, f in functions().items():
         if f["trigger"]["type"] == "http":
             for r in f["trigger"].get("routes", []):
-                out.append({"function": name, "method": r["method"], "path": r["path"], "auth": route_auth(r)})
+                out.append({"function": name, "method": r["method"], "path": r["path"], "authorizer": route_authorizer(r)})
     return out
 
 

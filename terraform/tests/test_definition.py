@@ -111,14 +111,14 @@ def test_every_route_of_the_definition_is_a_route_of_the_api(root):
         if f["trigger"]["type"] == "http":
             assert f["trigger"].get("routes"), f"{name}: an http function without routes"
     for r in routes:
-        assert r["auth"] in m.ROUTE_AUTH, f"{r['function']}: route auth {r['auth']!r} is not one of {sorted(m.ROUTE_AUTH)}"
+        assert r["authorizer"] in m.ROUTE_AUTHORIZERS, f"{r['function']}: route authorizer {r['authorizer']!r} is not one of {sorted(m.ROUTE_AUTHORIZERS)}"
         assert re.fullmatch(r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS", r["method"]), r
         assert re.fullmatch(r"/[A-Za-z0-9._~{}+/-]*", r["path"]), r
     # terraform computes the same list: local.routes over every http trigger,
-    # with the same default for "auth" ...
+    # with the same default authorizer ...
     local_routes = m.expr(m.locals_of(root)["routes"])
     assert "for name, f in local.functions" in local_routes and 'f.trigger.type == "http"' in local_routes
-    assert 'try(route.auth, try(route.authorizer, "jwt") == "none" ? "none" : "user")' in local_routes
+    assert f'authorizer = try(route.authorizer, "{m.DEFAULT_AUTHORIZER}")' in local_routes
     # ... hands it to the api module, which makes one route per METHOD path
     assert m.expr(m.named(root, "module")["api"]["routes"]) == "local.routes"
     api = m.load_dir(API_MODULE)
@@ -126,13 +126,15 @@ def test_every_route_of_the_definition_is_a_route_of_the_api(root):
     assert m.expr(route["for_each"]) == "local.routes"
     assert '"${route.method} ${route.path}" => route' in m.expr(m.locals_of(api)["routes"])
     assert m.expr(route["route_key"]) == "each.key"
-    # ... and the auth values it accepts are the ones checked here
-    validation = [v for v in m.named(api, "variable")["routes"]["validation"] if "route.auth" in v["condition"]][0]
-    assert set(re.findall(r'"(\w+)"', validation["condition"])) == m.ROUTE_AUTH
-    # the local gateway's "authorizer" values are understood
+    # ... the authorizers it accepts and maps are the ones checked here ...
+    validation = [v for v in m.named(api, "variable")["routes"]["validation"] if "route.authorizer" in v["condition"]][0]
+    assert set(re.findall(r'"(\w+)"', validation["condition"])) == m.ROUTE_AUTHORIZERS
+    assert set(m.locals_of(api)["authorizer_ids"]) == m.ROUTE_AUTHORIZERS
+    # ... and they are the local gateway's, with the same default
     rust = (m.ROOT / "local" / "src" / "definitions.rs").read_text()
-    variants = re.search(r"pub enum Authorizer \{(.*?)\}", rust, re.S).group(1)
-    assert {v.lower() for v in re.findall(r"\b([A-Z][a-z]+)\b,", variants)} == {"jwt", "none"}
+    variants = re.search(r"pub enum Authorizer \{(.*?)\n\}", rust, re.S).group(1)
+    assert {v.lower() for v in re.findall(r"^\s*([A-Z][a-z]+),", variants, re.M)} == m.ROUTE_AUTHORIZERS
+    assert re.search(r"#\[default\]\s*" + m.DEFAULT_AUTHORIZER.capitalize() + ",", variants)
 
 
 def test_api_invokes_only_the_route_it_serves(root):

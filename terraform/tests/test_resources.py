@@ -170,3 +170,17 @@ def test_backups_daily_35_days_encrypted_nfr_ops_004(root):
     selection = m.resources_of(doc)[("aws_backup_selection", "table")]
     assert m.expr(selection["resources"]) == ["${var.table_arn}"] or selection["resources"] == ["${var.table_arn}"]
     assert m.expr(m.named(root, "module")["backup"]["table_arn"]) == "module.table.arn"
+
+
+def test_application_tokens_use_the_defined_key_and_audience(root):
+    main = (CONTROL_PLANE / "main.tf").read_text()
+    for field in rust_struct_fields("Tokens"):
+        assert f"local.resources.tokens.{field}" in main, f"terraform does not read tokens.{field} of resources.json"
+    res = m.resources()
+    key = res["keys"][res["tokens"]["signing_key"]]
+    assert key["usage"] == "SIGN_VERIFY", "application tokens are signed by an asymmetric key"
+    values = m.locals_of(root)["environment_values"]
+    assert m.expr(values["TOKEN_SIGNING_KEY"]) == "local.token_signing_key"
+    api = m.named(root, "module")["api"]
+    assert m.expr(api["app_issuer"]) == "local.token_issuer" and m.expr(values["TOKEN_ISSUER"]) == "local.token_issuer"
+    assert m.expr(api["app_audiences"]) == ["${local.token_audience}"] or api["app_audiences"] == ["${local.token_audience}"]

@@ -185,3 +185,24 @@ pub async fn platform_token(subject: &str, roles: &[&str]) -> String {
 pub async fn operator() -> String {
     platform_token(&unique("operator"), &["Operator"]).await
 }
+
+/// A developer's bearer token (Entra app role `Developer`).
+pub async fn developer() -> String {
+    platform_token(&unique("developer"), &["Developer"]).await
+}
+
+/// `<method> <path>` on the gateway with a bearer token and a JSON body.
+pub async fn send_json(
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    http()
+        .request(method, url(path))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}

@@ -123,19 +123,10 @@ fn base64_url(value: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
 }
 
-/// A provisioned tenant whose Owner signs in as a fresh subject.
-async fn tenant_owner() -> (cp_domain::provisioning::Provisioned, String) {
-    let store = store().await;
-    let p = fixtures::tenant(&store).await;
-    let subject = unique("owner");
-    fixtures::activate_owner(&store, &p, &stack().oidc_issuer, &subject).await;
-    (p, subject)
-}
-
 #[tokio::test]
 async fn cc_auth_003_a_tenant_user_cannot_reach_operator_routes_or_other_tenants() {
-    let (p, subject) = tenant_owner().await;
-    let (other, _) = tenant_owner().await;
+    let (p, subject) = fixtures::tenant_owner().await;
+    let (other, _) = fixtures::tenant_owner().await;
     let token = idp().user_token(&subject).await.unwrap();
 
     let me: MeView = get(&token, "/v1/me").await.json().await.unwrap();
@@ -202,14 +193,14 @@ async fn cc_auth_003_a_tenant_user_cannot_reach_operator_routes_or_other_tenants
 
 #[tokio::test]
 async fn uc_tenant_suspend_a_token_from_before_a_suspension_stops_working_at_once() {
-    let (p, subject) = tenant_owner().await;
+    let (p, subject) = fixtures::tenant_owner().await;
     let token = idp().user_token(&subject).await.unwrap();
     let tenant_path = format!("/v1/tenants/{}", p.tenant.id);
     assert_eq!(get(&token, &tenant_path).await.status(), StatusCode::OK);
 
     let store = store().await;
     let mut tenant = store.tenant(p.tenant.id).await.unwrap().unwrap();
-    tenant.suspend(Utc::now()).unwrap();
+    tenant.suspend(None, Utc::now()).unwrap();
     fixtures::save_tenant(&store, &tenant).await;
 
     // The very next request with the old token: session ended.

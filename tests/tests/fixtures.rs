@@ -4,7 +4,7 @@ use chrono::Utc;
 use cp_domain::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
 use cp_domain::{SecretToken, Tenant, User, UserStatus};
 use cp_store::{IdentityBinding, IdentityKind, Store};
-use cp_tests::unique;
+use cp_tests::{stack, store, unique};
 
 /// A provisioned tenant (through the store, as UC-PROV-001 writes it).
 pub async fn tenant(store: &Store) -> Provisioned {
@@ -76,4 +76,14 @@ pub async fn save_user(store: &Store, user: &User) {
     let mut writes = store.writes();
     writes.replace_user(user).unwrap();
     store.commit(writes).await.unwrap();
+}
+
+/// A provisioned tenant whose Owner signs in at the local provider as a
+/// fresh subject (returned).
+pub async fn tenant_owner() -> (Provisioned, String) {
+    let store = store().await;
+    let p = tenant(&store).await;
+    let subject = unique("owner");
+    activate_owner(&store, &p, &stack().oidc_issuer, &subject).await;
+    (p, subject)
 }

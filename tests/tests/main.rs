@@ -4,8 +4,11 @@
 //! with real tokens from the local OIDC provider.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod cli;
 mod definitions;
+mod e2e_applications;
 mod e2e_auth;
+mod e2e_operations;
 mod e2e_provisioning;
 mod faults;
 mod fixtures;

@@ -22,6 +22,7 @@ fn event(tenant: TenantId, n: usize) -> Envelope {
             owner_user_id: cp_domain::UserId::random(),
             invitation_id: cp_domain::InvitationId::random(),
             invitation_expires_at: Utc::now(),
+            applications: vec![],
         },
         EventContext {
             time: Utc::now(),

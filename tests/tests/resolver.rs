@@ -16,6 +16,9 @@ fn claims(subject: &str, issued_at: DateTime<Utc>, roles: &[&str]) -> TokenClaim
         subject: subject.into(),
         issued_at,
         roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        client_id: None,
+        scopes: vec![],
+        secret_id: None,
     }
 }
 
@@ -186,7 +189,7 @@ async fn uc_tenant_suspend_suspension_revokes_every_session_of_the_tenant_at_onc
 
     let mut tenant = store.tenant(p.tenant.id).await.unwrap().unwrap();
     let suspended_at = Utc::now();
-    tenant.suspend(suspended_at).unwrap();
+    tenant.suspend(None, suspended_at).unwrap();
     fixtures::save_tenant(&store, &tenant).await;
     assert_eq!(
         resolver.resolve(&claims(&subject, issued, &[])).await,

@@ -77,7 +77,7 @@ async fn cc_dat_001_a_stale_version_cannot_overwrite_a_newer_one() {
     let p = fixtures::tenant(&store).await;
     let mut first = store.tenant(p.tenant.id).await.unwrap().unwrap();
     let mut second = first.clone();
-    first.suspend(Utc::now()).unwrap();
+    first.suspend(None, Utc::now()).unwrap();
     fixtures::save_tenant(&store, &first).await;
     // `second` was read before `first` was saved: its write must fail.
     second.request_deletion(Utc::now()).unwrap();
@@ -164,7 +164,7 @@ async fn fr_ops_001_the_status_index_follows_the_tenant() {
     };
     assert_eq!(in_status(TenantStatus::Active).await, 1);
     let mut tenant = p.tenant.clone();
-    tenant.suspend(Utc::now()).unwrap();
+    tenant.suspend(None, Utc::now()).unwrap();
     fixtures::save_tenant(&store, &tenant).await;
     assert_eq!(in_status(TenantStatus::Active).await, 0);
     assert_eq!(in_status(TenantStatus::Suspended).await, 1);
@@ -216,6 +216,47 @@ async fn fr_log_003_an_audit_record_is_written_once_and_listed_by_range_newest_f
     let ids: Vec<_> = page.items.iter().map(|r| r.id).collect();
     assert_eq!(ids, vec![records[1].id, records[0].id]);
     assert_eq!(page.items[0], records[1]);
+}
+
+#[tokio::test]
+async fn fr_ops_003_an_audit_record_expires_by_ttl_after_seven_years_and_not_before() {
+    let store = store().await;
+    let record = audit_record(TenantId::random(), Utc::now());
+    store.record_audit(&record).await.unwrap();
+    let client = aws_sdk_dynamodb::Client::new(&cp_tests::sdk().await);
+    let table = cp_tests::stack().resources.table.clone();
+    let key = cp_store::keys::audit_record(record.tenant_id, record.timestamp, record.id);
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let expires: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        expires,
+        cp_domain::Retention::AuditLog
+            .until(record.timestamp)
+            .timestamp()
+    );
+    assert!(expires > (record.timestamp + Duration::days(7 * 365 + 1)).timestamp());
+    // The table expires items on exactly that attribute.
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some(cp_store::keys::TTL));
+    assert_eq!(
+        ttl.time_to_live_status(),
+        Some(&aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled)
+    );
 }
 
 #[tokio::test]
@@ -285,4 +326,41 @@ async fn a_user_and_their_tenant_are_read_in_one_round_trip() {
         .await
         .unwrap();
     assert_eq!((user, tenant.map(|t| t.id)), (None, Some(p.tenant.id)));
+}
+
+#[tokio::test]
+async fn cc_dat_001_of_racing_writers_of_one_version_exactly_one_wins() {
+    let store = store().await;
+    let p = fixtures::tenant(&store).await;
+    let read = store.tenant(p.tenant.id).await.unwrap().unwrap();
+    let attempts = (0..4).map(|_| {
+        let store = store.clone();
+        let mut tenant = read.clone();
+        async move {
+            tenant.request_deletion(Utc::now()).unwrap();
+            let event = cp_events::Envelope::new(
+                &cp_events::TenantResumed {
+                    tenant_id: tenant.id,
+                },
+                cp_events::EventContext {
+                    time: Utc::now(),
+                    actor: cp_domain::Actor::system("test"),
+                    correlation_id: "c".into(),
+                },
+            )
+            .unwrap();
+            let mut writes = store.writes();
+            writes
+                .replace_tenant(&tenant)
+                .unwrap()
+                .event(&event)
+                .unwrap();
+            store.commit(writes).await
+        }
+    });
+    let outcomes = futures::future::join_all(attempts).await;
+    let won = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(won, 1, "{outcomes:?}");
+    let stored = store.tenant(p.tenant.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 2);
 }

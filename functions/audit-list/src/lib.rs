@@ -55,6 +55,7 @@ fn partition(request: &ApiRequest) -> Result<(Option<TenantId>, Target), Error> 
             Ok((Some(*tenant_id), Target::Tenant(*tenant_id)))
         }
         (None, Principal::Platform { .. }) => Err(Error::invalid("tenant_id", "is required")),
+        (None, Principal::Application { .. } | Principal::Anonymous) => Err(Error::AccessDenied),
     }
 }
 

@@ -27,9 +27,10 @@ impl HttpFunction for Me {
     const NAME: &'static str = "me";
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
+        let claims = request.claims.as_ref().ok_or(Error::InvalidCredentials)?;
         self.resolver
-            .sign_in(&request.claims, &request.principal, request.event_context())
+            .sign_in(claims, &request.principal, request.event_context())
             .await?;
-        ApiResponse::ok(&MeView::from(&request.principal))
+        ApiResponse::ok(&MeView::of(&request.principal).ok_or(Error::AccessDenied)?)
     }
 }

@@ -6,6 +6,9 @@
 //! invitation (its token only as a hash), the token lookup and the
 //! `tenant.provisioned` event. Then the Owner is emailed the single-use link.
 //!
+//! The applications to enable may be named (`applications`); each must be
+//! registered and Active when the transaction commits (ERR-VAL-422 if not).
+//!
 //! With an `Idempotency-Key`, a retry answers the first response and writes
 //! nothing (CC-DAT-001); the email goes out only after the first commit.
 //! If the email cannot be sent, the tenant stands and the invitation can be
@@ -13,7 +16,7 @@
 
 use cp_api::ProvisionedView;
 use cp_domain::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
-use cp_domain::{Error, Scope, SecretToken, Target};
+use cp_domain::{ApplicationId, Error, Scope, SecretToken, Target};
 use cp_events::{Envelope, TenantProvisioned};
 use cp_mail::Mailer;
 use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM};
@@ -21,6 +24,7 @@ use cp_runtime::idempotency::{self, Idempotency};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use serde::Deserialize;
+use std::collections::BTreeSet;
 
 /// The request body. Every field is optional here so that a missing one is
 /// reported by name together with the invalid ones.
@@ -31,6 +35,28 @@ struct Body {
     domain: Option<String>,
     plan: Option<String>,
     owner_email: Option<String>,
+    /// The managed applications to enable (UC-PROV-001 step 3).
+    #[serde(default)]
+    applications: Vec<String>,
+}
+
+/// More would not fit the provisioning transaction comfortably; tenants
+/// use a handful.
+const MAX_APPLICATIONS: usize = 20;
+
+fn parse_applications(raw: &[String]) -> Result<BTreeSet<ApplicationId>, Error> {
+    if raw.len() > MAX_APPLICATIONS {
+        return Err(Error::invalid(
+            "applications",
+            format!("at most {MAX_APPLICATIONS}"),
+        ));
+    }
+    raw.iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| Error::invalid("applications", "must be application ids"))
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -95,10 +121,12 @@ impl HttpFunction for TenantProvision {
             body.plan.as_deref(),
             body.owner_email.as_deref(),
         )?;
+        let applications = parse_applications(&body.applications)?;
         let idempotency = Idempotency::from_request(Self::NAME, &request)?;
 
         let token = SecretToken::generate().map_err(|_| Error::Internal)?;
-        let provisioned = provision(command, NewIds::random(), token.hash(), request.now);
+        let mut provisioned = provision(command, NewIds::random(), token.hash(), request.now);
+        provisioned.tenant.applications = applications.clone();
         let Provisioned {
             tenant,
             owner,
@@ -114,6 +142,7 @@ impl HttpFunction for TenantProvision {
                 owner_user_id: owner.id,
                 invitation_id: invitation.id,
                 invitation_expires_at: invitation.expires_at,
+                applications: applications.iter().copied().collect(),
             },
             request.event_context(),
         )
@@ -121,6 +150,9 @@ impl HttpFunction for TenantProvision {
 
         let mut writes = self.store.writes();
         writes.provision(&provisioned)?.event(&event)?;
+        for app in &applications {
+            writes.require_active_application(*app)?;
+        }
         let response = ApiResponse::created(
             &ProvisionedView::new(tenant, owner, invitation),
             format!("/v1/tenants/{}", tenant.id),

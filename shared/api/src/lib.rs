@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    Invitation, InvitationId, Plan, PlatformRole, Principal, Role, Tenant, TenantId, TenantStatus,
+    AppEnvironment, AppScope, AppStatus, Application, ApplicationId, ClientSecret, Invitation,
+    InvitationId, Plan, PlatformRole, Principal, Role, SecretId, Tenant, TenantId, TenantStatus,
     User, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,15 @@ pub struct TenantView {
     /// While PendingDeletion: when the tenant will be purged.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub purge_at: Option<DateTime<Utc>>,
+    /// While Suspended: the reason the operator gave, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suspension_reason: Option<String>,
+    /// The managed applications enabled for the tenant.
+    #[serde(default)]
+    pub applications: Vec<ApplicationId>,
+    /// Once its purge has begun: how many of its items it has deleted.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub purged_items: Option<u64>,
 }
 
 impl From<&Tenant> for TenantView {
@@ -37,6 +47,10 @@ impl From<&Tenant> for TenantView {
             created_at: t.created_at,
             updated_at: t.updated_at,
             purge_at: t.purge_at,
+            suspension_reason: t.suspension_reason.clone(),
+            applications: t.applications.iter().copied().collect(),
+            purged_items: (t.purged_items > 0 || t.status == TenantStatus::Purged)
+                .then_some(t.purged_items),
         }
     }
 }
@@ -125,22 +139,126 @@ pub enum MeView {
     },
 }
 
-impl From<&Principal> for MeView {
-    fn from(p: &Principal) -> Self {
+impl MeView {
+    /// People only: applications and anonymous callers have no "me".
+    pub fn of(p: &Principal) -> Option<Self> {
         match p {
-            Principal::Platform { user_id, roles } => Self::Platform {
+            Principal::Platform { user_id, roles } => Some(Self::Platform {
                 user_id: *user_id,
                 roles: roles.clone(),
-            },
+            }),
             Principal::TenantUser {
                 user_id,
                 tenant_id,
                 role,
-            } => Self::TenantUser {
+            } => Some(Self::TenantUser {
                 user_id: *user_id,
                 tenant_id: *tenant_id,
                 role: *role,
-            },
+            }),
+            Principal::Application { .. } | Principal::Anonymous => None,
+        }
+    }
+}
+
+/// A managed application (FR-SYS-001).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationView {
+    /// Also the application's OAuth `client_id`.
+    pub id: ApplicationId,
+    pub name: String,
+    pub environment: AppEnvironment,
+    pub owner: String,
+    pub status: AppStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Application> for ApplicationView {
+    fn from(a: &Application) -> Self {
+        Self {
+            id: a.id,
+            name: a.name.as_str().to_owned(),
+            environment: a.environment,
+            owner: a.owner.as_str().to_owned(),
+            status: a.status,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+impl From<Application> for ApplicationView {
+    fn from(a: Application) -> Self {
+        Self::from(&a)
+    }
+}
+
+/// An application with its secrets' metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationDetailView {
+    #[serde(flatten)]
+    pub application: ApplicationView,
+    pub secrets: Vec<SecretView>,
+}
+
+/// A client secret's metadata: never the secret (FR-SYS-002).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretView {
+    pub id: SecretId,
+    pub scopes: Vec<AppScope>,
+    /// The secret's last four characters.
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Neither revoked nor expired.
+    pub active: bool,
+}
+
+impl SecretView {
+    pub fn new(s: &ClientSecret, now: DateTime<Utc>) -> Self {
+        Self {
+            id: s.id,
+            scopes: s.scopes.clone(),
+            hint: s.hint.clone(),
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+            revoked_at: s.revoked_at,
+            active: s.is_active(now),
+        }
+    }
+}
+
+/// A newly issued secret: the only time the secret itself is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedSecretView {
+    #[serde(flatten)]
+    pub secret: SecretView,
+    pub client_id: ApplicationId,
+    pub client_secret: String,
+    pub token_endpoint: String,
+}
+
+/// A tenant as a managed application sees it: enough to decide what to
+/// serve, nothing about its people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppTenantView {
+    pub id: TenantId,
+    pub domain: String,
+    pub plan: Plan,
+    pub status: TenantStatus,
+}
+
+impl From<&Tenant> for AppTenantView {
+    fn from(t: &Tenant) -> Self {
+        Self {
+            id: t.id,
+            domain: t.domain.as_str().to_owned(),
+            plan: t.plan,
+            status: t.status,
         }
     }
 }

@@ -16,8 +16,15 @@ pub struct TokenClaims {
     pub issuer: String,
     pub subject: String,
     pub issued_at: DateTime<Utc>,
-    /// Entra ID app roles (`roles`): `Operator`, `Auditor`.
+    /// Entra ID app roles (`roles`): `Operator`, `Auditor`, `Developer`.
     pub roles: Vec<String>,
+    /// Application access tokens (RFC 9068): the OAuth client.
+    pub client_id: Option<String>,
+    /// Application access tokens: the granted scopes (`scope`).
+    pub scopes: Vec<String>,
+    /// Application access tokens: the client secret the token was
+    /// exchanged for, so revoking the secret ends its tokens at once.
+    pub secret_id: Option<String>,
 }
 
 /// What is missing or malformed in the claims (never shown to callers).
@@ -44,6 +51,12 @@ impl TokenClaims {
             subject: text("sub")?,
             issued_at,
             roles: claims.get("roles").map(|r| list(r)).unwrap_or_default(),
+            client_id: claims.get("client_id").cloned(),
+            scopes: claims
+                .get("scope")
+                .map(|s| s.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            secret_id: claims.get("secret_id").cloned(),
         })
     }
 }

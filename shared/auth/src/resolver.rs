@@ -24,7 +24,7 @@
 use crate::TokenClaims;
 use chrono::{DateTime, Utc};
 use cp_domain::tenant::issued_after;
-use cp_domain::{Error, PlatformRole, Principal, UserId};
+use cp_domain::{AppScope, ApplicationId, Error, PlatformRole, Principal, SecretId, UserId};
 use cp_events::{Envelope, EventContext, PlatformUserProvisioned};
 use cp_store::{IdentityBinding, IdentityKind, Store};
 use quick_cache::sync::Cache;
@@ -55,6 +55,40 @@ impl PrincipalResolver {
             });
         }
         self.tenant_user(claims, false).await
+    }
+
+    /// A managed application, from the claims of an access token the
+    /// control plane issued. Its application and the secret the token was
+    /// exchanged for are read (one consistent round trip) on every call, so
+    /// disabling the application or revoking the secret takes effect at
+    /// once. Granted scopes are those the token carries and the secret still
+    /// holds.
+    pub async fn resolve_application(&self, claims: &TokenClaims) -> Result<Principal, Error> {
+        let app_id: ApplicationId = claims
+            .client_id
+            .as_deref()
+            .and_then(|c| c.parse().ok())
+            .filter(|_| claims.client_id.as_deref() == Some(claims.subject.as_str()))
+            .ok_or(Error::InvalidCredentials)?;
+        let secret_id: SecretId = claims
+            .secret_id
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .ok_or(Error::InvalidCredentials)?;
+        let (app, secret) = self.store.application_and_secret(app_id, secret_id).await?;
+        let (Some(app), Some(secret)) = (app, secret) else {
+            return Err(Error::InvalidCredentials);
+        };
+        if !app.is_active() || !secret.is_active(Utc::now()) {
+            return Err(Error::InvalidCredentials);
+        }
+        let scopes = claims
+            .scopes
+            .iter()
+            .filter_map(|s| AppScope::parse(s))
+            .filter(|s| secret.scopes.contains(s))
+            .collect();
+        Ok(Principal::Application { app_id, scopes })
     }
 
     /// At sign-in: a platform person's first one creates their User record

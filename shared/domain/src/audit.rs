@@ -1,11 +1,8 @@
 //! Audit Log records (FR-LOG-003): immutable, one per audited action.
 
 use crate::{ActorType, EventId, TenantId};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// Audit logs are kept for seven years (CON-DATA-002). 7 × 365 + 2 leap days.
-pub const RETENTION: Duration = Duration::days(7 * 365 + 2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -38,6 +35,6 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// When retention allows the record to be deleted.
     pub fn retain_until(&self) -> DateTime<Utc> {
-        self.timestamp + RETENTION
+        crate::Retention::AuditLog.until(self.timestamp)
     }
 }

@@ -6,7 +6,7 @@
 //! across tenants; a tenant user only ever inside their own tenant, and another
 //! tenant's resources look to them as if they did not exist (ERR-RES-404).
 
-use crate::{Error, Role, TenantId, UserId};
+use crate::{AppScope, ApplicationId, Error, Role, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Platform-level roles, granted as Entra ID app roles (not stored here).
@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub enum PlatformRole {
     Operator,
     Auditor,
+    /// Registers managed applications and manages their credentials
+    /// (ACT-DEV).
+    Developer,
 }
 
 impl PlatformRole {
@@ -21,6 +24,7 @@ impl PlatformRole {
         match raw {
             "Operator" => Some(Self::Operator),
             "Auditor" => Some(Self::Auditor),
+            "Developer" => Some(Self::Developer),
             _ => None,
         }
     }
@@ -29,6 +33,7 @@ impl PlatformRole {
         match self {
             Self::Operator => "Operator",
             Self::Auditor => "Auditor",
+            Self::Developer => "Developer",
         }
     }
 }
@@ -39,6 +44,10 @@ pub enum Scope {
     TenantsRead,
     TenantsWrite,
     AuditRead,
+    /// See managed applications and their secrets' metadata.
+    AppsRead,
+    /// Register and change applications, issue and revoke secrets.
+    AppsWrite,
 }
 
 impl Scope {
@@ -47,6 +56,8 @@ impl Scope {
             Self::TenantsRead => "tenants:read",
             Self::TenantsWrite => "tenants:write",
             Self::AuditRead => "audit:read",
+            Self::AppsRead => "apps:read",
+            Self::AppsWrite => "apps:write",
         }
     }
 }
@@ -74,20 +85,44 @@ pub enum Principal {
         tenant_id: TenantId,
         role: Role,
     },
+    /// A managed application, with the scopes of its access token. It acts
+    /// only for tenants that enabled it ([`crate::Tenant::admit_application`]).
+    Application {
+        app_id: ApplicationId,
+        scopes: Vec<AppScope>,
+    },
+    /// Nobody in particular: public endpoints (the token endpoint, key
+    /// sets). Holds no scope, so every authorization fails.
+    Anonymous,
 }
 
 impl Principal {
-    pub fn user_id(&self) -> UserId {
+    /// A stable id of the caller: a user id, an application id, or
+    /// `anonymous`.
+    pub fn id(&self) -> String {
         match self {
-            Self::Platform { user_id, .. } | Self::TenantUser { user_id, .. } => *user_id,
+            Self::Platform { user_id, .. } | Self::TenantUser { user_id, .. } => {
+                user_id.to_string()
+            }
+            Self::Application { app_id, .. } => app_id.to_string(),
+            Self::Anonymous => "anonymous".to_owned(),
         }
     }
 
-    /// The tenant a tenant user belongs to; `None` for platform people.
+    /// The tenant a tenant user belongs to; `None` for everyone else.
     pub fn tenant_id(&self) -> Option<TenantId> {
         match self {
-            Self::Platform { .. } => None,
             Self::TenantUser { tenant_id, .. } => Some(*tenant_id),
+            _ => None,
+        }
+    }
+
+    /// Allows an application's call if its token carries `scope`;
+    /// ERR-AUTH-403 for anyone else.
+    pub fn authorize_app(&self, scope: AppScope) -> Result<ApplicationId, Error> {
+        match self {
+            Self::Application { app_id, scopes } if scopes.contains(&scope) => Ok(*app_id),
+            _ => Err(Error::AccessDenied),
         }
     }
 
@@ -96,13 +131,17 @@ impl Principal {
         use Scope::*;
         match self {
             Self::Platform { roles, .. } => roles.iter().any(|role| match role {
-                PlatformRole::Operator => matches!(scope, TenantsRead | TenantsWrite | AuditRead),
-                PlatformRole::Auditor => matches!(scope, TenantsRead | AuditRead),
+                // Operators have full access to the control plane (Roles).
+                PlatformRole::Operator => true,
+                PlatformRole::Auditor => matches!(scope, TenantsRead | AuditRead | AppsRead),
+                PlatformRole::Developer => matches!(scope, AppsRead | AppsWrite),
             }),
             Self::TenantUser { role, .. } => match role {
                 Role::Owner => matches!(scope, TenantsRead | AuditRead),
                 Role::Administrator | Role::User => matches!(scope, TenantsRead),
             },
+            // Applications hold application scopes ([`Self::authorize_app`]).
+            Self::Application { .. } | Self::Anonymous => false,
         }
     }
 
@@ -115,9 +154,9 @@ impl Principal {
         }
         match (self, target) {
             (Self::Platform { .. }, _) => Ok(()),
-            (Self::TenantUser { .. }, Target::Platform) => Err(Error::AccessDenied),
             (Self::TenantUser { tenant_id, .. }, Target::Tenant(t)) if *tenant_id == t => Ok(()),
             (Self::TenantUser { .. }, Target::Tenant(_)) => Err(Error::NotFound),
+            _ => Err(Error::AccessDenied),
         }
     }
 
@@ -127,10 +166,11 @@ impl Principal {
             Self::Platform { roles, .. } if roles.contains(&PlatformRole::Operator) => {
                 ActorType::Operator
             }
-            _ => ActorType::User,
+            Self::Platform { .. } | Self::TenantUser { .. } => ActorType::User,
+            Self::Application { .. } | Self::Anonymous => ActorType::System,
         };
         Actor {
-            id: self.user_id().to_string(),
+            id: self.id(),
             actor_type,
         }
     }
@@ -198,6 +238,54 @@ mod tests {
         assert_eq!(auditor.authorize(Scope::AuditRead, any), Ok(()));
         assert_eq!(op.actor().actor_type, ActorType::Operator);
         assert_eq!(auditor.actor().actor_type, ActorType::User);
+    }
+
+    #[test]
+    fn fr_sys_001_developers_manage_applications_and_nothing_else() {
+        let dev = platform(PlatformRole::Developer);
+        assert_eq!(dev.authorize(Scope::AppsWrite, Target::Platform), Ok(()));
+        assert_eq!(dev.authorize(Scope::AppsRead, Target::Platform), Ok(()));
+        for scope in [Scope::TenantsRead, Scope::TenantsWrite, Scope::AuditRead] {
+            assert_eq!(
+                dev.authorize(scope, Target::Platform),
+                Err(Error::AccessDenied)
+            );
+        }
+        let auditor = platform(PlatformRole::Auditor);
+        assert_eq!(
+            auditor.authorize(Scope::AppsWrite, Target::Platform),
+            Err(Error::AccessDenied)
+        );
+        let op = platform(PlatformRole::Operator);
+        assert_eq!(op.authorize(Scope::AppsWrite, Target::Platform), Ok(()));
+    }
+
+    #[test]
+    fn fr_sys_002_applications_and_anonymous_callers_hold_no_people_scopes() {
+        let app = Principal::Application {
+            app_id: ApplicationId::random(),
+            scopes: vec![AppScope::FlagsRead],
+        };
+        let any = Target::Tenant(TenantId::random());
+        assert_eq!(
+            app.authorize(Scope::TenantsRead, any),
+            Err(Error::AccessDenied)
+        );
+        assert!(app.authorize_app(AppScope::FlagsRead).is_ok());
+        assert_eq!(
+            app.authorize_app(AppScope::BillingWrite),
+            Err(Error::AccessDenied)
+        );
+        assert_eq!(app.actor().actor_type, ActorType::System);
+        let anonymous = Principal::Anonymous;
+        assert_eq!(
+            anonymous.authorize(Scope::TenantsRead, Target::Platform),
+            Err(Error::AccessDenied)
+        );
+        assert_eq!(
+            anonymous.authorize_app(AppScope::FlagsRead),
+            Err(Error::AccessDenied)
+        );
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub enum Error {
     /// user, inactive tenant). Deliberately says nothing about which.
     #[error("access denied")]
     AccessDenied,
+    /// ERR-AUTH-403 with a reason the caller is entitled to know (e.g. an
+    /// application told that the tenant it acts for is suspended).
+    #[error("{0}")]
+    Refused(String),
     /// ERR-AUTH-440: the session was ended (revocation watermark).
     #[error("session ended")]
     SessionExpired,
@@ -74,7 +78,7 @@ impl Error {
     pub fn id(&self) -> ErrorId {
         match self {
             Self::InvalidCredentials => ErrorId::Auth401,
-            Self::AccessDenied => ErrorId::Auth403,
+            Self::AccessDenied | Self::Refused(_) => ErrorId::Auth403,
             Self::SessionExpired => ErrorId::Auth440,
             Self::MfaRequired => ErrorId::Auth461,
             Self::InvalidInput(_) => ErrorId::Val400,

@@ -59,6 +59,14 @@ uuid_id!(
     /// A domain event; consumers deduplicate on it.
     EventId
 );
+uuid_id!(
+    /// A managed application (FR-SYS-001); its OAuth `client_id`.
+    ApplicationId
+);
+uuid_id!(
+    /// One client secret of an application (FR-SYS-002).
+    SecretId
+);
 
 /// Namespace of platform users' ids (UUID v5).
 const PLATFORM_USER_NAMESPACE: Uuid = Uuid::from_u128(0x5c0f_7d1e_2b7a_4c3e_9a51_6f0e_2d4b_8a17);

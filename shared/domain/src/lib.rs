@@ -5,6 +5,7 @@
 //! inputs. Types are parsed once at the edge of a use case ("parse, don't
 //! validate") and are valid from then on.
 
+pub mod application;
 pub mod audit;
 pub mod authz;
 pub mod error;
@@ -12,16 +13,22 @@ pub mod ids;
 pub mod invitation;
 pub mod page;
 pub mod provisioning;
+pub mod retention;
 pub mod secret;
 pub mod tenant;
 pub mod user;
 
+pub use application::{
+    AppChanges, AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ClientSecret,
+    PresentedSecret, RegisterApp,
+};
 pub use audit::{AuditRecord, Outcome};
 pub use authz::{Actor, ActorType, PlatformRole, Principal, Scope, Target};
 pub use error::{Error, FieldError};
-pub use ids::{EventId, InvitationId, TenantId, UserId};
+pub use ids::{ApplicationId, EventId, InvitationId, SecretId, TenantId, UserId};
 pub use invitation::{Invitation, InvitationStatus};
 pub use page::PageSize;
+pub use retention::Retention;
 pub use secret::{SecretToken, TokenHash};
 pub use tenant::{DomainSlug, Plan, Tenant, TenantName, TenantStatus, Transition};
 pub use user::{EmailAddress, Role, User, UserStatus};

@@ -46,12 +46,12 @@ impl ProvisionTenant {
     }
 }
 
-fn required<'a>(field: &str, value: Option<&'a str>) -> Result<&'a str, Error> {
+pub(crate) fn required<'a>(field: &str, value: Option<&'a str>) -> Result<&'a str, Error> {
     value.ok_or_else(|| Error::invalid(field, "is required"))
 }
 
 /// Folds the field errors of several parses into one ERR-VAL-400.
-fn merge<const N: usize>(errors: [Option<Error>; N]) -> Error {
+pub(crate) fn merge<const N: usize>(errors: [Option<Error>; N]) -> Error {
     let fields: Vec<FieldError> = errors
         .into_iter()
         .flatten()

@@ -10,9 +10,10 @@
 //! Only an Active tenant admits its users. Leaving Active moves the tenant's
 //! session watermark, so tokens issued before the change stop working at once.
 
-use crate::{Error, TenantId};
+use crate::{ApplicationId, Error, TenantId};
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// How long a deleted tenant can be restored (UC-OPS-TENANT-DELETE).
@@ -226,6 +227,12 @@ pub struct Tenant {
     pub purge_at: Option<DateTime<Utc>>,
     /// While PendingDeletion: the status a restore returns to.
     pub status_before_deletion: Option<TenantStatus>,
+    /// The managed applications this tenant uses; only these may act for it.
+    pub applications: BTreeSet<ApplicationId>,
+    /// Why an operator suspended the tenant, while it is suspended.
+    pub suspension_reason: Option<String>,
+    /// How many of its items the purge has deleted so far (its progress).
+    pub purged_items: u64,
 }
 
 impl Tenant {
@@ -249,7 +256,52 @@ impl Tenant {
             sessions_valid_after: None,
             purge_at: None,
             status_before_deletion: None,
+            applications: BTreeSet::new(),
+            suspension_reason: None,
+            purged_items: 0,
         }
+    }
+
+    /// Whether `app` may act for this tenant now: it must be enabled here,
+    /// and the tenant Active. The refusal says why; the application is
+    /// entitled to know its tenant's state.
+    pub fn admit_application(&self, app: ApplicationId) -> Result<(), Error> {
+        if !self.applications.contains(&app) {
+            return Err(Error::Refused(
+                "the application is not enabled for this tenant".into(),
+            ));
+        }
+        match self.status {
+            TenantStatus::Active => Ok(()),
+            TenantStatus::Suspended => Err(Error::Refused("the tenant is suspended".into())),
+            TenantStatus::PendingDeletion => {
+                Err(Error::Refused("the tenant is being deleted".into()))
+            }
+            TenantStatus::Purged => Err(Error::Gone),
+        }
+    }
+
+    /// Enables or disables an application for the tenant (UC-PROV-001
+    /// steps 3 and 6); returns whether anything changed.
+    pub fn set_application(
+        &mut self,
+        app: ApplicationId,
+        enabled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, Error> {
+        if self.status == TenantStatus::Purged {
+            return Err(Error::Gone);
+        }
+        let changed = if enabled {
+            self.applications.insert(app)
+        } else {
+            self.applications.remove(&app)
+        };
+        Ok(if changed {
+            self.touched(now)
+        } else {
+            Transition::Unchanged
+        })
     }
 
     /// Only an Active tenant's users may act (UC-TENANT-SUSPEND).
@@ -258,10 +310,15 @@ impl Tenant {
     }
 
     /// Active → Suspended. All users are denied from now on.
-    pub fn suspend(&mut self, now: DateTime<Utc>) -> Result<Transition, Error> {
+    pub fn suspend(
+        &mut self,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Transition, Error> {
         match self.status {
             TenantStatus::Active => {
                 self.status = TenantStatus::Suspended;
+                self.suspension_reason = reason;
                 self.revoke_sessions(now);
                 Ok(self.touched(now))
             }
@@ -278,6 +335,7 @@ impl Tenant {
         match self.status {
             TenantStatus::Suspended => {
                 self.status = TenantStatus::Active;
+                self.suspension_reason = None;
                 Ok(self.touched(now))
             }
             TenantStatus::Active => Ok(Transition::Unchanged),
@@ -429,7 +487,7 @@ mod tests {
         let mut t = tenant();
         assert!(t.admits_users());
         let now = t0() + Duration::milliseconds(1500);
-        assert_eq!(t.suspend(now).unwrap(), Transition::Changed);
+        assert_eq!(t.suspend(None, now).unwrap(), Transition::Changed);
         assert!(!t.admits_users());
         let mark = t.sessions_valid_after.unwrap();
         assert_eq!(mark, t0() + Duration::seconds(2));
@@ -437,7 +495,7 @@ mod tests {
         assert!(!issued_after(t0() + Duration::seconds(1), Some(mark)));
         assert!(issued_after(t0() + Duration::seconds(2), Some(mark)));
         // Repeating is harmless; resuming admits users again.
-        assert_eq!(t.suspend(now).unwrap(), Transition::Unchanged);
+        assert_eq!(t.suspend(None, now).unwrap(), Transition::Unchanged);
         assert_eq!(t.resume(now).unwrap(), Transition::Changed);
         assert!(t.admits_users());
     }
@@ -445,7 +503,7 @@ mod tests {
     #[test]
     fn fr_ops_002_deletion_has_a_thirty_day_grace_and_restores_the_previous_status() {
         let mut t = tenant();
-        t.suspend(t0()).unwrap();
+        t.suspend(None, t0()).unwrap();
         t.request_deletion(t0()).unwrap();
         assert_eq!(t.status, TenantStatus::PendingDeletion);
         assert_eq!(t.purge_at, Some(t0() + Duration::days(30)));
@@ -470,8 +528,38 @@ mod tests {
         assert_eq!(t.purge(later).unwrap(), Transition::Changed);
         assert_eq!(t.status, TenantStatus::Purged);
         assert_eq!(t.restore(later), Err(Error::Gone));
-        assert_eq!(t.suspend(later), Err(Error::Gone));
+        assert_eq!(t.suspend(None, later), Err(Error::Gone));
         assert_eq!(t.purge(later).unwrap(), Transition::Unchanged);
+    }
+
+    #[test]
+    fn fr_sys_001_an_application_acts_only_for_active_tenants_that_enabled_it() {
+        let mut t = tenant();
+        let app = ApplicationId::random();
+        assert!(matches!(t.admit_application(app), Err(Error::Refused(_))));
+        assert_eq!(t.set_application(app, true, t0()), Ok(Transition::Changed));
+        assert_eq!(
+            t.set_application(app, true, t0()),
+            Ok(Transition::Unchanged)
+        );
+        assert_eq!(t.admit_application(app), Ok(()));
+        assert!(matches!(
+            t.admit_application(ApplicationId::random()),
+            Err(Error::Refused(_))
+        ));
+        t.suspend(Some("unpaid".into()), t0()).unwrap();
+        assert_eq!(t.suspension_reason.as_deref(), Some("unpaid"));
+        assert_eq!(
+            t.admit_application(app),
+            Err(Error::Refused("the tenant is suspended".into()))
+        );
+        t.resume(t0()).unwrap();
+        assert_eq!(t.suspension_reason, None);
+        t.request_deletion(t0()).unwrap();
+        assert!(matches!(t.admit_application(app), Err(Error::Refused(_))));
+        t.purge(t0() + DELETION_GRACE).unwrap();
+        assert_eq!(t.admit_application(app), Err(Error::Gone));
+        assert_eq!(t.set_application(app, false, t0()), Err(Error::Gone));
     }
 
     #[derive(Debug, Clone, Copy)]
@@ -506,7 +594,7 @@ mod tests {
                 now += Duration::days(days);
                 let before = t.clone();
                 let result = match cmd {
-                    Command::Suspend => t.suspend(now),
+                    Command::Suspend => t.suspend(None, now),
                     Command::Resume => t.resume(now),
                     Command::Delete => t.request_deletion(now),
                     Command::Restore => t.restore(now),

@@ -26,7 +26,21 @@ pub struct EventType {
 }
 
 /// Every event type the control plane emits.
-pub const ALL_TYPES: &[EventType] = &[TenantProvisioned::TYPE, PlatformUserProvisioned::TYPE];
+pub const ALL_TYPES: &[EventType] = &[
+    TenantProvisioned::TYPE,
+    PlatformUserProvisioned::TYPE,
+    TenantSuspended::TYPE,
+    TenantResumed::TYPE,
+    TenantDeletionRequested::TYPE,
+    TenantRestored::TYPE,
+    TenantPurged::TYPE,
+    TenantApplicationEnabled::TYPE,
+    TenantApplicationDisabled::TYPE,
+    ApplicationRegistered::TYPE,
+    ApplicationUpdated::TYPE,
+    ApplicationSecretIssued::TYPE,
+    ApplicationSecretRevoked::TYPE,
+];
 
 /// The audit action for an event type; unknown (newer) types keep their name,
 /// so an event is never left unaudited.

@@ -3,7 +3,10 @@
 
 use crate::{EventType, Payload};
 use chrono::{DateTime, Utc};
-use cp_domain::{InvitationId, Plan, PlatformRole, TenantId, TenantStatus, UserId};
+use cp_domain::{
+    AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole, SecretId,
+    TenantId, TenantStatus, UserId,
+};
 use serde::{Deserialize, Serialize};
 
 /// UC-PROV-001: a tenant, its Owner and the Owner's invitation were created.
@@ -20,6 +23,9 @@ pub struct TenantProvisioned {
     pub owner_user_id: UserId,
     pub invitation_id: InvitationId,
     pub invitation_expires_at: DateTime<Utc>,
+    /// The managed applications enabled for the tenant from the start.
+    #[serde(default)]
+    pub applications: Vec<ApplicationId>,
 }
 
 impl Payload for TenantProvisioned {
@@ -59,3 +65,189 @@ impl Payload for PlatformUserProvisioned {
         None
     }
 }
+
+/// Implements [`Payload`] for a tenant event: resource `tenant/<id>`.
+macro_rules! tenant_event {
+    ($type:ty, $name:literal, $action:literal) => {
+        impl Payload for $type {
+            const TYPE: EventType = EventType {
+                name: $name,
+                version: 1,
+                audit_action: $action,
+            };
+            fn resource(&self) -> String {
+                format!("tenant/{}", self.tenant_id)
+            }
+            fn tenant_id(&self) -> Option<TenantId> {
+                Some(self.tenant_id)
+            }
+        }
+    };
+}
+
+/// Implements [`Payload`] for an application event: resource
+/// `application/<id>`, no tenant (a platform record).
+macro_rules! application_event {
+    ($type:ty, $name:literal, $action:literal) => {
+        impl Payload for $type {
+            const TYPE: EventType = EventType {
+                name: $name,
+                version: 1,
+                audit_action: $action,
+            };
+            fn resource(&self) -> String {
+                format!("application/{}", self.app_id)
+            }
+            fn tenant_id(&self) -> Option<TenantId> {
+                None
+            }
+        }
+    };
+}
+
+/// UC-TENANT-SUSPEND: every user of the tenant is denied from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSuspended {
+    pub tenant_id: TenantId,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+}
+tenant_event!(TenantSuspended, "tenant.suspended", "tenant.suspend");
+
+/// FR-OPS-001: a suspended tenant is Active again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantResumed {
+    pub tenant_id: TenantId,
+}
+tenant_event!(TenantResumed, "tenant.resumed", "tenant.resume");
+
+/// UC-OPS-TENANT-DELETE: the tenant is pending deletion until `purge_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantDeletionRequested {
+    pub tenant_id: TenantId,
+    pub purge_at: DateTime<Utc>,
+    /// The status a restore returns to.
+    pub previous_status: TenantStatus,
+}
+tenant_event!(
+    TenantDeletionRequested,
+    "tenant.deletion_requested",
+    "tenant.delete"
+);
+
+/// FR-OPS-002: a tenant pending deletion was restored within its grace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantRestored {
+    pub tenant_id: TenantId,
+    pub status: TenantStatus,
+}
+tenant_event!(TenantRestored, "tenant.restored", "tenant.restore");
+
+/// FR-OPS-002: after the grace period, the tenant's data was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPurged {
+    pub tenant_id: TenantId,
+    /// How many items the purge deleted.
+    pub items_deleted: u64,
+}
+tenant_event!(TenantPurged, "tenant.purged", "tenant.purge");
+
+/// UC-PROV-001 step 6 / FR-SYS-001: an application may act for the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantApplicationEnabled {
+    pub tenant_id: TenantId,
+    pub app_id: ApplicationId,
+}
+tenant_event!(
+    TenantApplicationEnabled,
+    "tenant.application_enabled",
+    "tenant.application.enable"
+);
+
+/// An application may no longer act for the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantApplicationDisabled {
+    pub tenant_id: TenantId,
+    pub app_id: ApplicationId,
+}
+tenant_event!(
+    TenantApplicationDisabled,
+    "tenant.application_disabled",
+    "tenant.application.disable"
+);
+
+/// UC-DEV-REGISTER: a managed application was registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationRegistered {
+    pub app_id: ApplicationId,
+    pub name: String,
+    pub environment: AppEnvironment,
+    pub owner: String,
+}
+application_event!(
+    ApplicationRegistered,
+    "application.registered",
+    "application.create"
+);
+
+/// UC-DEV-UPDATE: an application's settings or status changed; the values
+/// before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationUpdated {
+    pub app_id: ApplicationId,
+    pub before: ApplicationState,
+    pub after: ApplicationState,
+}
+application_event!(
+    ApplicationUpdated,
+    "application.updated",
+    "application.update"
+);
+
+/// The changeable settings of an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationState {
+    pub name: String,
+    pub environment: AppEnvironment,
+    pub owner: String,
+    pub status: AppStatus,
+}
+
+/// FR-SYS-002: a client secret was issued (its id and scopes, never itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationSecretIssued {
+    pub app_id: ApplicationId,
+    pub secret_id: SecretId,
+    pub scopes: Vec<AppScope>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+application_event!(
+    ApplicationSecretIssued,
+    "application.secret_issued",
+    "application.secret.create"
+);
+
+/// FR-SYS-002: a client secret was revoked; its tokens stop working at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationSecretRevoked {
+    pub app_id: ApplicationId,
+    pub secret_id: SecretId,
+}
+application_event!(
+    ApplicationSecretRevoked,
+    "application.secret_revoked",
+    "application.secret.revoke"
+);

@@ -4,8 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{TimeZone, Utc};
-use cp_domain::{Actor, InvitationId, Plan, PlatformRole, TenantId, TenantStatus, UserId};
-use cp_events::{ALL_TYPES, Envelope, EventContext, PlatformUserProvisioned, TenantProvisioned};
+use cp_domain::{
+    Actor, AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole,
+    SecretId, TenantId, TenantStatus, UserId,
+};
+use cp_events::*;
 use std::path::{Path, PathBuf};
 
 fn schema_dir() -> PathBuf {
@@ -39,6 +42,101 @@ fn sample(name: &str) -> Envelope {
                 owner_user_id: UserId::random(),
                 invitation_id: InvitationId::random(),
                 invitation_expires_at: Utc.with_ymd_and_hms(2026, 6, 8, 8, 30, 0).unwrap(),
+                applications: vec![ApplicationId::random()],
+            },
+            context(),
+        ),
+        "tenant.suspended" => Envelope::new(
+            &TenantSuspended {
+                tenant_id: TenantId::random(),
+                reason: Some("unpaid invoices".into()),
+            },
+            context(),
+        ),
+        "tenant.resumed" => Envelope::new(
+            &TenantResumed {
+                tenant_id: TenantId::random(),
+            },
+            context(),
+        ),
+        "tenant.deletion_requested" => Envelope::new(
+            &TenantDeletionRequested {
+                tenant_id: TenantId::random(),
+                purge_at: Utc.with_ymd_and_hms(2026, 7, 1, 8, 30, 0).unwrap(),
+                previous_status: TenantStatus::Suspended,
+            },
+            context(),
+        ),
+        "tenant.restored" => Envelope::new(
+            &TenantRestored {
+                tenant_id: TenantId::random(),
+                status: TenantStatus::Active,
+            },
+            context(),
+        ),
+        "tenant.purged" => Envelope::new(
+            &TenantPurged {
+                tenant_id: TenantId::random(),
+                items_deleted: 42,
+            },
+            context(),
+        ),
+        "tenant.application_enabled" => Envelope::new(
+            &TenantApplicationEnabled {
+                tenant_id: TenantId::random(),
+                app_id: ApplicationId::random(),
+            },
+            context(),
+        ),
+        "tenant.application_disabled" => Envelope::new(
+            &TenantApplicationDisabled {
+                tenant_id: TenantId::random(),
+                app_id: ApplicationId::random(),
+            },
+            context(),
+        ),
+        "application.registered" => Envelope::new(
+            &ApplicationRegistered {
+                app_id: ApplicationId::random(),
+                name: "Billing".into(),
+                environment: AppEnvironment::Production,
+                owner: "team-billing".into(),
+            },
+            context(),
+        ),
+        "application.updated" => {
+            let before = ApplicationState {
+                name: "Billing".into(),
+                environment: AppEnvironment::Staging,
+                owner: "team-billing".into(),
+                status: AppStatus::Active,
+            };
+            let after = ApplicationState {
+                status: AppStatus::Disabled,
+                ..before.clone()
+            };
+            Envelope::new(
+                &ApplicationUpdated {
+                    app_id: ApplicationId::random(),
+                    before,
+                    after,
+                },
+                context(),
+            )
+        }
+        "application.secret_issued" => Envelope::new(
+            &ApplicationSecretIssued {
+                app_id: ApplicationId::random(),
+                secret_id: SecretId::random(),
+                scopes: vec![AppScope::FlagsRead, AppScope::BillingWrite],
+                expires_at: Some(Utc.with_ymd_and_hms(2027, 6, 1, 0, 0, 0).unwrap()),
+            },
+            context(),
+        ),
+        "application.secret_revoked" => Envelope::new(
+            &ApplicationSecretRevoked {
+                app_id: ApplicationId::random(),
+                secret_id: SecretId::random(),
             },
             context(),
         ),

@@ -16,6 +16,13 @@ pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 pub const EMAIL_FROM: &str = "EMAIL_FROM";
 /// Where people open the console (invitation links point there).
 pub const CONSOLE_URL: &str = "CONSOLE_URL";
+/// The `iss` of application access tokens: the control plane's public API
+/// URL, under which the token endpoint and JWKS are served.
+pub const TOKEN_ISSUER: &str = "TOKEN_ISSUER";
+/// The `aud` of application access tokens (the second JWT authorizer's).
+pub const TOKEN_AUDIENCE: &str = "TOKEN_AUDIENCE";
+/// The asymmetric KMS key (id, ARN or alias) that signs them.
+pub const TOKEN_SIGNING_KEY: &str = "TOKEN_SIGNING_KEY";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {

@@ -36,10 +36,25 @@ use tracing::Instrument;
 
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
+/// Who calls a function, and so which verified token its routes carry
+/// (the `authorizer` of its routes in `functions/functions.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callers {
+    /// People, with an Entra ID token: platform people and tenant users.
+    People,
+    /// Managed applications, with an access token from the control plane's
+    /// own token endpoint.
+    Applications,
+    /// Anyone: no token is verified (the token endpoint, key sets).
+    Anyone,
+}
+
 /// A use case behind an HTTP route.
 pub trait HttpFunction: Send + Sync + 'static {
     /// The function's name, as in the route definitions.
     const NAME: &'static str;
+    /// Who may call it.
+    const CALLERS: Callers = Callers::People;
 
     fn handle(
         &self,
@@ -51,8 +66,9 @@ pub trait HttpFunction: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct ApiRequest {
     pub principal: Principal,
-    /// The verified token claims the principal was resolved from.
-    pub claims: TokenClaims,
+    /// The verified token claims the principal was resolved from; `None`
+    /// for anonymous callers.
+    pub claims: Option<TokenClaims>,
     pub correlation_id: String,
     /// The time of the request, from the function's clock.
     pub now: DateTime<Utc>,
@@ -62,6 +78,7 @@ pub struct ApiRequest {
     pub body: Bytes,
     path_params: HashMap<String, String>,
     query: HashMap<String, Vec<String>>,
+    source_ip: Option<String>,
 }
 
 impl ApiRequest {
@@ -87,11 +104,53 @@ impl ApiRequest {
         })
     }
 
+    /// An `application/x-www-form-urlencoded` body (OAuth token requests),
+    /// each name at most once.
+    pub fn form(&self) -> Result<HashMap<String, String>, Error> {
+        let media_type = self
+            .header(header::CONTENT_TYPE.as_str())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .trim();
+        if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+            return Err(Error::invalid(
+                "content-type",
+                "must be application/x-www-form-urlencoded",
+            ));
+        }
+        let mut form = HashMap::new();
+        for (name, value) in url::form_urlencoded::parse(&self.body) {
+            if form.insert(name.to_string(), value.into_owned()).is_some() {
+                return Err(Error::invalid(name, "must be given at most once"));
+            }
+        }
+        Ok(form)
+    }
+
+    /// The caller's IP address, as API Gateway saw it.
+    pub fn source_ip(&self) -> Option<&str> {
+        self.source_ip.as_deref()
+    }
+
     pub fn path_param(&self, name: &str) -> Result<&str, Error> {
         self.path_params
             .get(name)
             .map(String::as_str)
             .ok_or(Error::NotFound)
+    }
+
+    /// An id from the path. A malformed id cannot name an existing
+    /// resource, so it is ERR-RES-404 like an unknown one.
+    pub fn id_param<T: std::str::FromStr>(&self, name: &str) -> Result<T, Error> {
+        self.path_param(name)?.parse().map_err(|_| Error::NotFound)
+    }
+
+    /// A JSON body that may be absent (e.g. an optional reason).
+    pub fn optional_json<T: DeserializeOwned + Default>(&self) -> Result<T, Error> {
+        if self.body.is_empty() {
+            return Ok(T::default());
+        }
+        self.json()
     }
 
     /// A query parameter; given twice, it is ambiguous and refused.
@@ -127,6 +186,9 @@ pub struct ApiResponse {
     /// Set when this is the stored outcome of an earlier request with the
     /// same idempotency key.
     pub replayed: bool,
+    /// Headers of the use case's own, set over the defaults (e.g. a
+    /// `Cache-Control` for public, cacheable documents).
+    pub headers: HeaderMap,
 }
 
 impl ApiResponse {
@@ -140,7 +202,15 @@ impl ApiResponse {
             body,
             location: None,
             replayed: false,
+            headers: HeaderMap::new(),
         })
+    }
+
+    /// Sets a header of the response.
+    pub fn with_header(mut self, name: header::HeaderName, value: &str) -> Result<Self, Error> {
+        let value = HeaderValue::from_str(value).map_err(|_| Error::Internal)?;
+        self.headers.insert(name, value);
+        Ok(self)
     }
 
     pub fn ok(body: &impl Serialize) -> Result<Self, Error> {
@@ -158,12 +228,17 @@ impl ApiResponse {
 #[derive(Debug)]
 pub struct HttpAdapter<F> {
     function: F,
-    resolver: Arc<PrincipalResolver>,
+    /// `None` for functions anyone may call: they resolve nobody.
+    resolver: Option<Arc<PrincipalResolver>>,
     clock: Arc<dyn Clock>,
 }
 
 impl<F: HttpFunction> HttpAdapter<F> {
-    pub fn new(function: F, resolver: Arc<PrincipalResolver>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        function: F,
+        resolver: Option<Arc<PrincipalResolver>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             function,
             resolver,
@@ -217,12 +292,27 @@ impl<F: HttpFunction> HttpAdapter<F> {
 
     async fn run(&self, request: Request, correlation_id: &str) -> Result<ApiResponse, Error> {
         let now = self.clock.now();
-        let claims = verified_claims(&request).ok_or(Error::InvalidCredentials)?;
-        let claims = TokenClaims::from_request_context(&claims).map_err(|bad| {
-            tracing::warn!(%bad, "verified claims unusable");
-            Error::InvalidCredentials
-        })?;
-        let principal = self.resolver.resolve(&claims).await?;
+        let (principal, claims) = match (F::CALLERS, verified_claims(&request)) {
+            (Callers::Anyone, _) => (Principal::Anonymous, None),
+            (_, None) => return Err(Error::InvalidCredentials),
+            (callers, Some(claims)) => {
+                let claims = TokenClaims::from_request_context(&claims).map_err(|bad| {
+                    tracing::warn!(%bad, "verified claims unusable");
+                    Error::InvalidCredentials
+                })?;
+                let resolver = self.resolver.as_ref().ok_or(Error::Internal)?;
+                let principal = match callers {
+                    Callers::Applications => resolver.resolve_application(&claims).await?,
+                    _ => resolver.resolve(&claims).await?,
+                };
+                (principal, Some(claims))
+            }
+        };
+        let source_ip = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
         let path_params = request
             .path_parameters_ref()
             .map(|p| {
@@ -259,6 +349,7 @@ impl<F: HttpFunction> HttpAdapter<F> {
             body,
             path_params,
             query,
+            source_ip,
         };
         self.function.handle(request).await
     }
@@ -304,9 +395,15 @@ fn success(ok: ApiResponse) -> Response<Body> {
     if ok.replayed {
         builder = builder.header("idempotent-replayed", "true");
     }
-    builder
+    let mut response = builder
         .body(Body::Text(ok.body))
-        .unwrap_or_else(|_| Response::new(Body::Empty))
+        .unwrap_or_else(|_| Response::new(Body::Empty));
+    for (name, value) in ok.headers {
+        if let Some(name) = name {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
 }
 
 /// The problem response for an error.

@@ -44,7 +44,7 @@ impl Idempotency {
         hash.update([0]);
         hash.update(&request.body);
         Ok(Some(Self {
-            scope: format!("{function}:{}", request.principal.user_id()),
+            scope: format!("{function}:{}", request.principal.id()),
             key: key.to_owned(),
             request_hash: hex::encode(hash.finalize()),
         }))
@@ -74,6 +74,7 @@ impl Idempotency {
             body: record.body,
             location: record.location,
             replayed: true,
+            headers: http::HeaderMap::new(),
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The entry points a function's `main` calls. Init does only what cannot
 //! wait: read the configuration and build the SDK clients (no network).
 
-use crate::http::{HttpAdapter, HttpFunction};
+use crate::http::{Callers, HttpAdapter, HttpFunction};
 use crate::{ConfigError, FunctionEnv, SystemClock, telemetry};
 use cp_auth::PrincipalResolver;
 use lambda_http::{Body, Request, Response, service_fn};
@@ -31,7 +31,12 @@ where
     B: FnOnce(&FunctionEnv) -> Result<F, ConfigError>,
 {
     let function = build(env)?;
-    let resolver = Arc::new(PrincipalResolver::new(env.store()?));
+    let resolver = match F::CALLERS {
+        Callers::Anyone => None,
+        Callers::People | Callers::Applications => {
+            Some(Arc::new(PrincipalResolver::new(env.store()?)))
+        }
+    };
     Ok(HttpAdapter::new(function, resolver, Arc::new(SystemClock)))
 }
 

@@ -19,4 +19,4 @@ pub mod telemetry;
 
 pub use clock::{Clock, SystemClock};
 pub use env::{ConfigError, FunctionEnv};
-pub use http::{ApiRequest, ApiResponse, HttpAdapter, HttpFunction};
+pub use http::{ApiRequest, ApiResponse, Callers, HttpAdapter, HttpFunction};

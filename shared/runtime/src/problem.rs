@@ -51,7 +51,7 @@ impl Problem {
                         .collect(),
                 )
             }
-            Error::Conflict(message) | Error::BusinessRule(message) => (message.clone(), vec![]),
+            Error::Conflict(message) | Error::BusinessRule(message) | Error::Refused(message) => (message.clone(), vec![]),
             Error::InvalidCredentials => ("Sign in to continue.".into(), vec![]),
             Error::SessionExpired => ("Your session has ended; sign in again.".into(), vec![]),
             Error::AccessDenied => ("You are not allowed to do this.".into(), vec![]),

@@ -5,10 +5,13 @@
 use crate::keys::{self, Key};
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    AuditRecord, DomainSlug, EmailAddress, Invitation, InvitationId, InvitationStatus, Plan, Role,
-    Tenant, TenantId, TenantName, TenantStatus, TokenHash, User, UserId, UserStatus,
+    AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ApplicationId,
+    AuditRecord, ClientSecret, DomainSlug, EmailAddress, Invitation, InvitationId,
+    InvitationStatus, Plan, Role, SecretId, Tenant, TenantId, TenantName, TenantStatus, TokenHash,
+    User, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Primary key attributes, flattened into every item.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,6 +66,13 @@ pub(crate) struct TenantItem {
     pub purge_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub status_before_deletion: Option<TenantStatus>,
+    /// The enabled applications' ids (a list: DynamoDB sets cannot be empty).
+    #[serde(skip_serializing_if = "BTreeSet::is_empty", default)]
+    pub applications: BTreeSet<ApplicationId>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suspension_reason: Option<String>,
+    #[serde(default)]
+    pub purged_items: u64,
 }
 
 impl TenantItem {
@@ -85,6 +95,9 @@ impl TenantItem {
             sessions_valid_after: t.sessions_valid_after.map(epoch),
             purge_at: t.purge_at,
             status_before_deletion: t.status_before_deletion,
+            applications: t.applications.clone(),
+            suspension_reason: t.suspension_reason.clone(),
+            purged_items: t.purged_items,
         }
     }
 
@@ -101,6 +114,9 @@ impl TenantItem {
             sessions_valid_after: self.sessions_valid_after.and_then(from_epoch),
             purge_at: self.purge_at,
             status_before_deletion: self.status_before_deletion,
+            applications: self.applications,
+            suspension_reason: self.suspension_reason,
+            purged_items: self.purged_items,
         }
     }
 }
@@ -387,6 +403,111 @@ impl AuditItem {
             metadata,
             correlation_id: f.correlation_id,
             source: f.source,
+        })
+    }
+}
+
+// --- applications -------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ApplicationItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub entity: String,
+    pub id: ApplicationId,
+    pub name: AppName,
+    pub environment: AppEnvironment,
+    pub owner: AppOwner,
+    pub status: AppStatus,
+    pub active_secrets: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl ApplicationItem {
+    pub fn new(a: &Application) -> Self {
+        Self {
+            keys: keys::application(a.id).into(),
+            gsi1pk: keys::ALL_APPLICATIONS.to_owned(),
+            gsi1sk: format!("{}#{}", a.name.as_str().to_lowercase(), a.id),
+            entity: "Application".into(),
+            id: a.id,
+            name: a.name.clone(),
+            environment: a.environment,
+            owner: a.owner.clone(),
+            status: a.status,
+            active_secrets: a.active_secrets,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            version: a.version,
+        }
+    }
+
+    pub fn into_domain(self) -> Application {
+        Application {
+            id: self.id,
+            name: self.name,
+            environment: self.environment,
+            owner: self.owner,
+            status: self.status,
+            active_secrets: self.active_secrets,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+/// A client secret: its SHA-256 and metadata, never the secret.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SecretItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub id: SecretId,
+    pub app_id: ApplicationId,
+    pub secret_hash: String,
+    pub scopes: Vec<AppScope>,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub secret_expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl SecretItem {
+    pub fn new(s: &ClientSecret) -> Self {
+        Self {
+            keys: keys::client_secret(s.app_id, s.id).into(),
+            entity: "ClientSecret".into(),
+            id: s.id,
+            app_id: s.app_id,
+            secret_hash: s.hash.to_hex(),
+            scopes: s.scopes.clone(),
+            hint: s.hint.clone(),
+            created_at: s.created_at,
+            secret_expires_at: s.expires_at,
+            revoked_at: s.revoked_at,
+        }
+    }
+
+    pub fn into_domain(self) -> Result<ClientSecret, cp_domain::Error> {
+        Ok(ClientSecret {
+            id: self.id,
+            app_id: self.app_id,
+            hash: TokenHash::from_hex(&self.secret_hash)
+                .ok_or_else(|| crate::error::corrupt("client secret", "bad hash"))?,
+            scopes: self.scopes,
+            hint: self.hint,
+            created_at: self.created_at,
+            expires_at: self.secret_expires_at,
+            revoked_at: self.revoked_at,
         })
     }
 }

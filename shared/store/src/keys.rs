@@ -14,9 +14,15 @@
 //! | audit record        | `AUDIT#<tenant or PLATFORM>`| `<time>#<event id>`     |                            |                                 |
 //! | outbox event        | `OUTBOX#<event id>`         | `OUTBOX`                |                            |                                 |
 //! | idempotency record  | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY`           |                            |                                 |
+//! | application         | `APP#<id>`                  | `APP`                   | `APPS` / `<name>#<id>`     |                                 |
+//! | client secret       | `APP#<id>`                  | `SECRET#<secret id>`    |                            |                                 |
+//! | rate-limit window   | `RATE#<limit>#<subject>`    | `<window start>`        |                            |                                 |
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use cp_domain::{EmailAddress, EventId, InvitationId, TenantId, TenantStatus, TokenHash, UserId};
+use cp_domain::{
+    ApplicationId, EmailAddress, EventId, InvitationId, SecretId, TenantId, TenantStatus,
+    TokenHash, UserId,
+};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -116,6 +122,26 @@ pub fn idempotency(scope: &str, idempotency_key: &str) -> Key {
         "IDEMPOTENCY",
     )
 }
+
+pub fn application(app: ApplicationId) -> Key {
+    key(format!("APP#{app}"), "APP")
+}
+
+pub fn client_secret(app: ApplicationId, secret: SecretId) -> Key {
+    key(format!("APP#{app}"), &format!("SECRET#{secret}"))
+}
+
+/// The secrets of an application share its partition under this prefix.
+pub const SECRET_PREFIX: &str = "SECRET#";
+
+/// A fixed window of a rate limit, e.g. failed token requests of one client
+/// in one minute.
+pub fn rate_window(limit: &str, subject: &str, window_start: i64) -> Key {
+    key(format!("RATE#{limit}#{subject}"), &window_start.to_string())
+}
+
+/// GSI1: every application, ordered by name.
+pub const ALL_APPLICATIONS: &str = "APPS";
 
 /// GSI1: every tenant, ordered by domain.
 pub const ALL_TENANTS: &str = "TENANTS";

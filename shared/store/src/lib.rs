@@ -12,12 +12,17 @@ mod cursor;
 mod error;
 mod items;
 pub mod keys;
+mod limits;
+mod purge;
 mod reads;
+mod update;
 mod write;
 
 pub use cursor::Page;
 pub use items::{IdempotencyRecord, IdentityBinding, IdentityKind};
+pub use limits::RateLimit;
 pub use reads::{AuditQuery, TenantQuery};
+pub use update::{Decision, Versioned};
 pub use write::{Committed, WriteSet};
 
 use aws_sdk_dynamodb::Client;

@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    AuditRecord, Error, Invitation, InvitationId, PageSize, Tenant, TenantId, TenantStatus, User,
-    UserId,
+    Application, ApplicationId, AuditRecord, ClientSecret, Error, Invitation, InvitationId,
+    PageSize, SecretId, Tenant, TenantId, TenantStatus, User, UserId,
 };
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -141,22 +141,15 @@ impl Store {
             .transpose()
     }
 
-    /// A tenant user and their tenant in one strongly consistent round trip:
-    /// what the principal resolver checks on every request.
-    pub async fn user_and_tenant(
-        &self,
-        tenant: TenantId,
-        user: UserId,
-    ) -> Result<(Option<User>, Option<Tenant>), Error> {
-        let user_key = keys::tenant_user(tenant, user);
-        let tenant_key = keys::tenant(tenant);
+    /// Items by key in one strongly consistent round trip (BatchGetItem),
+    /// in the order of `keys`; `None` where there is no item.
+    pub(crate) async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, Error> {
         let mut request = KeysAndAttributes::builder()
-            .keys(key_attributes(&user_key))
-            .keys(key_attributes(&tenant_key))
+            .set_keys(Some(keys.iter().map(key_attributes).collect()))
             .consistent_read(true)
             .build()
             .map_err(|e| corrupt("batch request", e))?;
-        let mut found: Vec<Item> = Vec::with_capacity(2);
+        let mut found: Vec<Item> = Vec::with_capacity(keys.len());
         for attempt in 1..=BATCH_ATTEMPTS {
             let output = self
                 .client
@@ -181,16 +174,131 @@ impl Store {
                 Some(_) => return Err(Error::Unavailable),
             }
         }
-        let (mut user, mut tenant) = (None, None);
-        for item in found {
-            let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned();
-            if sk.as_deref() == Some(user_key.sk.as_str()) {
-                user = Some(parse::<UserItem>("user", item)?.into_domain());
-            } else if sk.as_deref() == Some(tenant_key.sk.as_str()) {
-                tenant = Some(parse::<TenantItem>("tenant", item)?.into_domain());
+        let text = |item: &Item, name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let at = found.iter().position(|item| {
+                    text(item, PK).as_deref() == Some(key.pk.as_str())
+                        && text(item, SK).as_deref() == Some(key.sk.as_str())
+                })?;
+                Some(found.swap_remove(at))
+            })
+            .collect())
+    }
+
+    /// A tenant user and their tenant in one strongly consistent round trip:
+    /// what the principal resolver checks on every request.
+    pub async fn user_and_tenant(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<(Option<User>, Option<Tenant>), Error> {
+        let [user, tenant]: [Option<Item>; 2] = self
+            .batch_get(&[keys::tenant_user(tenant, user), keys::tenant(tenant)])
+            .await?
+            .try_into()
+            .map_err(|_| Error::Internal)?;
+        Ok((
+            user.map(|i| parse::<UserItem>("user", i).map(UserItem::into_domain))
+                .transpose()?,
+            tenant
+                .map(|i| parse::<TenantItem>("tenant", i).map(TenantItem::into_domain))
+                .transpose()?,
+        ))
+    }
+
+    pub async fn application(&self, id: ApplicationId) -> Result<Option<Application>, Error> {
+        let item = self.get_item(&keys::application(id), true).await?;
+        item.map(|i| parse::<ApplicationItem>("application", i).map(ApplicationItem::into_domain))
+            .transpose()
+    }
+
+    /// Several applications by id, in one round trip (unknown ids skipped).
+    pub async fn applications(&self, ids: &[ApplicationId]) -> Result<Vec<Application>, Error> {
+        let mut found = Vec::with_capacity(ids.len());
+        // BatchGetItem takes at most 100 keys.
+        for chunk in ids.chunks(100) {
+            let keys: Vec<Key> = chunk.iter().map(|id| keys::application(*id)).collect();
+            for item in self.batch_get(&keys).await?.into_iter().flatten() {
+                found.push(parse::<ApplicationItem>("application", item)?.into_domain());
             }
         }
-        Ok((user, tenant))
+        Ok(found)
+    }
+
+    /// An application and one of its secrets, in one strongly consistent
+    /// round trip: what every application call and token request checks.
+    pub async fn application_and_secret(
+        &self,
+        app: ApplicationId,
+        secret: SecretId,
+    ) -> Result<(Option<Application>, Option<ClientSecret>), Error> {
+        let [app_item, secret_item]: [Option<Item>; 2] = self
+            .batch_get(&[keys::application(app), keys::client_secret(app, secret)])
+            .await?
+            .try_into()
+            .map_err(|_| Error::Internal)?;
+        Ok((
+            app_item
+                .map(|i| {
+                    parse::<ApplicationItem>("application", i).map(ApplicationItem::into_domain)
+                })
+                .transpose()?,
+            secret_item
+                .map(|i| parse::<SecretItem>("client secret", i).and_then(SecretItem::into_domain))
+                .transpose()?,
+        ))
+    }
+
+    /// A page of applications, by name.
+    pub async fn list_applications(
+        &self,
+        limit: PageSize,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, Error> {
+        let start = cursor::decode(
+            cursor,
+            &[PK, SK, GSI1PK, GSI1SK],
+            &[(GSI1PK, keys::ALL_APPLICATIONS)],
+        )?;
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::ALL_APPLICATIONS.into()))
+            .limit(i32::from(limit.get()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| error::query(&e, cursor.is_some()))?;
+        page(output, "application", ApplicationItem::into_domain)
+    }
+
+    /// Every secret of an application (there are few: at most two active,
+    /// plus the revoked and expired ones), oldest first.
+    pub async fn secrets(&self, app: ApplicationId) -> Result<Vec<ClientSecret>, Error> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::application(app).pk))
+            .expression_attribute_values(":prefix", AttributeValue::S(keys::SECRET_PREFIX.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk("Query", &e))?;
+        let mut secrets = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| parse::<SecretItem>("client secret", i).and_then(SecretItem::into_domain))
+            .collect::<Result<Vec<_>, _>>()?;
+        secrets.sort_by_key(|s| s.created_at);
+        Ok(secrets)
     }
 
     /// A page of tenants, ordered by domain.

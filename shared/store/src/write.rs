@@ -11,11 +11,11 @@ use crate::keys::{self, Key};
 use crate::{Store, items::IdempotencyRecord};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use chrono::{DateTime, Duration, Utc};
 use cp_domain::provisioning::Provisioned;
-use cp_domain::{Error, Tenant, User, UserId};
+use cp_domain::{Application, ApplicationId, ClientSecret, Error, Tenant, User, UserId};
 use cp_events::Envelope;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -34,6 +34,8 @@ enum OnConditionFailure {
     Conflict(&'static str),
     /// The item changed since it was read: 409.
     Stale,
+    /// A precondition on another item does not hold: 422 with this message.
+    Rule(&'static str),
     /// The request was made before: replay its stored outcome.
     Replay(Key),
 }
@@ -105,6 +107,50 @@ impl WriteSet {
         let mut item = UserItem::new(user);
         item.version = user.version + 1;
         self.replace(&item, user.version)
+    }
+
+    /// FR-SYS-001: a newly registered application.
+    pub fn insert_application(&mut self, app: &Application) -> Result<&mut Self, Error> {
+        self.insert(&ApplicationItem::new(app), "application id already used")
+    }
+
+    /// Writes `app` over the stored one if unchanged since read.
+    pub fn replace_application(&mut self, app: &Application) -> Result<&mut Self, Error> {
+        let mut item = ApplicationItem::new(app);
+        item.version = app.version + 1;
+        self.replace(&item, app.version)
+    }
+
+    /// FR-SYS-002: a new client secret (its hash).
+    pub fn insert_secret(&mut self, secret: &ClientSecret) -> Result<&mut Self, Error> {
+        self.insert(&SecretItem::new(secret), "secret id already used")
+    }
+
+    /// Writes a changed secret (revocation); secrets change only once, from
+    /// active to revoked, so the condition is that it was not revoked.
+    pub fn revoke_secret(&mut self, secret: &ClientSecret) -> Result<&mut Self, Error> {
+        let put = put(&SecretItem::new(secret))?
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(revoked_at)");
+        self.push(put, OnConditionFailure::Stale)
+    }
+
+    /// Requires the application to exist and be Active when the transaction
+    /// commits (enabling it for a tenant); otherwise ERR-VAL-422.
+    pub fn require_active_application(&mut self, app: ApplicationId) -> Result<&mut Self, Error> {
+        let key = keys::application(app);
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(key.pk))
+            .key(keys::SK, AttributeValue::S(key.sk))
+            .condition_expression("#status = :active")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":active", AttributeValue::S("Active".into()))
+            .build()
+            .map_err(|e| corrupt("condition check", e))?;
+        self.push_op(
+            TransactWriteItem::builder().condition_check(check).build(),
+            OnConditionFailure::Rule("an application to enable is not registered or not active"),
+        )
     }
 
     /// Links a verified (issuer, subject) to a user, once and for all.
@@ -214,19 +260,27 @@ impl WriteSet {
         put: aws_sdk_dynamodb::types::builders::PutBuilder,
         on_failure: OnConditionFailure,
     ) -> Result<&mut Self, Error> {
+        let put = put
+            .table_name(&self.table)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        self.push_op(
+            TransactWriteItem::builder()
+                .put(put.build().map_err(|e| corrupt("put", e))?)
+                .build(),
+            on_failure,
+        )
+    }
+
+    fn push_op(
+        &mut self,
+        write: TransactWriteItem,
+        on_failure: OnConditionFailure,
+    ) -> Result<&mut Self, Error> {
         if self.ops.len() == MAX_ITEMS {
             tracing::error!("a transaction may hold at most {MAX_ITEMS} items");
             return Err(Error::Internal);
         }
-        let put = put
-            .table_name(&self.table)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        self.ops.push(Op {
-            write: TransactWriteItem::builder()
-                .put(put.build().map_err(|e| corrupt("put", e))?)
-                .build(),
-            on_failure,
-        });
+        self.ops.push(Op { write, on_failure });
         Ok(self)
     }
 }
@@ -286,6 +340,7 @@ impl Store {
                 if reason.code() == Some("ConditionalCheckFailed") {
                     return Err(match &op.on_failure {
                         OnConditionFailure::Conflict(message) => Error::Conflict((*message).into()),
+                        OnConditionFailure::Rule(message) => Error::BusinessRule((*message).into()),
                         OnConditionFailure::Stale | OnConditionFailure::Replay(_) => {
                             Error::Conflict(
                                 "the resource was modified concurrently; read it again and retry"

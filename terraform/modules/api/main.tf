@@ -39,8 +39,9 @@ resource "aws_apigatewayv2_authorizer" "app" {
 locals {
   routes          = { for route in var.routes : "${route.method} ${route.path}" => route }
   route_functions = toset([for route in var.routes : route.function])
+  # A route's authorizer, as the local gateway reads it from functions.json.
   authorizer_ids = {
-    user = aws_apigatewayv2_authorizer.user.id
+    jwt  = aws_apigatewayv2_authorizer.user.id
     app  = aws_apigatewayv2_authorizer.app.id
     none = null
   }
@@ -64,8 +65,8 @@ resource "aws_apigatewayv2_route" "this" {
   api_id             = aws_apigatewayv2_api.this.id
   route_key          = each.key
   target             = "integrations/${aws_apigatewayv2_integration.this[each.value.function].id}"
-  authorization_type = each.value.auth == "none" ? "NONE" : "JWT"
-  authorizer_id      = local.authorizer_ids[each.value.auth]
+  authorization_type = each.value.authorizer == "none" ? "NONE" : "JWT"
+  authorizer_id      = local.authorizer_ids[each.value.authorizer]
 }
 
 # API Gateway may invoke a function's alias for that function's routes only.

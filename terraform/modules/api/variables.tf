@@ -4,17 +4,17 @@ variable "name" {
 }
 
 variable "routes" {
-  description = "Every HTTP route of functions.json: { function, method, path, auth = user | app | none }."
+  description = "Every HTTP route of functions.json: { function, method, path, authorizer = jwt | app | none }."
   type = list(object({
-    function = string
-    method   = string
-    path     = string
-    auth     = string
+    function   = string
+    method     = string
+    path       = string
+    authorizer = string
   }))
 
   validation {
-    condition     = alltrue([for route in var.routes : contains(["user", "app", "none"], route.auth)])
-    error_message = "A route's auth is user (Entra ID), app (the control plane's client tokens) or none."
+    condition     = alltrue([for route in var.routes : contains(["jwt", "app", "none"], route.authorizer)])
+    error_message = "A route's authorizer is jwt (Entra ID, the default), app (the control plane's application tokens) or none."
   }
 
   validation {

@@ -1,0 +1,368 @@
+//! `cpctl`, the developer CLI (UC-DEV-REGISTER: "via CLI or script").
+//!
+//! It speaks the control plane's HTTP API with a person's bearer token
+//! (Entra ID in AWS; locally `cargo run -p cp-local -- token --role
+//! Developer`), so it can do exactly what the API lets that person do, and
+//! nothing it does bypasses the API's checks or audit.
+//!
+//! Exit codes: 0 done; 1 the control plane refused (a 4xx problem, printed
+//! to stderr); 2 bad usage (from clap); 3 the control plane failed or could
+//! not be reached.
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cpctl",
+    version,
+    about = "Manage managed applications and their credentials on the control plane."
+)]
+pub struct Cli {
+    /// The control plane's API (locally the gateway the local stack prints).
+    #[arg(
+        long,
+        env = "CP_API_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub api: String,
+    /// A bearer token of a Developer or Operator.
+    #[arg(long, env = "CP_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// Print the API's JSON instead of a summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Register, list, change and disable applications.
+    #[command(subcommand)]
+    Apps(Apps),
+    /// Issue, list and revoke an application's client secrets.
+    #[command(subcommand)]
+    Secrets(Secrets),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Apps {
+    /// Register an application; with --scope, also issue its first client
+    /// secret (printed once: store it in your secret manager).
+    Register {
+        #[arg(long)]
+        name: String,
+        /// Production, Staging or Development.
+        #[arg(long)]
+        environment: String,
+        /// The developer or team who answers for it.
+        #[arg(long)]
+        owner: String,
+        /// Scopes of the first secret (repeatable): flags:read,
+        /// billing:write, billing:read, audit:write, tenants:read.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// List applications.
+    List,
+    /// Show an application and its secrets' metadata.
+    Get { app_id: String },
+    /// Change an application's settings.
+    Update {
+        app_id: String,
+        #[command(flatten)]
+        changes: Changes,
+    },
+    /// Disable an application: every call with its credentials is refused.
+    Disable { app_id: String },
+    /// Enable a disabled application again.
+    Enable { app_id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct Changes {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    environment: Option<String>,
+    #[arg(long)]
+    owner: Option<String>,
+    /// Active or Disabled.
+    #[arg(long)]
+    status: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Secrets {
+    /// Issue a client secret (printed once). At most two are active: issue
+    /// the next, deploy it, then revoke the old one.
+    Issue {
+        app_id: String,
+        /// Repeatable; see `apps register --help`.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// When the secret stops working (RFC 3339), if ever.
+        #[arg(long)]
+        expires_at: Option<String>,
+    },
+    /// List a secret's metadata (never the secrets).
+    List { app_id: String },
+    /// Revoke a secret; its tokens stop working at once.
+    Revoke { app_id: String, secret_id: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("no token: pass --token or set CP_TOKEN")]
+    NoToken,
+    /// The control plane refused the request (4xx).
+    #[error("{0}")]
+    Refused(String),
+    /// The control plane failed (5xx) or could not be reached.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::NoToken | Self::Refused(_) => 1,
+            Self::Failed(_) => 3,
+        }
+    }
+}
+
+struct Api {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, CliError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| CliError::Failed(format!("cannot reach {}: {e}", self.base)))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(body);
+        }
+        let message = describe_problem(status.as_u16(), &body);
+        if status.is_client_error() {
+            Err(CliError::Refused(message))
+        } else {
+            Err(CliError::Failed(message))
+        }
+    }
+}
+
+/// One line for a problem document (or API Gateway's own answer).
+fn describe_problem(status: u16, body: &Value) -> String {
+    let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+    let mut line = match (text("title"), text("detail"), text("message")) {
+        (title, detail, _) if !title.is_empty() => format!("{title}: {detail}"),
+        (_, _, message) if !message.is_empty() => message,
+        _ => format!("HTTP {status}"),
+    };
+    if let Some(kind) = text("type").rsplit(':').next().filter(|k| !k.is_empty()) {
+        line.push_str(&format!(" ({kind})"));
+    }
+    if let Some(params) = body["invalid_params"].as_array() {
+        for p in params {
+            line.push_str(&format!(
+                "\n  {}: {}",
+                p["name"].as_str().unwrap_or("?"),
+                p["reason"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+    let correlation = text("correlation_id");
+    if !correlation.is_empty() {
+        line.push_str(&format!("\n  correlation id: {correlation}"));
+    }
+    line
+}
+
+/// Runs a command; returns the JSON to print.
+pub async fn execute(cli: &Cli) -> Result<Value, CliError> {
+    use reqwest::Method;
+    let api = Api {
+        base: cli.api.trim_end_matches('/').to_owned(),
+        token: cli.token.clone().ok_or(CliError::NoToken)?,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| CliError::Failed(e.to_string()))?,
+    };
+    let app_path = |id: &str| format!("/v1/applications/{id}");
+    match &cli.command {
+        Command::Apps(Apps::Register {
+            name,
+            environment,
+            owner,
+            scopes,
+        }) => {
+            let body = json!({"name": name, "environment": environment, "owner": owner});
+            let app = api
+                .call(Method::POST, "/v1/applications", Some(&body))
+                .await?;
+            if scopes.is_empty() {
+                return Ok(app);
+            }
+            let id = app["id"].as_str().unwrap_or_default().to_owned();
+            let secret = api
+                .call(
+                    Method::POST,
+                    &format!("{}/secrets", app_path(&id)),
+                    Some(&json!({ "scopes": scopes })),
+                )
+                .await?;
+            Ok(json!({ "application": app, "secret": secret }))
+        }
+        Command::Apps(Apps::List) => {
+            api.call(Method::GET, "/v1/applications?limit=100", None)
+                .await
+        }
+        Command::Apps(Apps::Get { app_id }) => api.call(Method::GET, &app_path(app_id), None).await,
+        Command::Apps(Apps::Update { app_id, changes }) => {
+            let mut body = serde_json::Map::new();
+            for (key, value) in [
+                ("name", &changes.name),
+                ("environment", &changes.environment),
+                ("owner", &changes.owner),
+                ("status", &changes.status),
+            ] {
+                if let Some(v) = value {
+                    body.insert(key.into(), v.clone().into());
+                }
+            }
+            api.call(Method::PATCH, &app_path(app_id), Some(&Value::Object(body)))
+                .await
+        }
+        Command::Apps(Apps::Disable { app_id }) | Command::Apps(Apps::Enable { app_id }) => {
+            let status = if matches!(cli.command, Command::Apps(Apps::Disable { .. })) {
+                "Disabled"
+            } else {
+                "Active"
+            };
+            api.call(
+                Method::PATCH,
+                &app_path(app_id),
+                Some(&json!({ "status": status })),
+            )
+            .await
+        }
+        Command::Secrets(Secrets::Issue {
+            app_id,
+            scopes,
+            expires_at,
+        }) => {
+            let mut body = json!({ "scopes": scopes });
+            if let Some(at) = expires_at {
+                body["expires_at"] = at.clone().into();
+            }
+            api.call(
+                Method::POST,
+                &format!("{}/secrets", app_path(app_id)),
+                Some(&body),
+            )
+            .await
+        }
+        Command::Secrets(Secrets::List { app_id }) => {
+            api.call(Method::GET, &format!("{}/secrets", app_path(app_id)), None)
+                .await
+        }
+        Command::Secrets(Secrets::Revoke { app_id, secret_id }) => {
+            api.call(
+                Method::DELETE,
+                &format!("{}/secrets/{secret_id}", app_path(app_id)),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// A short human summary of an answer.
+pub fn summary(value: &Value) -> String {
+    let mut lines = Vec::new();
+    summarise(value, "", &mut lines);
+    lines.join("\n")
+}
+
+fn summarise(value: &Value, prefix: &str, lines: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                summarise(v, &name, lines);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                summarise(v, &format!("{prefix}[{i}]"), lines);
+            }
+        }
+        Value::String(s) => lines.push(format!("{prefix}: {s}")),
+        other => lines.push(format!("{prefix}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn uc_dev_register_the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn problems_are_one_readable_message_with_their_id_and_correlation() {
+        let body = json!({
+            "type": "urn:saas-control-plane:problem:ERR-VAL-400",
+            "title": "Invalid input",
+            "detail": "Invalid input: name.",
+            "correlation_id": "c-1",
+            "invalid_params": [{"name": "name", "reason": "must be 1 to 100 characters"}],
+        });
+        let text = describe_problem(400, &body);
+        assert!(text.starts_with("Invalid input: Invalid input: name. (ERR-VAL-400)"));
+        assert!(text.contains("name: must be 1 to 100 characters"));
+        assert!(text.contains("correlation id: c-1"));
+        assert_eq!(
+            describe_problem(401, &json!({"message": "Unauthorized"})),
+            "Unauthorized"
+        );
+        assert_eq!(CliError::Refused(String::new()).exit_code(), 1);
+        assert_eq!(CliError::Failed(String::new()).exit_code(), 3);
+    }
+
+    #[test]
+    fn summaries_flatten_the_answer() {
+        let s = summary(&json!({"id": "a", "secrets": [{"hint": "abcd"}]}));
+        assert_eq!(s, "id: a\nsecrets[0].hint: abcd");
+    }
+}

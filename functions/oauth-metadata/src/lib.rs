@@ -1,0 +1,47 @@
+//! The application token issuer's public documents, for anyone (API
+//! Gateway's JWT authorizer fetches them to verify application tokens):
+//!
+//! - `GET /.well-known/openid-configuration` and
+//!   `GET /.well-known/oauth-authorization-server`: RFC 8414 metadata;
+//! - `GET /.well-known/jwks.json`: the KMS signing key's public half.
+//!
+//! They change only when the key does, so they may be cached for five
+//! minutes; the public key is read from KMS once per process.
+
+use cp_domain::Error;
+use cp_runtime::env::{TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY};
+use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
+use cp_tokens::TokenIssuer;
+use http::header;
+
+#[derive(Debug)]
+pub struct OauthMetadata {
+    issuer: TokenIssuer,
+}
+
+impl OauthMetadata {
+    pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
+        Ok(Self {
+            issuer: TokenIssuer::new(
+                aws_sdk_kms::Client::new(&env.sdk),
+                env.var(TOKEN_SIGNING_KEY)?,
+                env.var(TOKEN_ISSUER)?,
+                env.var(TOKEN_AUDIENCE)?,
+            ),
+        })
+    }
+}
+
+impl HttpFunction for OauthMetadata {
+    const NAME: &'static str = "oauth-metadata";
+    const CALLERS: Callers = Callers::Anyone;
+
+    async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
+        let document = if request.path.ends_with(cp_tokens::JWKS_PATH) {
+            self.issuer.jwks().await?
+        } else {
+            self.issuer.metadata()
+        };
+        ApiResponse::ok(&document)?.with_header(header::CACHE_CONTROL, "public, max-age=300")
+    }
+}

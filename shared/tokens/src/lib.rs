@@ -1,0 +1,218 @@
+//! The control plane's own authorization server for managed applications
+//! (FR-SYS-002): OAuth 2.0 client credentials (RFC 6749 §4.4) give JWT
+//! access tokens (RFC 9068) signed by an asymmetric KMS key. The private key
+//! never leaves KMS; the public key is published as a JWKS (RFC 7517) under
+//! OIDC discovery and RFC 8414 metadata, which is what API Gateway's JWT
+//! authorizer (and the local gateway) verify tokens against.
+//!
+//! The signing algorithm is RS256 (`RSASSA_PKCS1_V1_5_SHA_256` on an
+//! `RSA_2048` key): the one algorithm the edge verifier accepts, for people's
+//! tokens and applications' alike. The `kid` is the key's RFC 7638
+//! thumbprint, so it changes exactly when the key does.
+
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use cp_domain::{AppScope, ApplicationId, Error, SecretId};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+
+/// How long an access token lives: short, because the secret behind it can
+/// be revoked and the application asks again cheaply.
+pub const TOKEN_LIFETIME: Duration = Duration::minutes(15);
+
+/// Where the issuer's documents live, relative to the issuer URL.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+pub const TOKEN_PATH: &str = "/oauth2/token";
+
+/// The token endpoint's answer (RFC 6749 §5.1).
+#[derive(Debug, Serialize)]
+pub struct AccessToken {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+}
+
+/// The public half of the signing key, as published.
+#[derive(Debug, Clone)]
+struct PublicJwk {
+    kid: String,
+    n: String,
+    e: String,
+}
+
+/// Issues and describes application access tokens.
+#[derive(Debug)]
+pub struct TokenIssuer {
+    kms: aws_sdk_kms::Client,
+    key_id: String,
+    issuer: String,
+    audience: String,
+    /// Fetched from KMS once per process.
+    public_key: OnceCell<PublicJwk>,
+}
+
+impl TokenIssuer {
+    pub fn new(
+        kms: aws_sdk_kms::Client,
+        key_id: impl Into<String>,
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> Self {
+        Self {
+            kms,
+            key_id: key_id.into(),
+            issuer: issuer.into().trim_end_matches('/').to_owned(),
+            audience: audience.into(),
+            public_key: OnceCell::new(),
+        }
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    async fn public_key(&self) -> Result<&PublicJwk, Error> {
+        self.public_key
+            .get_or_try_init(|| async {
+                let output = self
+                    .kms
+                    .get_public_key()
+                    .key_id(&self.key_id)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %aws_sdk_kms::error::DisplayErrorContext(&e), "GetPublicKey failed");
+                        Error::Unavailable
+                    })?;
+                let der = output.public_key().ok_or(Error::Internal)?.as_ref();
+                rsa_jwk(der)
+            })
+            .await
+    }
+
+    /// A signed access token for `app`, exchanged for `secret`.
+    pub async fn issue(
+        &self,
+        app: ApplicationId,
+        secret: SecretId,
+        scopes: &[AppScope],
+        now: DateTime<Utc>,
+    ) -> Result<AccessToken, Error> {
+        let key = self.public_key().await?;
+        let header = json!({ "alg": "RS256", "typ": "at+jwt", "kid": key.kid });
+        let scope = AppScope::join(scopes);
+        let claims = json!({
+            "iss": self.issuer,
+            "sub": app.to_string(),
+            "aud": self.audience,
+            "client_id": app.to_string(),
+            "secret_id": secret.to_string(),
+            "scope": scope,
+            "iat": now.timestamp(),
+            "nbf": now.timestamp(),
+            "exp": (now + TOKEN_LIFETIME).timestamp(),
+            "jti": uuid::Uuid::new_v4().to_string(),
+        });
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signed = self
+            .kms
+            .sign()
+            .key_id(&self.key_id)
+            .message(Blob::new(signing_input.as_bytes()))
+            .message_type(MessageType::Raw)
+            .signing_algorithm(SigningAlgorithmSpec::RsassaPkcs1V15Sha256)
+            .send()
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %aws_sdk_kms::error::DisplayErrorContext(&e), "Sign failed");
+                Error::Unavailable
+            })?;
+        let signature = signed.signature().ok_or(Error::Internal)?.as_ref();
+        Ok(AccessToken {
+            access_token: format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)),
+            token_type: "Bearer",
+            expires_in: TOKEN_LIFETIME.num_seconds(),
+            scope,
+        })
+    }
+
+    /// The JWKS: the signing key's public half.
+    pub async fn jwks(&self) -> Result<Value, Error> {
+        let key = self.public_key().await?;
+        Ok(json!({ "keys": [{
+            "kty": "RSA",
+            "use": "sig",
+            "alg": "RS256",
+            "kid": key.kid,
+            "n": key.n,
+            "e": key.e,
+        }]}))
+    }
+
+    /// RFC 8414 authorization server metadata; also served as the OIDC
+    /// discovery document, which is where API Gateway looks for `jwks_uri`.
+    pub fn metadata(&self) -> Value {
+        let issuer = &self.issuer;
+        let scopes: Vec<&str> = AppScope::ALL.iter().map(|s| s.as_str()).collect();
+        json!({
+            "issuer": issuer,
+            "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
+            "jwks_uri": format!("{issuer}{JWKS_PATH}"),
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "response_types_supported": ["token"],
+            "scopes_supported": scopes,
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "subject_types_supported": ["public"],
+        })
+    }
+}
+
+/// An RSA public key (SubjectPublicKeyInfo DER, as KMS returns it) as a JWK,
+/// with its RFC 7638 thumbprint as `kid`.
+fn rsa_jwk(der: &[u8]) -> Result<PublicJwk, Error> {
+    let key = aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|_| {
+        tracing::error!("the signing key is not an RSA key");
+        Error::Internal
+    })?;
+    let n = URL_SAFE_NO_PAD.encode(key.modulus().big_endian_without_leading_zero());
+    let e = URL_SAFE_NO_PAD.encode(key.exponent().big_endian_without_leading_zero());
+    // RFC 7638: the required members, lexicographic order, no whitespace.
+    let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+    let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()));
+    Ok(PublicJwk { kid, n, e })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_7638_thumbprint_of_the_rfc_example_key() {
+        // RFC 7638 §3.1's example key, as SubjectPublicKeyInfo DER.
+        let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+        let e = "AQAB";
+        let components = aws_lc_rs::rsa::PublicKeyComponents {
+            n: URL_SAFE_NO_PAD.decode(n).unwrap(),
+            e: URL_SAFE_NO_PAD.decode(e).unwrap(),
+        };
+        let encrypting: aws_lc_rs::rsa::PublicEncryptingKey = components.try_into().unwrap();
+        use aws_lc_rs::encoding::AsDer;
+        let der = encrypting.as_der().unwrap();
+        let jwk = rsa_jwk(der.as_ref()).unwrap();
+        assert_eq!(jwk.n, n);
+        assert_eq!(jwk.e, e);
+        assert_eq!(jwk.kid, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    }
+}
