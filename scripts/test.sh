@@ -2,8 +2,10 @@
 # Runs every test of the product: formatting and lints, the domain's unit and
 # property tests, the event schema checks, the store, resolver and pipeline
 # tests against moto server, and the end-to-end tests through the local
-# gateway with tokens from the local OIDC provider. The tests start their own
-# local stack on free ports, so this runs beside a developer's own stack.
+# gateway with tokens from the local OIDC provider, and the infrastructure
+# checks (terraform against the definitions, checkov, fmt style, actionlint).
+# The tests start their own local stack on free ports, so this runs beside a
+# developer's own stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,3 +13,4 @@ scripts/setup-venv.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+scripts/check-infra.sh

@@ -1,0 +1,8 @@
+# State of the prod environment, in the state account (replace the
+# account id with yours; see doc/deployment.md).
+bucket = "cp-terraform-state-111111111111"
+key    = "control-plane/prod.tfstate"
+region = "eu-central-1"
+assume_role = {
+  role_arn = "arn:aws:iam::111111111111:role/cp-state-prod"
+}

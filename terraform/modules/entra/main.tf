@@ -1,0 +1,89 @@
+# The Entra ID side of sign-in, in the same apply as AWS: the API's app
+# registration with the app roles people are assigned (Operator, Auditor,
+# Developer) and a delegated scope, and the console's SPA registration that
+# asks for that scope. API Gateway's authorizer trusts tokens issued for the
+# API app (v2 tokens: aud is its client id).
+
+data "azuread_client_config" "current" {}
+
+resource "random_uuid" "app_role" {
+  for_each = var.app_roles
+}
+
+resource "random_uuid" "scope" {}
+
+resource "azuread_application" "api" {
+  display_name     = "${var.name} API"
+  sign_in_audience = "AzureADMyOrg"
+  owners           = [data.azuread_client_config.current.object_id]
+
+  api {
+    requested_access_token_version = 2
+
+    oauth2_permission_scope {
+      id                         = random_uuid.scope.result
+      value                      = "access_as_user"
+      type                       = "User"
+      enabled                    = true
+      admin_consent_display_name = "Use the control plane"
+      admin_consent_description  = "The console calls the control plane's API as the signed-in person."
+      user_consent_display_name  = "Use the control plane"
+      user_consent_description   = "The console calls the control plane's API as you."
+    }
+  }
+
+  dynamic "app_role" {
+    for_each = var.app_roles
+    content {
+      id                   = random_uuid.app_role[app_role.key].result
+      value                = app_role.key
+      display_name         = app_role.key
+      description          = app_role.value
+      allowed_member_types = ["User"]
+      enabled              = true
+    }
+  }
+}
+
+resource "azuread_application_identifier_uri" "api" {
+  application_id = azuread_application.api.id
+  identifier_uri = "api://${azuread_application.api.client_id}"
+}
+
+# Only people assigned one of the roles get a token for the API.
+resource "azuread_service_principal" "api" {
+  client_id                    = azuread_application.api.client_id
+  app_role_assignment_required = true
+  owners                       = [data.azuread_client_config.current.object_id]
+}
+
+resource "azuread_application" "console" {
+  display_name     = "${var.name} console"
+  sign_in_audience = "AzureADMyOrg"
+  owners           = [data.azuread_client_config.current.object_id]
+
+  single_page_application {
+    redirect_uris = var.console_redirect_uris
+  }
+
+  required_resource_access {
+    resource_app_id = azuread_application.api.client_id
+
+    resource_access {
+      id   = random_uuid.scope.result
+      type = "Scope"
+    }
+  }
+}
+
+resource "azuread_service_principal" "console" {
+  client_id = azuread_application.console.client_id
+  owners    = [data.azuread_client_config.current.object_id]
+}
+
+# Admin consent: the console may ask for the API's scope for everyone.
+resource "azuread_service_principal_delegated_permission_grant" "console" {
+  service_principal_object_id          = azuread_service_principal.console.object_id
+  resource_service_principal_object_id = azuread_service_principal.api.object_id
+  claim_values                         = ["access_as_user"]
+}

@@ -1,0 +1,10 @@
+terraform {
+  required_providers {
+    azuread = {
+      source = "hashicorp/azuread"
+    }
+    random = {
+      source = "hashicorp/random"
+    }
+  }
+}

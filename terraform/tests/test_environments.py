@@ -1,0 +1,131 @@
+"""Environments: the account layout (state account, S3 backend with locking,
+deploy roles assumed per account), default tags, and data residency: the
+region validation accepts only Japan and the EU (NFR-DATA-001)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import infra_model as m
+
+ENVS = m.TERRAFORM / "envs"
+ENV_NAMES = ["sandbox", "nonprod", "prod"]
+
+
+def region_validations() -> list[tuple[Path, str]]:
+    found = []
+    for path in m.tf_files():
+        for name, body in m.named(m.load_file(path), "variable").items():
+            if name == "region":
+                for validation in body.get("validation", []):
+                    found.append((path, validation["condition"]))
+    return found
+
+
+def test_every_configuration_validates_its_region():
+    paths = {p.parent for p, _ in region_validations()}
+    for directory in [m.TERRAFORM / "control-plane", m.TERRAFORM / "bootstrap" / "state", m.TERRAFORM / "bootstrap" / "account"] + [ENVS / e for e in ENV_NAMES]:
+        assert directory in paths, f"{directory}: variable region without the residency validation"
+    conditions = {m.expr(c) for _, c in region_validations()}
+    assert len(conditions) == 1, "every region validation must allow the same regions"
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-west-2", "eu-west-2", "eu-central-2", "ap-southeast-1", "ap-northeast-2", "ca-central-1", ""])
+def test_nfr_data_001_region_outside_japan_and_the_eu_is_rejected(region):
+    for path, condition in region_validations():
+        assert not m.eval_contains_condition(condition, "region", region), f"{path} accepts {region!r}"
+
+
+@pytest.mark.parametrize("region", ["ap-northeast-1", "ap-northeast-3", "eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"])
+def test_nfr_data_001_japan_and_eu_regions_are_accepted(region):
+    for path, condition in region_validations():
+        assert m.eval_contains_condition(condition, "region", region), f"{path} rejects {region!r}"
+
+
+def test_the_environments_are_the_same_code():
+    names = sorted(p.name for p in ENVS.iterdir() if p.is_dir())
+    assert names == sorted(ENV_NAMES)
+    reference = {p.name: p.read_text() for p in (ENVS / "sandbox").glob("*.tf")}
+    for env in ENV_NAMES:
+        files = {p.name: p.read_text() for p in (ENVS / env).glob("*.tf")}
+        assert files == reference, f"envs/{env}: its .tf files differ from sandbox's; only backend.hcl and terraform.tfvars may"
+
+
+def parse_hcl_file(path: Path) -> dict:
+    import hcl2
+    with open(path) as fh:
+        return m.unquote(hcl2.load(fh))
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_each_environment_has_state_in_the_state_account_and_its_own_account(env):
+    directory = ENVS / env
+    tfvars = parse_hcl_file(directory / "terraform.tfvars")
+    assert tfvars["environment"] == env
+    for _, condition in region_validations():
+        assert m.eval_contains_condition(condition, "region", tfvars["region"])
+    assert re.fullmatch(r"\d{12}", tfvars["account_id"])
+    backend_cfg = parse_hcl_file(directory / "backend.hcl")
+    assert backend_cfg["key"] == f"control-plane/{env}.tfstate"
+    assert backend_cfg["bucket"].startswith("cp-terraform-state-")
+    state_account = backend_cfg["bucket"].rsplit("-", 1)[1]
+    assert state_account != tfvars["account_id"], "state lives in its own account"
+    assert backend_cfg["assume_role"]["role_arn"] == f"arn:aws:iam::{state_account}:role/cp-state-{env}"
+    assert tfvars["artifact_bucket"].startswith(f"cp-artifacts-{state_account}-")
+    doc = m.load_dir(directory)
+    backend = doc["terraform"][0]["backend"][0]["s3"]
+    assert backend["encrypt"] is True and backend["use_lockfile"] is True
+
+
+def test_providers_assume_the_deploy_role_with_default_tags_and_us_east_1_only_for_the_edge():
+    doc = m.load_dir(ENVS / "sandbox")
+    providers = doc["provider"]
+    aws = [p["aws"] for p in providers if "aws" in p]
+    assert len(aws) == 2
+    for p in aws:
+        assert m.first(p, "assume_role")["role_arn"] == "${local.deploy_role_arn}"
+        assert m.first(p, "default_tags")["tags"] == "${local.tags}"
+        assert p["allowed_account_ids"] == ["${var.account_id}"]
+    default = [p for p in aws if "alias" not in p][0]
+    assert default["region"] == "${var.region}"
+    aliased = [p for p in aws if "alias" in p][0]
+    assert aliased["alias"] == "us_east_1" and aliased["region"] == "us-east-1"
+    assert any("azuread" in p for p in providers), "Entra ID registrations need the azuread provider"
+    tags = m.locals_of(doc)["tags"]
+    assert {"product", "environment", "managed-by"} <= set(tags)
+    # us-east-1 appears nowhere else ...
+    for path in m.tf_files():
+        text = path.read_text()
+        if "us-east-1" in text or "us_east_1" in text:
+            assert path.parent in (ENVS / "sandbox", ENVS / "nonprod", ENVS / "prod", m.TERRAFORM / "control-plane", m.TERRAFORM / "modules" / "edge"), path
+    # ... only the edge module receives that provider, and in it only the WAF uses it
+    for path in m.tf_files():
+        for name, body in m.named(m.load_file(path), "module").items():
+            if "aws.us_east_1" in str(body.get("providers", "")):
+                assert body["source"].endswith("modules/edge") or body["source"].endswith("control-plane"), f"{path}: {name}"
+    for path, rtype, name, body in m.all_resources():
+        if body.get("provider") == "${aws.us_east_1}" or body.get("provider") == "aws.us_east_1":
+            assert rtype == "aws_wafv2_web_acl", f"{path}: {rtype}.{name} would live in us-east-1"
+
+
+def test_entra_app_roles_include_every_platform_role_the_domain_parses():
+    roles = m.named(m.load_dir(m.TERRAFORM / "modules" / "entra"), "variable")["app_roles"]["default"]
+    assert {"Operator", "Auditor", "Developer"} <= set(roles)
+    authz = (m.ROOT / "shared" / "domain" / "src" / "authz.rs").read_text()
+    parse = re.search(r"impl PlatformRole \{.*?fn parse.*?match raw \{(.*?)\}", authz, re.S).group(1)
+    parsed = set(re.findall(r'"(\w+)" =>', parse))
+    assert parsed and parsed <= set(roles), f"app roles the domain reads but Entra ID does not define: {parsed - set(roles)}"
+
+
+def test_pipeline_identities_cannot_cross_environments():
+    state = m.load_dir(m.TERRAFORM / "bootstrap" / "state")
+    local = m.locals_of(state)
+    roles = m.expr(local["pipeline_roles"])
+    assert 'target_role = "cp-plan"' in roles and 'target_role = "cp-deploy"' in roles
+    trust = m.resources_of(state, "data")[("aws_iam_policy_document", "pipeline_trust")]
+    subs = [c for c in trust["statement"][0]["condition"] if c["variable"] == "token.actions.githubusercontent.com:sub"]
+    assert subs[0]["values"] == ["repo:${var.github_repository}:environment:${each.value.github_environment}"]
+    policy = m.resources_of(state, "data")[("aws_iam_policy_document", "pipeline")]
+    assert policy["statement"][0]["actions"] == ["sts:AssumeRole", "sts:TagSession"]
+    assert len(policy["statement"]) == 1, "a pipeline role may only assume its environment's roles"
