@@ -8,6 +8,7 @@
 //! downtime, few enough that a forgotten one is noticed.
 
 use crate::provisioning::{merge, required};
+use crate::text::text_type;
 use crate::{ApplicationId, Error, SecretId, SecretToken, TokenHash};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -77,43 +78,12 @@ impl AppScope {
     }
 }
 
-/// The application's display name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct AppName(String);
-
-impl AppName {
-    pub fn parse(raw: &str) -> Result<Self, Error> {
-        let name = raw.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(Error::invalid("name", "must be 1 to 100 characters"));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "name",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(name.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for AppName {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self, Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<AppName> for String {
-    fn from(n: AppName) -> String {
-        n.0
-    }
-}
+text_type!(
+    /// The application's display name.
+    AppName,
+    "name",
+    100
+);
 
 /// Where the application runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,40 +107,12 @@ impl AppEnvironment {
     }
 }
 
-/// Who answers for the application: a developer's or a team's identifier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct AppOwner(String);
-
-impl AppOwner {
-    pub fn parse(raw: &str) -> Result<Self, Error> {
-        let owner = raw.trim();
-        if owner.is_empty() || owner.chars().count() > 200 || owner.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "owner",
-                "must be 1 to 200 printable characters",
-            ));
-        }
-        Ok(Self(owner.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for AppOwner {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self, Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<AppOwner> for String {
-    fn from(o: AppOwner) -> String {
-        o.0
-    }
-}
+text_type!(
+    /// Who answers for the application: a developer's or a team's identifier.
+    AppOwner,
+    "owner",
+    200
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AppStatus {

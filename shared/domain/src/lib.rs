@@ -16,6 +16,7 @@ pub mod provisioning;
 pub mod retention;
 pub mod secret;
 pub mod tenant;
+mod text;
 pub mod user;
 
 pub use application::{

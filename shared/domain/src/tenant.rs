@@ -10,6 +10,7 @@
 //! Only an Active tenant admits its users. Leaving Active moves the tenant's
 //! session watermark, so tokens issued before the change stop working at once.
 
+use crate::text::text_type;
 use crate::{ApplicationId, Error, TenantId};
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,51 +20,12 @@ use std::fmt;
 /// How long a deleted tenant can be restored (UC-OPS-TENANT-DELETE).
 pub const DELETION_GRACE: Duration = Duration::days(30);
 
-/// Display name of the organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct TenantName(String);
-
-impl TenantName {
-    pub const MAX_CHARS: usize = 100;
-
-    pub fn parse(raw: &str) -> Result<Self, Error> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err(Error::invalid("name", "must not be empty"));
-        }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(Error::invalid(
-                "name",
-                format!("must be at most {} characters", Self::MAX_CHARS),
-            ));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "name",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(name.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for TenantName {
-    type Error = Error;
-    fn try_from(s: String) -> Result<Self, Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<TenantName> for String {
-    fn from(n: TenantName) -> String {
-        n.0
-    }
-}
+text_type!(
+    /// Display name of the organisation.
+    TenantName,
+    "name",
+    100
+);
 
 /// The tenant's unique domain identifier (e.g. `acme`): a DNS label, so it
 /// can become a subdomain, lower-cased on the way in.
