@@ -355,7 +355,10 @@ async fn fr_ops_002_after_the_grace_period_the_purge_deletes_the_tenant_resumabl
         .await
         .unwrap();
     assert_eq!(left.count(), 1);
-    assert_eq!(tombstone.purged_items, 3, "user, email guard, invitation");
+    assert_eq!(
+        tombstone.purged_items, 4,
+        "user, email guard, invitation, identity link"
+    );
     let token_lookup = client
         .get_item()
         .table_name(&table)
@@ -374,6 +377,9 @@ async fn fr_ops_002_after_the_grace_period_the_purge_deletes_the_tenant_resumabl
         .await
         .unwrap();
     assert!(token_lookup.item().is_none());
+    // The owner's identity binding, outside the partition, is gone too.
+    let issuer = cp_tests::stack().oidc_issuer.clone();
+    assert!(store.identity(&issuer, &subject).await.unwrap().is_none());
     // Its people are refused; its audit trail is kept, with the purge in it.
     let owner = idp().user_token(&subject).await.unwrap();
     assert_ne!(get(&owner, &base).await.status(), StatusCode::OK);

@@ -322,6 +322,18 @@ pub(crate) struct IdentityItem {
     pub created_at: DateTime<Utc>,
 }
 
+/// In a tenant's partition: an identity bound to one of its users. The
+/// purge deletes the binding it names together with it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct IdentityLinkItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub user_id: UserId,
+    pub issuer: String,
+    pub subject: String,
+}
+
 /// A platform person's User record (FR-SYS-004): `tenant_id` is NULL.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct PlatformUserItem {

@@ -11,6 +11,7 @@
 //! | invitation token    | `INVITATION_TOKEN#<sha256>` | `INVITATION_TOKEN`      |                            |                                 |
 //! | platform user       | `PLATFORM`                  | `USER#<user id>`        |                            |                                 |
 //! | identity binding    | `IDENTITY#<iss>#<sub>`      | `IDENTITY`              |                            |                                 |
+//! | identity link       | `TENANT#<id>`               | `IDENTITY#<iss>#<sub>`  |                            |                                 |
 //! | audit record        | `AUDIT#<tenant or PLATFORM>`| `<time>#<event id>`     |                            |                                 |
 //! | outbox event        | `OUTBOX#<event id>`         | `OUTBOX`                |                            |                                 |
 //! | idempotency record  | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY`           |                            |                                 |
@@ -91,6 +92,15 @@ pub fn platform_user(user: UserId) -> Key {
 /// separator is unambiguous.
 pub fn identity(issuer: &str, subject: &str) -> Key {
     key(format!("IDENTITY#{issuer}#{subject}"), "IDENTITY")
+}
+
+/// A tenant's record of an identity bound to one of its users, so that the
+/// purge finds the binding (which lives outside the tenant's partition).
+pub fn identity_link(tenant: TenantId, issuer: &str, subject: &str) -> Key {
+    key(
+        format!("TENANT#{tenant}"),
+        &format!("IDENTITY#{issuer}#{subject}"),
+    )
 }
 
 pub fn audit_partition(tenant: Option<TenantId>) -> String {

@@ -2,7 +2,8 @@
 //!
 //! Everything of a tenant lives in its partition (`TENANT#<id>`), except a
 //! few lookup items elsewhere that its items name: an invitation's token
-//! lookup, the tenant's domain guard. A purge step deletes one page of the
+//! lookup, an identity binding (named by its link in the partition), the
+//! tenant's domain guard. A purge step deletes one page of the
 //! partition, the lookups its items name first, so that a crash between the
 //! two leaves nothing unreachable behind: the next step finds the same items
 //! again and deletes what is left. Steps are idempotent, so the purge resumes
@@ -41,6 +42,10 @@ fn key_of(item: &Item) -> Option<Key> {
 /// Items outside the partition that `item` names, to be deleted with it.
 fn companions(item: &Item) -> Vec<Key> {
     match text(item, "entity") {
+        Some("IdentityLink") => match (text(item, "issuer"), text(item, "subject")) {
+            (Some(issuer), Some(subject)) => vec![keys::identity(issuer, subject)],
+            _ => Vec::new(),
+        },
         Some("Invitation") => text(item, "token_hash")
             .and_then(cp_domain::TokenHash::from_hex)
             .map(|hash| vec![keys::invitation_token(&hash)])

@@ -169,6 +169,16 @@ impl WriteSet {
             subject: subject.to_owned(),
             created_at: now,
         };
+        if let Some(tenant) = binding.tenant_id {
+            let link = IdentityLinkItem {
+                keys: keys::identity_link(tenant, issuer, subject).into(),
+                entity: "IdentityLink".into(),
+                user_id: binding.user_id,
+                issuer: issuer.to_owned(),
+                subject: subject.to_owned(),
+            };
+            self.insert(&link, "this identity is already bound to a user")?;
+        }
         self.insert(&item, "this identity is already bound to a user")
     }
 
