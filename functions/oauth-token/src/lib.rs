@@ -172,7 +172,7 @@ impl OauthToken {
                 retry_after_seconds: FAILED_ATTEMPTS.retry_after(now),
             });
         }
-        let Some((app_id, secret)) = self.authenticate(&credentials).await? else {
+        let Some((app_id, secret)) = self.authenticate(&credentials, now).await? else {
             let failures = self
                 .store
                 .rate_increment(&FAILED_ATTEMPTS, &subject, now)
@@ -210,6 +210,7 @@ impl OauthToken {
     async fn authenticate(
         &self,
         credentials: &Credentials,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<(ApplicationId, cp_domain::ClientSecret)>, Error> {
         let (Ok(app_id), Some(presented)) = (
             credentials.client_id.parse::<ApplicationId>(),
@@ -227,7 +228,7 @@ impl OauthToken {
         let valid = secret.hash == presented.hash()
             && secret.app_id == app.id
             && app.is_active()
-            && secret.is_active(chrono::Utc::now());
+            && secret.is_active(now);
         Ok(valid.then_some((app_id, secret)))
     }
 }
