@@ -51,7 +51,7 @@ impl AppSecrets {
             token_endpoint: format!(
                 "{}{}",
                 env.var(TOKEN_ISSUER)?.trim_end_matches('/'),
-                "/oauth2/token"
+                cp_tokens::TOKEN_PATH
             ),
         })
     }

@@ -11,9 +11,9 @@
 
 use cp_api::ApplicationView;
 use cp_domain::{ApplicationId, Error, Scope, Target, Tenant, TenantId, TenantStatus};
-use cp_events::{Envelope, TenantApplicationDisabled, TenantApplicationEnabled};
+use cp_events::{TenantApplicationDisabled, TenantApplicationEnabled};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
-use cp_store::Store;
+use cp_store::{Decision, Store};
 use http::Method;
 use serde::Serialize;
 
@@ -54,35 +54,34 @@ impl TenantApplications {
         enabled: bool,
     ) -> Result<Tenant, Error> {
         let context = request.event_context();
-        let mut tenant = self.store.tenant(id).await?.ok_or(Error::NotFound)?;
-        if tenant.set_application(app, enabled, request.now)? == cp_domain::Transition::Unchanged {
-            return Ok(tenant);
-        }
-        let event = if enabled {
-            Envelope::new(
-                &TenantApplicationEnabled {
-                    tenant_id: id,
-                    app_id: app,
+        let tenant = self
+            .store
+            .update_guarded(
+                id,
+                |tenant: &mut Tenant| {
+                    let transition = tenant.set_application(app, enabled, request.now)?;
+                    if enabled {
+                        let payload = TenantApplicationEnabled {
+                            tenant_id: id,
+                            app_id: app,
+                        };
+                        Decision::of(transition, &payload, &context)
+                    } else {
+                        let payload = TenantApplicationDisabled {
+                            tenant_id: id,
+                            app_id: app,
+                        };
+                        Decision::of(transition, &payload, &context)
+                    }
                 },
-                context,
-            )
-        } else {
-            Envelope::new(
-                &TenantApplicationDisabled {
-                    tenant_id: id,
-                    app_id: app,
+                |writes| {
+                    if enabled {
+                        writes.require_active_application(app)?;
+                    }
+                    Ok(())
                 },
-                context,
             )
-        }
-        .map_err(|_| Error::Internal)?;
-        let mut writes = self.store.writes();
-        writes.replace_tenant(&tenant)?.event(&event)?;
-        if enabled {
-            writes.require_active_application(app)?;
-        }
-        self.store.commit(writes).await?;
-        tenant.version += 1;
+            .await?;
         tracing::info!(tenant_id = %id, app_id = %app, enabled, "tenant application set");
         Ok(tenant)
     }

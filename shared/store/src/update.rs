@@ -75,10 +75,26 @@ impl Versioned for Application {
 impl Store {
     /// Runs `command` on the item and saves the outcome with its event.
     /// Returns the item as it is afterwards; ERR-RES-404 if there is none.
-    pub async fn update<T, F>(&self, id: T::Id, mut command: F) -> Result<T, Error>
+    pub async fn update<T, F>(&self, id: T::Id, command: F) -> Result<T, Error>
     where
         T: Versioned,
         F: FnMut(&mut T) -> Result<Decision, Error>,
+    {
+        self.update_guarded(id, command, |_| Ok(())).await
+    }
+
+    /// The same, with `guard` adding conditions on other items to the
+    /// transaction (e.g. that an application being enabled is Active).
+    pub async fn update_guarded<T, F, G>(
+        &self,
+        id: T::Id,
+        mut command: F,
+        guard: G,
+    ) -> Result<T, Error>
+    where
+        T: Versioned,
+        F: FnMut(&mut T) -> Result<Decision, Error>,
+        G: Fn(&mut WriteSet) -> Result<(), Error>,
     {
         let mut attempt = 0;
         loop {
@@ -91,6 +107,7 @@ impl Store {
             let mut writes = self.writes();
             item.save(&mut writes)?;
             writes.event(&event)?;
+            guard(&mut writes)?;
             match self.commit(writes).await {
                 Ok(_) => {
                     item.saved();
