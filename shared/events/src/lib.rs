@@ -40,6 +40,11 @@ pub const ALL_TYPES: &[EventType] = &[
     ApplicationUpdated::TYPE,
     ApplicationSecretIssued::TYPE,
     ApplicationSecretRevoked::TYPE,
+    TenantPlanChanged::TYPE,
+    UserActivated::TYPE,
+    UserRoleChanged::TYPE,
+    UserStatusChanged::TYPE,
+    UserRemoved::TYPE,
 ];
 
 /// The audit action for an event type; unknown (newer) types keep their name,

@@ -4,8 +4,8 @@
 use crate::{EventType, Payload};
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole, SecretId,
-    TenantId, TenantStatus, UserId,
+    AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole, Role,
+    SecretId, TenantId, TenantStatus, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -251,3 +251,89 @@ application_event!(
     "application.secret_revoked",
     "application.secret.revoke"
 );
+
+/// FR-TENANT-003: the Owner changed the tenant's plan (flags and billing
+/// react to it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPlanChanged {
+    pub tenant_id: TenantId,
+    pub previous_plan: Plan,
+    pub plan: Plan,
+}
+tenant_event!(
+    TenantPlanChanged,
+    "tenant.plan_changed",
+    "tenant.plan.update"
+);
+
+/// Implements [`Payload`] for a tenant user's event: resource
+/// `tenant/<tenant>/user/<user>`.
+macro_rules! user_event {
+    ($type:ty, $name:literal, $action:literal) => {
+        impl Payload for $type {
+            const TYPE: EventType = EventType {
+                name: $name,
+                version: 1,
+                audit_action: $action,
+            };
+            fn resource(&self) -> String {
+                format!("tenant/{}/user/{}", self.tenant_id, self.user_id)
+            }
+            fn tenant_id(&self) -> Option<TenantId> {
+                Some(self.tenant_id)
+            }
+        }
+    };
+}
+
+/// UC-TENANT-INVITE: the invitee accepted; the user is Active and bound to
+/// the identity they signed in with (a seat, for billing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserActivated {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub invitation_id: InvitationId,
+}
+user_event!(UserActivated, "user.activated", "user.activate");
+
+/// UC-TENANT-USER-UPDATE: a user's role changed; their sessions ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserRoleChanged {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub previous_role: Role,
+    pub role: Role,
+}
+user_event!(UserRoleChanged, "user.role_changed", "user.role.update");
+
+/// UC-TENANT-USER-STATUS-UPDATE: a user was disabled (sessions ended) or
+/// enabled again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserStatusChanged {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub previous_status: UserStatus,
+    pub status: UserStatus,
+}
+user_event!(
+    UserStatusChanged,
+    "user.status_changed",
+    "user.status.update"
+);
+
+/// UC-TENANT-USER-DELETE: a user was removed from the tenant (a seat less,
+/// for billing); `status` is the one they had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserRemoved {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub status: UserStatus,
+}
+user_event!(UserRemoved, "user.removed", "user.delete");

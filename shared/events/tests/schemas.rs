@@ -6,7 +6,7 @@
 use chrono::{TimeZone, Utc};
 use cp_domain::{
     Actor, AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole,
-    SecretId, TenantId, TenantStatus, UserId,
+    Role, SecretId, TenantId, TenantStatus, UserId, UserStatus,
 };
 use cp_events::*;
 use std::path::{Path, PathBuf};
@@ -145,6 +145,50 @@ fn sample(name: &str) -> Envelope {
                 user_id: UserId::random(),
                 roles: vec![PlatformRole::Operator, PlatformRole::Auditor],
                 issuer: "https://login.example/tenant/v2.0".into(),
+            },
+            context(),
+        ),
+        "tenant.plan_changed" => Envelope::new(
+            &TenantPlanChanged {
+                tenant_id: TenantId::random(),
+                previous_plan: Plan::Free,
+                plan: Plan::Pro,
+            },
+            context(),
+        ),
+        "user.activated" => Envelope::new(
+            &UserActivated {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                role: Role::Administrator,
+                invitation_id: InvitationId::random(),
+            },
+            context(),
+        ),
+        "user.role_changed" => Envelope::new(
+            &UserRoleChanged {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                previous_role: Role::User,
+                role: Role::Administrator,
+            },
+            context(),
+        ),
+        "user.status_changed" => Envelope::new(
+            &UserStatusChanged {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                previous_status: UserStatus::Active,
+                status: UserStatus::Disabled,
+            },
+            context(),
+        ),
+        "user.removed" => Envelope::new(
+            &UserRemoved {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                role: Role::User,
+                status: UserStatus::Active,
             },
             context(),
         ),
