@@ -50,6 +50,11 @@ pub enum Scope {
     AppsWrite,
     /// The platform's health: dependencies, error rates, latency.
     HealthRead,
+    /// A tenant's members, invitations and their sessions; its settings
+    /// (Owners and Administrators).
+    MembersManage,
+    /// A tenant's contract and sign-in: plan, SSO (Owners only).
+    TenantConfigure,
 }
 
 impl Scope {
@@ -61,6 +66,8 @@ impl Scope {
             Self::AppsRead => "apps:read",
             Self::AppsWrite => "apps:write",
             Self::HealthRead => "health:read",
+            Self::MembersManage => "members:manage",
+            Self::TenantConfigure => "tenant:configure",
         }
     }
 }
@@ -129,19 +136,42 @@ impl Principal {
         }
     }
 
+    /// A tenant user whose role grants `scope`, acting on their own tenant:
+    /// the tenant of every tenant-administration call comes from here,
+    /// never from the request. ERR-AUTH-403 for anybody else.
+    pub fn member(&self, scope: Scope) -> Result<Member, Error> {
+        match self {
+            Self::TenantUser {
+                user_id,
+                tenant_id,
+                role,
+            } if self.has_scope(scope) => Ok(Member {
+                user_id: *user_id,
+                tenant_id: *tenant_id,
+                role: *role,
+            }),
+            _ => Err(Error::AccessDenied),
+        }
+    }
+
     /// Whether the principal's role grants `scope`.
     pub fn has_scope(&self, scope: Scope) -> bool {
         use Scope::*;
         match self {
             Self::Platform { roles, .. } => roles.iter().any(|role| match role {
-                // Operators have full access to the control plane (Roles).
-                PlatformRole::Operator => true,
+                // Operators have full access to the control plane (Roles);
+                // a tenant's own administration is its members' business.
+                PlatformRole::Operator => !matches!(scope, MembersManage | TenantConfigure),
                 PlatformRole::Auditor => matches!(scope, TenantsRead | AuditRead | AppsRead),
                 PlatformRole::Developer => matches!(scope, AppsRead | AppsWrite),
             }),
             Self::TenantUser { role, .. } => match role {
-                Role::Owner => matches!(scope, TenantsRead | AuditRead),
-                Role::Administrator | Role::User => matches!(scope, TenantsRead),
+                Role::Owner => matches!(
+                    scope,
+                    TenantsRead | AuditRead | MembersManage | TenantConfigure
+                ),
+                Role::Administrator => matches!(scope, TenantsRead | MembersManage),
+                Role::User => matches!(scope, TenantsRead),
             },
             // Applications hold application scopes ([`Self::authorize_app`]).
             Self::Application { .. } | Self::Anonymous => false,
@@ -177,6 +207,14 @@ impl Principal {
             actor_type,
         }
     }
+}
+
+/// A tenant user, as the tenant-administration use cases see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub role: Role,
 }
 
 /// Audit Logs' `actor_type`.
@@ -241,6 +279,32 @@ mod tests {
         assert_eq!(auditor.authorize(Scope::AuditRead, any), Ok(()));
         assert_eq!(op.actor().actor_type, ActorType::Operator);
         assert_eq!(auditor.actor().actor_type, ActorType::User);
+    }
+
+    #[test]
+    fn fr_tenant_001_members_are_managed_by_owners_and_administrators_of_their_own_tenant() {
+        let tenant = TenantId::random();
+        let owner = tenant_user(tenant, Role::Owner);
+        let admin = tenant_user(tenant, Role::Administrator);
+        let user = tenant_user(tenant, Role::User);
+        assert_eq!(
+            owner.member(Scope::TenantConfigure).unwrap().tenant_id,
+            tenant
+        );
+        assert_eq!(
+            admin.member(Scope::MembersManage).unwrap().role,
+            Role::Administrator
+        );
+        assert_eq!(
+            admin.member(Scope::TenantConfigure),
+            Err(Error::AccessDenied)
+        );
+        assert_eq!(user.member(Scope::MembersManage), Err(Error::AccessDenied));
+        assert_eq!(user.member(Scope::TenantsRead).unwrap().tenant_id, tenant);
+        // Operators act on tenants from outside, not as their members.
+        let op = platform(PlatformRole::Operator);
+        assert_eq!(op.member(Scope::MembersManage), Err(Error::AccessDenied));
+        assert!(!op.has_scope(Scope::TenantConfigure));
     }
 
     #[test]

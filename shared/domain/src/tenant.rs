@@ -11,7 +11,7 @@
 //! session watermark, so tokens issued before the change stop working at once.
 
 use crate::text::text_type;
-use crate::{ApplicationId, Error, TenantId};
+use crate::{ApplicationId, Error, TenantId, TenantSettings};
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -195,6 +195,8 @@ pub struct Tenant {
     pub suspension_reason: Option<String>,
     /// How many of its items the purge has deleted so far (its progress).
     pub purged_items: u64,
+    /// Invitation lifetime and password policy, set by its administrators.
+    pub settings: TenantSettings,
 }
 
 impl Tenant {
@@ -221,6 +223,7 @@ impl Tenant {
             applications: BTreeSet::new(),
             suspension_reason: None,
             purged_items: 0,
+            settings: TenantSettings::default(),
         }
     }
 
@@ -363,6 +366,37 @@ impl Tenant {
                 "only a tenant pending deletion can be purged".into(),
             )),
         }
+    }
+
+    /// FR-TENANT-003: the Owner changes the plan. Returns the plan before.
+    pub fn change_plan(
+        &mut self,
+        plan: Plan,
+        now: DateTime<Utc>,
+    ) -> Result<(Plan, Transition), Error> {
+        if !self.admits_users() {
+            return Err(Error::BusinessRule("the tenant is not active".into()));
+        }
+        let before = self.plan;
+        if before == plan {
+            return Ok((before, Transition::Unchanged));
+        }
+        self.plan = plan;
+        Ok((before, self.touched(now)))
+    }
+
+    /// FR-AUTH-006, FR-TENANT-001: new settings. Returns those before.
+    pub fn change_settings(
+        &mut self,
+        settings: TenantSettings,
+        now: DateTime<Utc>,
+    ) -> (TenantSettings, Transition) {
+        let before = self.settings;
+        if before == settings {
+            return (before, Transition::Unchanged);
+        }
+        self.settings = settings;
+        (before, self.touched(now))
     }
 
     /// Ends every session of every user of the tenant.

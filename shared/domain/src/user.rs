@@ -127,6 +127,16 @@ pub struct User {
     /// Tokens issued before this instant are refused for this user (the
     /// per-user revocation watermark).
     pub sessions_valid_after: Option<DateTime<Utc>>,
+    /// The identity the user signs in with, once they accepted their
+    /// invitation.
+    pub identity: Option<Identity>,
+}
+
+/// A person's identity at an identity provider: issuer and subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub issuer: String,
+    pub subject: String,
 }
 
 impl User {
@@ -148,6 +158,7 @@ impl User {
             updated_at: now,
             version: 1,
             sessions_valid_after: None,
+            identity: None,
         }
     }
 

@@ -45,6 +45,12 @@ pub const ALL_TYPES: &[EventType] = &[
     UserRoleChanged::TYPE,
     UserStatusChanged::TYPE,
     UserRemoved::TYPE,
+    UserInvited::TYPE,
+    InvitationResent::TYPE,
+    InvitationRevoked::TYPE,
+    SessionsEnded::TYPE,
+    TenantSettingsChanged::TYPE,
+    TenantSsoChanged::TYPE,
 ];
 
 /// The audit action for an event type; unknown (newer) types keep their name,

@@ -5,7 +5,7 @@ use crate::{EventType, Payload};
 use chrono::{DateTime, Utc};
 use cp_domain::{
     AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole, Role,
-    SecretId, TenantId, TenantStatus, UserId, UserStatus,
+    SecretId, TenantId, TenantSettings, TenantStatus, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -337,3 +337,90 @@ pub struct UserRemoved {
     pub status: UserStatus,
 }
 user_event!(UserRemoved, "user.removed", "user.delete");
+
+/// UC-TENANT-INVITE: a member was invited (status Invited) and emailed a
+/// single-use link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserInvited {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub invitation_id: InvitationId,
+    pub role: Role,
+    pub expires_at: DateTime<Utc>,
+}
+user_event!(UserInvited, "user.invited", "user.invite");
+
+/// UC-TENANT-INVITE-RESEND: a new link; the old one stopped working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationResent {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub invitation_id: InvitationId,
+    pub expires_at: DateTime<Utc>,
+}
+user_event!(
+    InvitationResent,
+    "invitation.resent",
+    "user.invitation.resend"
+);
+
+/// An invitation was revoked; its link stopped working and the invited
+/// user was removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationRevoked {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub invitation_id: InvitationId,
+}
+user_event!(
+    InvitationRevoked,
+    "invitation.revoked",
+    "user.invitation.revoke"
+);
+
+/// UC-TENANT-SESSION-REVOKE, UC-LOGOUT: sessions of a user were ended;
+/// their tokens are refused from now on (ERR-AUTH-440).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsEnded {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    /// The sessions ended by id; empty when all were (`all`).
+    pub session_ids: Vec<String>,
+    pub all: bool,
+}
+user_event!(SessionsEnded, "user.sessions_ended", "user.session.revoke");
+
+/// FR-AUTH-006, FR-TENANT-001: the tenant's settings (invitation lifetime,
+/// password policy) before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettingsChanged {
+    pub tenant_id: TenantId,
+    pub before: TenantSettings,
+    pub after: TenantSettings,
+}
+tenant_event!(
+    TenantSettingsChanged,
+    "tenant.settings_changed",
+    "tenant.settings.update"
+);
+
+/// UC-TENANT-SSO, FR-AUTH-003: the tenant's own identity provider was
+/// configured, changed or removed (never its client secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSsoChanged {
+    pub tenant_id: TenantId,
+    /// `None` when the configuration was removed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub client_id: Option<String>,
+    /// Whether the client secret was set anew.
+    pub secret_changed: bool,
+}
+tenant_event!(TenantSsoChanged, "tenant.sso_changed", "tenant.sso.update");

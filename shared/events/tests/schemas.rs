@@ -6,7 +6,7 @@
 use chrono::{TimeZone, Utc};
 use cp_domain::{
     Actor, AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole,
-    Role, SecretId, TenantId, TenantStatus, UserId, UserStatus,
+    Role, SecretId, TenantId, TenantSettings, TenantStatus, UserId, UserStatus,
 };
 use cp_events::*;
 use std::path::{Path, PathBuf};
@@ -189,6 +189,59 @@ fn sample(name: &str) -> Envelope {
                 user_id: UserId::random(),
                 role: Role::User,
                 status: UserStatus::Active,
+            },
+            context(),
+        ),
+        "user.invited" => Envelope::new(
+            &UserInvited {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                invitation_id: InvitationId::random(),
+                role: Role::User,
+                expires_at: Utc.with_ymd_and_hms(2026, 6, 8, 8, 30, 0).unwrap(),
+            },
+            context(),
+        ),
+        "invitation.resent" => Envelope::new(
+            &InvitationResent {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                invitation_id: InvitationId::random(),
+                expires_at: Utc.with_ymd_and_hms(2026, 6, 8, 8, 30, 0).unwrap(),
+            },
+            context(),
+        ),
+        "invitation.revoked" => Envelope::new(
+            &InvitationRevoked {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                invitation_id: InvitationId::random(),
+            },
+            context(),
+        ),
+        "user.sessions_ended" => Envelope::new(
+            &SessionsEnded {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                session_ids: vec!["8b2f5d6e-0c1a-4f5e-9a7b-3c2d1e0f9a8b".into()],
+                all: false,
+            },
+            context(),
+        ),
+        "tenant.settings_changed" => Envelope::new(
+            &TenantSettingsChanged {
+                tenant_id: TenantId::random(),
+                before: TenantSettings::default(),
+                after: TenantSettings::default().with(Some(14), None).unwrap(),
+            },
+            context(),
+        ),
+        "tenant.sso_changed" => Envelope::new(
+            &TenantSsoChanged {
+                tenant_id: TenantId::random(),
+                issuer: Some("https://login.example.com/tenant/v2.0".into()),
+                client_id: Some("9a1b".into()),
+                secret_changed: true,
             },
             context(),
         ),

@@ -1,0 +1,159 @@
+//! Sign-in sessions of tenant users (FR-AUTH-005, UC-TENANT-SESSION-REVOKE,
+//! UC-LOGOUT).
+//!
+//! A session is what the identity provider calls one: every token of one
+//! sign-in carries the same session id (`sid`), through refreshes. The
+//! control plane records a session the first time one of its tokens is
+//! used, and refuses its tokens once it has been ended (ERR-AUTH-440).
+
+use crate::{TenantId, UserId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A record of a session nobody ended is dropped this long after it began
+/// (a later token of the session records it again).
+pub const RECORD_TTL: Duration = Duration::days(30);
+/// An ended session is remembered at least as long as the identity provider
+/// may keep refreshing its tokens (Entra ID: 90 days of inactivity).
+pub const ENDED_TTL: Duration = Duration::days(90);
+
+/// A session id safe to use in keys and URLs: the provider's `sid` when it
+/// is a plain token (Entra ID's are GUIDs), else its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SessionId(String);
+
+impl SessionId {
+    /// From the token's `sid` claim; without one, each token counts as its
+    /// own session (`iat` and `sub` make it unique enough for that).
+    pub fn of_token(sid: Option<&str>, subject: &str, issued_at: DateTime<Utc>) -> Self {
+        match sid {
+            Some(sid)
+                if (1..=64).contains(&sid.len())
+                    && sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+            {
+                Self(sid.to_owned())
+            }
+            Some(other) => Self(hex::encode(Sha256::digest(other.as_bytes()))),
+            None => Self(format!(
+                "t-{}",
+                &hex::encode(Sha256::digest(format!(
+                    "{subject}\n{}",
+                    issued_at.timestamp()
+                )))[..32]
+            )),
+        }
+    }
+
+    /// A session id from a path: the same alphabet, else no session.
+    pub fn parse(raw: &str) -> Option<Self> {
+        ((1..=66).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a session was first seen from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionOrigin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl SessionOrigin {
+    /// User agents are the caller's text: kept short and printable.
+    pub fn new(ip: Option<&str>, user_agent: Option<&str>) -> Self {
+        let user_agent = user_agent.map(|ua| {
+            ua.chars()
+                .filter(|c| !c.is_control())
+                .take(256)
+                .collect::<String>()
+        });
+        Self {
+            ip: ip.map(str::to_owned),
+            user_agent: user_agent.filter(|ua| !ua.is_empty()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub id: SessionId,
+    pub started_at: DateTime<Utc>,
+    pub origin: SessionOrigin,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl Session {
+    pub fn started(
+        tenant_id: TenantId,
+        user_id: UserId,
+        id: SessionId,
+        origin: SessionOrigin,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            tenant_id,
+            user_id,
+            id,
+            started_at: now,
+            origin,
+            ended_at: None,
+        }
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.ended_at.is_some()
+    }
+
+    /// When the record may go (TTL).
+    pub fn keep_until(&self) -> DateTime<Utc> {
+        match self.ended_at {
+            Some(ended) => ended + ENDED_TTL,
+            None => self.started_at + RECORD_TTL,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fr_auth_005_session_ids_come_from_the_sid_claim_and_are_safe_in_keys() {
+        let now = Utc::now();
+        let guid = "8b2f5d6e-0c1a-4f5e-9a7b-3c2d1e0f9a8b";
+        assert_eq!(SessionId::of_token(Some(guid), "s", now).as_str(), guid);
+        let odd = SessionId::of_token(Some("a#b/c"), "s", now);
+        assert!(!odd.as_str().contains('#'));
+        assert_eq!(odd.as_str().len(), 64);
+        let none = SessionId::of_token(None, "s", now);
+        assert!(none.as_str().starts_with("t-"));
+        assert!(SessionId::parse(none.as_str()).is_some());
+        assert!(SessionId::parse("a#b").is_none());
+    }
+
+    #[test]
+    fn fr_auth_005_user_agents_are_kept_short_and_printable() {
+        let origin = SessionOrigin::new(
+            Some("203.0.113.9"),
+            Some(&format!("UA\n{}", "x".repeat(400))),
+        );
+        let ua = origin.user_agent.unwrap();
+        assert_eq!(ua.chars().count(), 256);
+        assert!(!ua.contains('\n'));
+    }
+}
