@@ -65,6 +65,24 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, oauth_metadata::OauthMetadata::from_env)?;
     add(&mut functions, env, app_tenant_get::AppTenantGet::from_env)?;
     add(&mut functions, env, health::Health::from_env)?;
+    add(
+        &mut functions,
+        env,
+        tenant_invitations::TenantInvitations::from_env,
+    )?;
+    add(
+        &mut functions,
+        env,
+        invitation_accept::InvitationAccept::from_env,
+    )?;
+    add(&mut functions, env, tenant_users::TenantUsers::from_env)?;
+    add(&mut functions, env, sessions::Sessions::from_env)?;
+    add(&mut functions, env, tenant_plan::TenantPlan::from_env)?;
+    add(
+        &mut functions,
+        env,
+        tenant_settings::TenantSettings::from_env,
+    )?;
     Ok(functions)
 }
 

@@ -135,7 +135,9 @@ async fn cc_auth_003_a_tenant_user_cannot_reach_operator_routes_or_other_tenants
         MeView::TenantUser {
             user_id: p.owner.id,
             tenant_id: p.tenant.id,
-            role: cp_domain::Role::Owner
+            role: cp_domain::Role::Owner,
+            email: Some(p.owner.email.as_str().to_owned()),
+            tenant: Some((&p.tenant).into()),
         }
     );
     assert_eq!(

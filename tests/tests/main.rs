@@ -11,6 +11,7 @@ mod e2e_auth;
 mod e2e_health;
 mod e2e_operations;
 mod e2e_provisioning;
+mod e2e_tenant_admin;
 mod faults;
 mod fixtures;
 mod jwks;

@@ -19,6 +19,8 @@ fn claims(subject: &str, issued_at: DateTime<Utc>, roles: &[&str]) -> TokenClaim
         client_id: None,
         scopes: vec![],
         secret_id: None,
+        session: None,
+        verified_email: None,
     }
 }
 

@@ -3,22 +3,28 @@
 //! The console and the CLI call it right after signing in. For a platform
 //! person (operator, auditor) the first call is their first sign-in: it
 //! creates their User record, tenant NULL, with the `platform_user.provisioned`
-//! event (FR-SYS-004, JIT). Later calls find it and write nothing.
+//! event (FR-SYS-004, JIT). Later calls find it and write nothing. A tenant
+//! user learns their email, role and their tenant's name, status and plan
+//! (FR-TENANT-003), in one read.
 
-use cp_api::MeView;
+use cp_api::{MeView, MyTenantView};
 use cp_auth::PrincipalResolver;
-use cp_domain::Error;
+use cp_domain::{Error, Principal};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
+use cp_store::Store;
 
 #[derive(Debug)]
 pub struct Me {
     resolver: PrincipalResolver,
+    store: Store,
 }
 
 impl Me {
     pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
+        let store = env.store()?;
         Ok(Self {
-            resolver: PrincipalResolver::new(env.store()?),
+            resolver: PrincipalResolver::new(store.clone()),
+            store,
         })
     }
 }
@@ -31,6 +37,18 @@ impl HttpFunction for Me {
         self.resolver
             .sign_in(claims, &request.principal, request.event_context())
             .await?;
-        ApiResponse::ok(&MeView::of(&request.principal).ok_or(Error::AccessDenied)?)
+        let mut me = MeView::of(&request.principal).ok_or(Error::AccessDenied)?;
+        if let (
+            Principal::TenantUser {
+                user_id, tenant_id, ..
+            },
+            MeView::TenantUser { email, tenant, .. },
+        ) = (&request.principal, &mut me)
+        {
+            let (user, found) = self.store.user_and_tenant(*tenant_id, *user_id).await?;
+            *email = user.map(|u| u.email.as_str().to_owned());
+            *tenant = found.as_ref().map(MyTenantView::from);
+        }
+        ApiResponse::ok(&me)
     }
 }

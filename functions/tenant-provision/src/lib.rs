@@ -75,21 +75,11 @@ impl TenantProvision {
         })
     }
 
-    /// The link puts the token in the fragment, which browsers never send to
-    /// a server, so it stays out of access logs and `Referer` headers.
-    fn invitation_link(&self, token: &SecretToken) -> String {
-        format!(
-            "{}/invitations/accept#token={}",
-            self.console_url,
-            token.expose()
-        )
-    }
-
     async fn send_invitation(&self, p: &Provisioned, token: &SecretToken) {
         let message = cp_mail::invitation(
             p.tenant.name.as_str(),
             p.invitation.role,
-            &self.invitation_link(token),
+            &cp_mail::invitation_link(&self.console_url, token.expose()),
             p.invitation.expires_at,
         );
         match self.mailer.send(&p.invitation.email, &message).await {

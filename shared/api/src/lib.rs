@@ -136,6 +136,11 @@ pub enum MeView {
         user_id: UserId,
         tenant_id: TenantId,
         role: Role,
+        /// Who they are and what their tenant is: email, name, plan.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        email: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        tenant: Option<MyTenantView>,
     },
 }
 
@@ -155,6 +160,8 @@ impl MeView {
                 user_id: *user_id,
                 tenant_id: *tenant_id,
                 role: *role,
+                email: None,
+                tenant: None,
             }),
             Principal::Application { .. } | Principal::Anonymous => None,
         }
@@ -256,6 +263,119 @@ impl From<&Tenant> for AppTenantView {
     fn from(t: &Tenant) -> Self {
         Self {
             id: t.id,
+            domain: t.domain.as_str().to_owned(),
+            plan: t.plan,
+            status: t.status,
+        }
+    }
+}
+
+/// A member of a tenant (tenant administration). `version` is also the
+/// `ETag`; send it back as `If-Match` to change the member safely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: UserId,
+    pub email: String,
+    pub role: Role,
+    pub status: UserStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl From<&User> for MemberView {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.as_str().to_owned(),
+            role: u.role,
+            status: u.status,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            version: u.version,
+        }
+    }
+}
+
+impl From<User> for MemberView {
+    fn from(u: User) -> Self {
+        Self::from(&u)
+    }
+}
+
+/// An open invitation (UC-TENANT-INVITE); never its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationDetailView {
+    pub id: InvitationId,
+    pub user_id: UserId,
+    pub email: String,
+    pub role: Role,
+    /// `Pending` or `Expired` (an expired invitation can be resent).
+    pub status: cp_domain::InvitationStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl InvitationDetailView {
+    pub fn at(i: &Invitation, now: DateTime<Utc>) -> Self {
+        Self {
+            id: i.id,
+            user_id: i.user_id,
+            email: i.email.as_str().to_owned(),
+            role: i.role,
+            status: i.status_at(now),
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+        }
+    }
+}
+
+/// A sign-in session (FR-AUTH-005).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user_agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The session of the request that lists it.
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn of(s: &cp_domain::Session, current: Option<&cp_domain::SessionId>) -> Self {
+        Self {
+            id: s.id.as_str().to_owned(),
+            started_at: s.started_at,
+            ip_address: s.origin.ip.clone(),
+            user_agent: s.origin.user_agent.clone(),
+            ended_at: s.ended_at,
+            current: current == Some(&s.id),
+        }
+    }
+}
+
+/// A tenant's settings (FR-TENANT-001, FR-AUTH-006).
+pub use cp_domain::TenantSettings as TenantSettingsView;
+
+/// `GET /v1/me` for a tenant user: their tenant, as they may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyTenantView {
+    pub id: TenantId,
+    pub name: String,
+    pub domain: String,
+    pub plan: Plan,
+    pub status: TenantStatus,
+}
+
+impl From<&Tenant> for MyTenantView {
+    fn from(t: &Tenant) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.as_str().to_owned(),
             domain: t.domain.as_str().to_owned(),
             plan: t.plan,
             status: t.status,

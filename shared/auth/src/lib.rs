@@ -15,4 +15,4 @@ pub mod resolver;
 
 pub use claims::TokenClaims;
 pub use edge::{EdgeConfig, JwtVerifier, Rejection};
-pub use resolver::PrincipalResolver;
+pub use resolver::{PrincipalResolver, session_of};

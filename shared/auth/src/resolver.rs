@@ -10,12 +10,15 @@
 //!   that same id, so what they did before is attributed to it.
 //! - **Tenant users** are found by their identity binding (issuer + subject),
 //!   then their User record and tenant are read together, strongly
-//!   consistent, and checked: the user must be Active, the tenant Active,
-//!   and the token issued after both revocation watermarks.
+//!   consistent, together with the session the token belongs to, and
+//!   checked: the user must be Active, the tenant Active, the token issued
+//!   after both revocation watermarks, and its session not ended. A session
+//!   seen for the first time is recorded (FR-AUTH-005).
 //!
 //! Round trips: bindings never change once written, so they are cached per
 //! process. Warm, a tenant user costs one `BatchGetItem`; cold, one `GetItem`
-//! more. Platform people cost none.
+//! more; a session's first request one `PutItem` more. Platform people cost
+//! none.
 //!
 //! Every denial is ERR-AUTH-403 with nothing to tell the cases apart
 //! (unknown identity, disabled user, inactive tenant), except a revoked
@@ -24,7 +27,10 @@
 use crate::TokenClaims;
 use chrono::{DateTime, Utc};
 use cp_domain::tenant::issued_after;
-use cp_domain::{AppScope, ApplicationId, Error, PlatformRole, Principal, SecretId, UserId};
+use cp_domain::{
+    AppScope, ApplicationId, Error, PlatformRole, Principal, SecretId, Session, SessionId,
+    SessionOrigin, UserId,
+};
 use cp_events::{Envelope, EventContext, PlatformUserProvisioned};
 use cp_store::{IdentityBinding, IdentityKind, Store};
 use quick_cache::sync::Cache;
@@ -47,6 +53,16 @@ impl PrincipalResolver {
     }
 
     pub async fn resolve(&self, claims: &TokenClaims) -> Result<Principal, Error> {
+        self.resolve_from(claims, &SessionOrigin::default()).await
+    }
+
+    /// The same, knowing where the request comes from (recorded with a new
+    /// session).
+    pub async fn resolve_from(
+        &self,
+        claims: &TokenClaims,
+        origin: &SessionOrigin,
+    ) -> Result<Principal, Error> {
         let roles = platform_roles(claims);
         if !roles.is_empty() {
             return Ok(Principal::Platform {
@@ -54,7 +70,7 @@ impl PrincipalResolver {
                 roles,
             });
         }
-        self.tenant_user(claims, false).await
+        self.tenant_user(claims, origin, false).await
     }
 
     /// A managed application, from the claims of an access token the
@@ -148,34 +164,47 @@ impl PrincipalResolver {
         Ok(created)
     }
 
-    async fn tenant_user(&self, claims: &TokenClaims, fresh: bool) -> Result<Principal, Error> {
+    async fn tenant_user(
+        &self,
+        claims: &TokenClaims,
+        origin: &SessionOrigin,
+        fresh: bool,
+    ) -> Result<Principal, Error> {
         let Some(binding) = self.binding(claims, fresh).await? else {
             return Err(Error::AccessDenied);
         };
         let (IdentityKind::Tenant, Some(tenant_id)) = (binding.kind, binding.tenant_id) else {
             return Err(Error::AccessDenied);
         };
-        let (user, tenant) = self
+        let session_id = session_of(claims);
+        let (user, tenant, session) = self
             .store
-            .user_and_tenant(tenant_id, binding.user_id)
+            .user_tenant_session(tenant_id, binding.user_id, &session_id)
             .await?;
         let (Some(user), Some(tenant)) = (user, tenant) else {
             self.forget(claims);
             if !fresh {
                 // A cached binding may point at a user who was deleted (and
                 // perhaps invited again) since; look once more, uncached.
-                return Box::pin(self.tenant_user(claims, true)).await;
+                return Box::pin(self.tenant_user(claims, origin, true)).await;
             }
             return Err(Error::AccessDenied);
         };
-        if !session_valid(
-            claims.issued_at,
-            &[user.sessions_valid_after, tenant.sessions_valid_after],
-        ) {
+        if session.as_ref().is_some_and(Session::is_ended)
+            || !session_valid(
+                claims.issued_at,
+                &[user.sessions_valid_after, tenant.sessions_valid_after],
+            )
+        {
             return Err(Error::SessionExpired);
         }
         if !user.may_sign_in() || !tenant.admits_users() {
             return Err(Error::AccessDenied);
+        }
+        if session.is_none() {
+            let started =
+                Session::started(tenant_id, user.id, session_id, origin.clone(), Utc::now());
+            self.store.record_session(&started).await?;
         }
         Ok(Principal::TenantUser {
             user_id: user.id,
@@ -213,6 +242,11 @@ pub fn platform_roles(claims: &TokenClaims) -> Vec<PlatformRole> {
         .iter()
         .filter_map(|r| PlatformRole::parse(r))
         .collect()
+}
+
+/// The session a person's token belongs to.
+pub fn session_of(claims: &TokenClaims) -> SessionId {
+    SessionId::of_token(claims.session.as_deref(), &claims.subject, claims.issued_at)
 }
 
 /// Whether a token issued at `issued_at` outlives every revocation watermark.

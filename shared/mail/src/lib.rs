@@ -78,6 +78,16 @@ impl Mailer {
     }
 }
 
+/// The link of an invitation email. It puts the token in the fragment,
+/// which browsers never send to a server, so it stays out of access logs
+/// and `Referer` headers.
+pub fn invitation_link(console_url: &str, token: &str) -> String {
+    format!(
+        "{}/invitations/accept#token={token}",
+        console_url.trim_end_matches('/')
+    )
+}
+
 /// The invitation to join a tenant (UC-PROV-001 for the Owner,
 /// UC-TENANT-INVITE for everyone else). `link` carries the single-use token.
 pub fn invitation(tenant_name: &str, role: Role, link: &str, expires_at: DateTime<Utc>) -> Message {

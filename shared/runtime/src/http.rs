@@ -20,7 +20,7 @@ use crate::problem::{self, Problem};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use cp_auth::{PrincipalResolver, TokenClaims};
-use cp_domain::{Error, Principal};
+use cp_domain::{Error, Principal, SessionOrigin};
 use cp_events::EventContext;
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -47,6 +47,10 @@ pub enum Callers {
     Applications,
     /// Anyone: no token is verified (the token endpoint, key sets).
     Anyone,
+    /// People with a verified Entra ID token who need not be known yet:
+    /// the token's claims are the whole input, no principal is resolved
+    /// (accepting an invitation binds the identity in the first place).
+    SignedIn,
 }
 
 /// A use case behind an HTTP route.
@@ -299,6 +303,11 @@ impl<F: HttpFunction> HttpAdapter<F> {
 
     async fn run(&self, request: Request, correlation_id: &str) -> Result<ApiResponse, Error> {
         let now = self.clock.now();
+        let source_ip = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
         let (principal, claims) = match (F::CALLERS, verified_claims(&request)) {
             (Callers::Anyone, _) => (Principal::Anonymous, None),
             (_, None) => return Err(Error::InvalidCredentials),
@@ -310,15 +319,20 @@ impl<F: HttpFunction> HttpAdapter<F> {
                 let resolver = self.resolver.as_ref().ok_or(Error::Internal)?;
                 let principal = match callers {
                     Callers::Applications => resolver.resolve_application(&claims).await?,
-                    _ => resolver.resolve(&claims).await?,
+                    Callers::SignedIn => Principal::Anonymous,
+                    _ => {
+                        let origin = SessionOrigin::new(
+                            source_ip.as_deref(),
+                            request
+                                .headers()
+                                .get(header::USER_AGENT)
+                                .and_then(|v| v.to_str().ok()),
+                        );
+                        resolver.resolve_from(&claims, &origin).await?
+                    }
                 };
                 (principal, Some(claims))
             }
-        };
-        let source_ip = match request.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
-            #[allow(unreachable_patterns)]
-            _ => None,
         };
         let path_params = request
             .path_parameters_ref()

@@ -33,7 +33,7 @@ where
     let function = build(env)?;
     let resolver = match F::CALLERS {
         Callers::Anyone => None,
-        Callers::People | Callers::Applications => {
+        Callers::People | Callers::Applications | Callers::SignedIn => {
             Some(Arc::new(PrincipalResolver::new(env.store()?)))
         }
     };

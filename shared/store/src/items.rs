@@ -6,9 +6,10 @@ use crate::keys::{self, Key};
 use chrono::{DateTime, Utc};
 use cp_domain::{
     AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ApplicationId,
-    AuditRecord, ClientSecret, DomainSlug, EmailAddress, Invitation, InvitationId,
-    InvitationStatus, Plan, Role, SecretId, Tenant, TenantId, TenantName, TenantStatus, TokenHash,
-    User, UserId, UserStatus,
+    AuditRecord, ClientSecret, DomainSlug, EmailAddress, Identity, Invitation, InvitationId,
+    InvitationStatus, InvitationTicket, Plan, Role, SecretId, Session, SessionId, SessionOrigin,
+    Tenant, TenantId, TenantName, TenantSettings, TenantStatus, TokenHash, User, UserId,
+    UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -73,6 +74,8 @@ pub(crate) struct TenantItem {
     pub suspension_reason: Option<String>,
     #[serde(default)]
     pub purged_items: u64,
+    #[serde(default)]
+    pub settings: TenantSettings,
 }
 
 impl TenantItem {
@@ -98,6 +101,7 @@ impl TenantItem {
             applications: t.applications.clone(),
             suspension_reason: t.suspension_reason.clone(),
             purged_items: t.purged_items,
+            settings: t.settings,
         }
     }
 
@@ -117,6 +121,7 @@ impl TenantItem {
             applications: self.applications,
             suspension_reason: self.suspension_reason,
             purged_items: self.purged_items,
+            settings: self.settings,
         }
     }
 }
@@ -150,6 +155,10 @@ pub(crate) struct UserItem {
     pub gsi1pk: String,
     #[serde(rename = "GSI1SK")]
     pub gsi1sk: String,
+    #[serde(rename = "GSI2PK")]
+    pub gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    pub gsi2sk: String,
     pub entity: String,
     pub id: UserId,
     pub tenant_id: TenantId,
@@ -161,6 +170,11 @@ pub(crate) struct UserItem {
     pub version: u64,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sessions_valid_after: Option<i64>,
+    /// The identity the user signs in with (set on acceptance).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub subject: Option<String>,
 }
 
 impl UserItem {
@@ -169,6 +183,8 @@ impl UserItem {
             keys: keys::tenant_user(u.tenant_id, u.id).into(),
             gsi1pk: keys::tenant_users(u.tenant_id),
             gsi1sk: u.email.as_str().to_lowercase(),
+            gsi2pk: keys::tenant_users_in_status(u.tenant_id, u.status),
+            gsi2sk: u.email.as_str().to_lowercase(),
             entity: "User".into(),
             id: u.id,
             tenant_id: u.tenant_id,
@@ -179,6 +195,8 @@ impl UserItem {
             updated_at: u.updated_at,
             version: u.version,
             sessions_valid_after: u.sessions_valid_after.map(epoch),
+            issuer: u.identity.as_ref().map(|i| i.issuer.clone()),
+            subject: u.identity.as_ref().map(|i| i.subject.clone()),
         }
     }
 
@@ -193,6 +211,10 @@ impl UserItem {
             updated_at: self.updated_at,
             version: self.version,
             sessions_valid_after: self.sessions_valid_after.and_then(from_epoch),
+            identity: self
+                .issuer
+                .zip(self.subject)
+                .map(|(issuer, subject)| Identity { issuer, subject }),
         }
     }
 }
@@ -267,8 +289,8 @@ impl InvitationItem {
     }
 }
 
-/// Finds an invitation by its token's hash (acceptance). Expires by TTL a
-/// day after the invitation does.
+/// Finds an invitation by its token's hash, with what acceptance needs to
+/// know of it (one read). Expires by TTL a day after the invitation does.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct InvitationTokenItem {
     #[serde(flatten)]
@@ -276,6 +298,10 @@ pub(crate) struct InvitationTokenItem {
     pub entity: String,
     pub tenant_id: TenantId,
     pub invitation_id: InvitationId,
+    pub user_id: UserId,
+    pub email: EmailAddress,
+    pub role: Role,
+    pub invitation_expires_at: DateTime<Utc>,
     pub expires_at: i64,
 }
 
@@ -286,7 +312,74 @@ impl InvitationTokenItem {
             entity: "InvitationToken".into(),
             tenant_id: i.tenant_id,
             invitation_id: i.id,
+            user_id: i.user_id,
+            email: i.email.clone(),
+            role: i.role,
+            invitation_expires_at: i.expires_at,
             expires_at: epoch(i.expires_at + chrono::Duration::days(1)),
+        }
+    }
+
+    pub fn into_domain(self) -> InvitationTicket {
+        InvitationTicket {
+            tenant_id: self.tenant_id,
+            invitation_id: self.invitation_id,
+            user_id: self.user_id,
+            email: self.email,
+            role: self.role,
+            expires_at: self.invitation_expires_at,
+        }
+    }
+}
+
+// --- sessions -------------------------------------------------------------
+
+/// A tenant user's sign-in session, recorded at its first request.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SessionItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub started_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user_agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ended_at: Option<DateTime<Utc>>,
+    pub expires_at: i64,
+}
+
+impl SessionItem {
+    pub fn new(s: &Session) -> Self {
+        Self {
+            keys: keys::session(s.tenant_id, s.user_id, &s.id).into(),
+            entity: "Session".into(),
+            tenant_id: s.tenant_id,
+            user_id: s.user_id,
+            session_id: s.id.clone(),
+            started_at: s.started_at,
+            ip: s.origin.ip.clone(),
+            user_agent: s.origin.user_agent.clone(),
+            ended_at: s.ended_at,
+            expires_at: epoch(s.keep_until()),
+        }
+    }
+
+    pub fn into_domain(self) -> Session {
+        Session {
+            tenant_id: self.tenant_id,
+            user_id: self.user_id,
+            id: self.session_id,
+            started_at: self.started_at,
+            origin: SessionOrigin {
+                ip: self.ip,
+                user_agent: self.user_agent,
+            },
+            ended_at: self.ended_at,
         }
     }
 }

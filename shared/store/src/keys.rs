@@ -5,7 +5,10 @@
 //! |---------------------|-----------------------------|-------------------------|----------------------------|---------------------------------|
 //! | tenant              | `TENANT#<id>`               | `TENANT`                | `TENANTS` / `<domain>`     | `TENANTS#<status>` / `<domain>` |
 //! | domain guard        | `DOMAIN#<domain>`           | `DOMAIN`                |                            |                                 |
-//! | tenant user         | `TENANT#<id>`               | `USER#<user id>`        | `TENANT#<id>#USERS` / `<email>` |                            |
+//! | tenant user         | `TENANT#<id>`               | `USER#<user id>`        | `TENANT#<id>#USERS` / `<email>` | `TENANT#<id>#USERS#<status>` / `<email>` |
+//! | owner count         | `TENANT#<id>`               | `OWNERS`                |                            |                                 |
+//! | session             | `TENANT#<id>`               | `SESSION#<user>#<sid>`  |                            |                                 |
+//! | SSO configuration   | `TENANT#<id>`               | `SSO`                   |                            |                                 |
 //! | email guard         | `TENANT#<id>`               | `EMAIL#<email>`         |                            |                                 |
 //! | invitation          | `TENANT#<id>`               | `INVITATION#<id>`       |                            |                                 |
 //! | invitation token    | `INVITATION_TOKEN#<sha256>` | `INVITATION_TOKEN`      |                            |                                 |
@@ -21,8 +24,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cp_domain::{
-    ApplicationId, EmailAddress, EventId, InvitationId, SecretId, TenantId, TenantStatus,
-    TokenHash, UserId,
+    ApplicationId, EmailAddress, EventId, InvitationId, SecretId, SessionId, TenantId,
+    TenantStatus, TokenHash, UserId, UserStatus,
 };
 
 pub const PK: &str = "PK";
@@ -75,6 +78,33 @@ pub fn invitation(tenant: TenantId, invitation: InvitationId) -> Key {
         format!("TENANT#{tenant}"),
         &format!("INVITATION#{invitation}"),
     )
+}
+
+/// A tenant's invitations share its partition under this prefix.
+pub const INVITATION_PREFIX: &str = "INVITATION#";
+
+/// The count of a tenant's Active Owners, kept by every change that moves
+/// it, so that the last one is never removed.
+pub fn owner_count(tenant: TenantId) -> Key {
+    key(format!("TENANT#{tenant}"), "OWNERS")
+}
+
+/// A tenant user's sign-in session.
+pub fn session(tenant: TenantId, user: UserId, session: &SessionId) -> Key {
+    key(
+        format!("TENANT#{tenant}"),
+        &format!("{}{session}", sessions_prefix(user)),
+    )
+}
+
+/// A user's sessions share the tenant's partition under this prefix.
+pub fn sessions_prefix(user: UserId) -> String {
+    format!("SESSION#{user}#")
+}
+
+/// A tenant's own identity provider (UC-TENANT-SSO).
+pub fn sso(tenant: TenantId) -> Key {
+    key(format!("TENANT#{tenant}"), "SSO")
 }
 
 pub fn invitation_token(hash: &TokenHash) -> Key {
@@ -164,6 +194,11 @@ pub fn tenants_in_status(status: TenantStatus) -> String {
 /// GSI1: a tenant's users, ordered by email (prefix search without a scan).
 pub fn tenant_users(tenant: TenantId) -> String {
     format!("TENANT#{tenant}#USERS")
+}
+
+/// GSI2: a tenant's users in one status, ordered by email.
+pub fn tenant_users_in_status(tenant: TenantId, status: UserStatus) -> String {
+    format!("TENANT#{tenant}#USERS#{}", status.as_str())
 }
 
 /// Outbox items start with this; the stream's event filter keys on it.

@@ -29,13 +29,17 @@ const OUTBOX_RETENTION: Duration = Duration::days(7);
 
 /// What a failed condition on an item means.
 #[derive(Debug, Clone)]
-enum OnConditionFailure {
+pub(crate) enum OnConditionFailure {
     /// The item exists already: 409 with this message.
     Conflict(&'static str),
     /// The item changed since it was read: 409.
     Stale,
     /// A precondition on another item does not hold: 422 with this message.
     Rule(&'static str),
+    /// The caller may not do this in the current state: 403 with this message.
+    Refused(&'static str),
+    /// What the request names is used up or withdrawn: 410.
+    Gone,
     /// The request was made before: replay its stored outcome.
     Replay(Key),
 }
@@ -59,7 +63,7 @@ pub enum Committed {
 /// The items of one transaction; start one with [`Store::writes`].
 #[derive(Debug)]
 pub struct WriteSet {
-    table: String,
+    pub(crate) table: String,
     ops: Vec<Op>,
 }
 
@@ -242,7 +246,7 @@ impl WriteSet {
         self.push(put, OnConditionFailure::Replay(key))
     }
 
-    fn insert(
+    pub(crate) fn insert(
         &mut self,
         item: &impl Serialize,
         conflict: &'static str,
@@ -265,7 +269,7 @@ impl WriteSet {
         self.push(put, OnConditionFailure::Stale)
     }
 
-    fn push(
+    pub(crate) fn push(
         &mut self,
         put: aws_sdk_dynamodb::types::builders::PutBuilder,
         on_failure: OnConditionFailure,
@@ -281,7 +285,7 @@ impl WriteSet {
         )
     }
 
-    fn push_op(
+    pub(crate) fn push_op(
         &mut self,
         write: TransactWriteItem,
         on_failure: OnConditionFailure,
@@ -295,7 +299,9 @@ impl WriteSet {
     }
 }
 
-fn put(item: &impl Serialize) -> Result<aws_sdk_dynamodb::types::builders::PutBuilder, Error> {
+pub(crate) fn put(
+    item: &impl Serialize,
+) -> Result<aws_sdk_dynamodb::types::builders::PutBuilder, Error> {
     let item: HashMap<String, AttributeValue> =
         serde_dynamo::to_item(item).map_err(|e| corrupt("item", e))?;
     Ok(Put::builder().set_item(Some(item)))
@@ -351,6 +357,8 @@ impl Store {
                     return Err(match &op.on_failure {
                         OnConditionFailure::Conflict(message) => Error::Conflict((*message).into()),
                         OnConditionFailure::Rule(message) => Error::BusinessRule((*message).into()),
+                        OnConditionFailure::Refused(message) => Error::Refused((*message).into()),
+                        OnConditionFailure::Gone => Error::Gone,
                         OnConditionFailure::Stale | OnConditionFailure::Replay(_) => {
                             Error::Conflict(
                                 "the resource was modified concurrently; read it again and retry"

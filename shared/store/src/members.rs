@@ -1,0 +1,520 @@
+//! Tenant administration in the table: invitations, members, the count of
+//! Active Owners, sessions. Every use case is at most one read and one
+//! transaction; the conditions that make it safe under concurrency are here,
+//! each with what its failure means.
+
+use crate::cursor::{self, Page};
+use crate::error::{self, corrupt, sdk};
+use crate::items::*;
+use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Key, PK, SK};
+use crate::write::{OnConditionFailure, put};
+use crate::{IdentityBinding, IdentityKind, Store, WriteSet};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use cp_domain::membership::{LAST_OWNER, owner_delta};
+use cp_domain::{
+    Error, Invitation, InvitationStatus, InvitationTicket, PageSize, Role, Session, SessionId,
+    TenantId, TokenHash, User, UserId, UserStatus,
+};
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// GET /users: a tenant's users by email, optionally in one status, with
+/// one role, or whose email starts with a prefix.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery<'a> {
+    pub status: Option<UserStatus>,
+    pub role: Option<Role>,
+    pub email_prefix: Option<&'a str>,
+    pub limit: PageSize,
+    pub cursor: Option<&'a str>,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl std::fmt::Display) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// One `Update` of a transaction.
+struct UpdateOp<'a> {
+    key: Key,
+    set: &'a str,
+    condition: Option<&'a str>,
+    names: &'a [(&'a str, &'a str)],
+    values: Vec<(&'a str, AttributeValue)>,
+}
+
+impl WriteSet {
+    fn update(
+        &mut self,
+        op: UpdateOp<'_>,
+        on_failure: OnConditionFailure,
+    ) -> Result<&mut Self, Error> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(op.key.pk))
+            .key(SK, s(op.key.sk))
+            .update_expression(op.set)
+            .set_condition_expression(op.condition.map(str::to_owned));
+        for (name, attribute) in op.names {
+            update = update.expression_attribute_names(*name, *attribute);
+        }
+        for (name, value) in op.values {
+            update = update.expression_attribute_values(name, value);
+        }
+        let update = update.build().map_err(|e| corrupt("update", e))?;
+        self.push_op(
+            TransactWriteItem::builder().update(update).build(),
+            on_failure,
+        )
+    }
+
+    fn delete(
+        &mut self,
+        key: Key,
+        condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+        on_failure: OnConditionFailure,
+    ) -> Result<&mut Self, Error> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(key.pk))
+            .key(SK, s(key.sk));
+        if let Some((expression, values)) = condition {
+            delete = delete.condition_expression(expression);
+            for (name, value) in values {
+                delete = delete.expression_attribute_values(name, value);
+            }
+        }
+        let delete = delete.build().map_err(|e| corrupt("delete", e))?;
+        self.push_op(
+            TransactWriteItem::builder().delete(delete).build(),
+            on_failure,
+        )
+    }
+
+    /// Moves the tenant's count of Active Owners by `delta`; a decrease
+    /// requires one to remain (ERR-VAL-422 otherwise).
+    fn owners(&mut self, tenant: TenantId, delta: i8) -> Result<&mut Self, Error> {
+        if delta == 0 {
+            return Ok(self);
+        }
+        let (condition, mut values) = if delta < 0 {
+            (
+                Some("active_owners >= :floor"),
+                vec![(":floor", n(1 - i32::from(delta)))],
+            )
+        } else {
+            (None, Vec::new())
+        };
+        values.push((":delta", n(delta)));
+        self.update(
+            UpdateOp {
+                key: keys::owner_count(tenant),
+                set: "ADD active_owners :delta SET entity = :entity",
+                condition,
+                names: &[],
+                values: [values, vec![(":entity", s("OwnerCount"))]].concat(),
+            },
+            OnConditionFailure::Rule(LAST_OWNER),
+        )
+    }
+
+    /// UC-TENANT-INVITE: the invited user, the guard on their email, the
+    /// invitation and its token lookup. An email that is a member or invited
+    /// already is ERR-VAL-409.
+    pub fn invite(&mut self, user: &User, invitation: &Invitation) -> Result<&mut Self, Error> {
+        self.insert(&UserItem::new(user), "user id already used")?;
+        self.insert(
+            &EmailGuardItem::new(user),
+            "a user with this email is already a member or invited",
+        )?;
+        self.insert(
+            &InvitationItem::new(invitation),
+            "invitation id already used",
+        )?;
+        self.insert(
+            &InvitationTokenItem::new(invitation),
+            "invitation token already used",
+        )
+    }
+
+    /// UC-TENANT-INVITE-RESEND: the invitation with its new token, if its
+    /// token is still the one read (`old`); the old lookup goes, the new
+    /// one comes.
+    pub fn reissue_invitation(
+        &mut self,
+        invitation: &Invitation,
+        old: &TokenHash,
+    ) -> Result<&mut Self, Error> {
+        let item = put(&InvitationItem::new(invitation))?
+            .condition_expression("token_hash = :old")
+            .expression_attribute_values(":old", s(old.to_hex()));
+        self.push(item, OnConditionFailure::Stale)?;
+        self.delete(keys::invitation_token(old), None, OnConditionFailure::Stale)?;
+        self.insert(
+            &InvitationTokenItem::new(invitation),
+            "invitation token already used",
+        )
+    }
+
+    /// Revokes an invitation (as read: same token, not accepted since),
+    /// its token lookup, and the invited user with their email guard.
+    pub fn revoke_invitation(
+        &mut self,
+        invitation: &Invitation,
+        user: &User,
+    ) -> Result<&mut Self, Error> {
+        let item = put(&InvitationItem::new(invitation))?
+            .condition_expression("token_hash = :hash AND #status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":hash", s(invitation.token_hash.to_hex()))
+            .expression_attribute_values(":pending", s("Pending"));
+        self.push(item, OnConditionFailure::Stale)?;
+        self.delete(
+            keys::invitation_token(&invitation.token_hash),
+            None,
+            OnConditionFailure::Stale,
+        )?;
+        self.remove_user(user)
+    }
+
+    /// UC-TENANT-INVITE acceptance: the token is used up (a second use, or a
+    /// racing one, finds it gone: ERR-RES-410), the invitation Accepted, the
+    /// user Active and bound to the identity they signed in with, the Owner
+    /// count moved, and the tenant still Active.
+    pub fn accept_invitation(
+        &mut self,
+        ticket: &InvitationTicket,
+        token: &TokenHash,
+        issuer: &str,
+        subject: &str,
+        now: DateTime<Utc>,
+    ) -> Result<&mut Self, Error> {
+        self.delete(
+            keys::invitation_token(token),
+            Some(("attribute_exists(PK)", Vec::new())),
+            OnConditionFailure::Gone,
+        )?;
+        let status = &[("#status", "status")];
+        self.update(
+            UpdateOp {
+                key: keys::invitation(ticket.tenant_id, ticket.invitation_id),
+                set: "SET #status = :accepted",
+                condition: Some("#status = :pending"),
+                names: status,
+                values: vec![(":accepted", s("Accepted")), (":pending", s("Pending"))],
+            },
+            OnConditionFailure::Gone,
+        )?;
+        self.update(
+            UpdateOp {
+                key: keys::tenant_user(ticket.tenant_id, ticket.user_id),
+                set: "SET #status = :active, GSI2PK = :by_status, updated_at = :now, \
+                      issuer = :issuer, subject = :subject ADD version :one",
+                condition: Some("#status = :invited"),
+                names: status,
+                values: vec![
+                    (":active", s("Active")),
+                    (":invited", s("Invited")),
+                    (
+                        ":by_status",
+                        s(keys::tenant_users_in_status(
+                            ticket.tenant_id,
+                            UserStatus::Active,
+                        )),
+                    ),
+                    (
+                        ":now",
+                        s(now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                    ),
+                    (":issuer", s(issuer)),
+                    (":subject", s(subject)),
+                    (":one", n(1)),
+                ],
+            },
+            OnConditionFailure::Gone,
+        )?;
+        let binding = IdentityBinding {
+            kind: IdentityKind::Tenant,
+            user_id: ticket.user_id,
+            tenant_id: Some(ticket.tenant_id),
+        };
+        self.bind_identity(issuer, subject, &binding, now)?;
+        if ticket.role == Role::Owner {
+            self.owners(ticket.tenant_id, 1)?;
+        }
+        let tenant = keys::tenant(ticket.tenant_id);
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(PK, s(tenant.pk))
+            .key(SK, s(tenant.sk))
+            .condition_expression("#status = :active")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":active", s("Active"))
+            .build()
+            .map_err(|e| corrupt("condition check", e))?;
+        self.push_op(
+            TransactWriteItem::builder().condition_check(check).build(),
+            OnConditionFailure::Refused("the tenant is not active"),
+        )
+    }
+
+    /// A member changed (role, status) from `before`, as read; the Owner
+    /// count follows.
+    pub fn change_member(&mut self, before: &User, after: &User) -> Result<&mut Self, Error> {
+        self.replace_user(after)?;
+        self.owners(after.tenant_id, owner_delta(Some(before), Some(after)))
+    }
+
+    /// UC-TENANT-USER-DELETE: the user (as read), their email guard and
+    /// their identity binding; never the last Active Owner.
+    pub fn remove_user(&mut self, user: &User) -> Result<&mut Self, Error> {
+        self.delete(
+            keys::tenant_user(user.tenant_id, user.id),
+            Some(("version = :read", vec![(":read", n(user.version))])),
+            OnConditionFailure::Stale,
+        )?;
+        self.delete(
+            keys::email_guard(user.tenant_id, &user.email),
+            None,
+            OnConditionFailure::Stale,
+        )?;
+        if let Some(identity) = &user.identity {
+            self.delete(
+                keys::identity(&identity.issuer, &identity.subject),
+                None,
+                OnConditionFailure::Stale,
+            )?;
+            self.delete(
+                keys::identity_link(user.tenant_id, &identity.issuer, &identity.subject),
+                None,
+                OnConditionFailure::Stale,
+            )?;
+        }
+        self.owners(user.tenant_id, owner_delta(Some(user), None))
+    }
+
+    /// Ends a recorded session (as read: it exists).
+    pub fn end_session(&mut self, session: &Session) -> Result<&mut Self, Error> {
+        let item = put(&SessionItem::new(session))?.condition_expression("attribute_exists(PK)");
+        self.push(item, OnConditionFailure::Stale)
+    }
+}
+
+impl Store {
+    async fn query_items(&self, pk: String, prefix: &str) -> Result<Vec<Item>, Error> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":prefix", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk("Query", &e))?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// What an invitation token stands for, if it is still outstanding.
+    pub async fn invitation_ticket(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<InvitationTicket>, Error> {
+        let item = self.get_item(&keys::invitation_token(token), true).await?;
+        item.map(|i| {
+            serde_dynamo::from_item::<_, InvitationTokenItem>(i)
+                .map(InvitationTokenItem::into_domain)
+                .map_err(|e| corrupt("invitation token", e))
+        })
+        .transpose()
+    }
+
+    /// A tenant's invitations that are not accepted or revoked (expired
+    /// ones included: they can be resent), newest first.
+    pub async fn open_invitations(&self, tenant: TenantId) -> Result<Vec<Invitation>, Error> {
+        let items = self
+            .query_items(keys::tenant(tenant).pk, keys::INVITATION_PREFIX)
+            .await?;
+        let mut open = Vec::new();
+        for item in items {
+            let item: InvitationItem =
+                serde_dynamo::from_item(item).map_err(|e| corrupt("invitation", e))?;
+            let invitation = item
+                .into_domain()
+                .ok_or_else(|| corrupt("invitation", "bad hash"))?;
+            if invitation.status == InvitationStatus::Pending {
+                open.push(invitation);
+            }
+        }
+        open.sort_by_key(|i| std::cmp::Reverse(i.created_at));
+        Ok(open)
+    }
+
+    /// A page of a tenant's users, by email: by prefix on GSI1, in one
+    /// status on GSI2, with a role as a filter (roles are few, so pages stay
+    /// full enough; a short page still carries the cursor).
+    pub async fn list_users(
+        &self,
+        tenant: TenantId,
+        q: &UserQuery<'_>,
+    ) -> Result<Page<User>, Error> {
+        let (index, pk_name, sk_name, pk_value) = match q.status {
+            None => (GSI1, GSI1PK, GSI1SK, keys::tenant_users(tenant)),
+            Some(status) => (
+                GSI2,
+                GSI2PK,
+                GSI2SK,
+                keys::tenant_users_in_status(tenant, status),
+            ),
+        };
+        let start = cursor::decode(
+            q.cursor,
+            &[PK, SK, pk_name, sk_name],
+            &[(pk_name, &pk_value)],
+        )?;
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_values(":pk", s(pk_value))
+            .limit(i32::from(q.limit.get()))
+            .set_exclusive_start_key(start);
+        query = match q.email_prefix.filter(|p| !p.is_empty()) {
+            Some(prefix) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(":prefix", s(prefix.to_lowercase())),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        if let Some(role) = q.role {
+            query = query
+                .filter_expression("#role = :role")
+                .expression_attribute_names("#role", "role")
+                .expression_attribute_values(":role", s(role.as_str()));
+        }
+        let output = query
+            .send()
+            .await
+            .map_err(|e| error::query(&e, q.cursor.is_some()))?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| {
+                serde_dynamo::from_item::<_, UserItem>(i)
+                    .map(UserItem::into_domain)
+                    .map_err(|e| corrupt("user", e))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next_cursor: cursor::encode(output.last_evaluated_key.as_ref()),
+        })
+    }
+
+    /// A user's recorded sessions, newest first.
+    pub async fn sessions(&self, tenant: TenantId, user: UserId) -> Result<Vec<Session>, Error> {
+        let items = self
+            .query_items(keys::tenant(tenant).pk, &keys::sessions_prefix(user))
+            .await?;
+        let mut sessions = items
+            .into_iter()
+            .map(|i| {
+                serde_dynamo::from_item::<_, SessionItem>(i)
+                    .map(SessionItem::into_domain)
+                    .map_err(|e| corrupt("session", e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.started_at));
+        Ok(sessions)
+    }
+
+    /// Records a session at its first request; a racing twin finds it there.
+    pub async fn record_session(&self, session: &Session) -> Result<(), Error> {
+        let item: Item =
+            serde_dynamo::to_item(SessionItem::new(session)).map_err(|e| corrupt("session", e))?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk("PutItem", &e)),
+        }
+    }
+
+    /// A tenant user, their tenant and the session their token belongs to,
+    /// in one strongly consistent round trip: what the principal resolver
+    /// checks on every request of a tenant user.
+    pub async fn user_tenant_session(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        session: &SessionId,
+    ) -> Result<(Option<User>, Option<cp_domain::Tenant>, Option<Session>), Error> {
+        let [user_item, tenant_item, session_item]: [Option<Item>; 3] = self
+            .batch_get(&[
+                keys::tenant_user(tenant, user),
+                keys::tenant(tenant),
+                keys::session(tenant, user, session),
+            ])
+            .await?
+            .try_into()
+            .map_err(|_| Error::Internal)?;
+        let parse = |what: &'static str, e: serde_dynamo::Error| corrupt(what, e);
+        Ok((
+            user_item
+                .map(|i| serde_dynamo::from_item::<_, UserItem>(i).map(UserItem::into_domain))
+                .transpose()
+                .map_err(|e| parse("user", e))?,
+            tenant_item
+                .map(|i| serde_dynamo::from_item::<_, TenantItem>(i).map(TenantItem::into_domain))
+                .transpose()
+                .map_err(|e| parse("tenant", e))?,
+            session_item
+                .map(|i| serde_dynamo::from_item::<_, SessionItem>(i).map(SessionItem::into_domain))
+                .transpose()
+                .map_err(|e| parse("session", e))?,
+        ))
+    }
+
+    /// A user and one of their invitations, together (resend, revoke).
+    pub async fn invitation_and_user(
+        &self,
+        tenant: TenantId,
+        invitation: cp_domain::InvitationId,
+    ) -> Result<Option<(Invitation, Option<User>)>, Error> {
+        let Some(found) = self.invitation(tenant, invitation).await? else {
+            return Ok(None);
+        };
+        let user = self.tenant_user(tenant, found.user_id).await?;
+        Ok(Some((found, user)))
+    }
+}

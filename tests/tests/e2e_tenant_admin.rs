@@ -1,0 +1,817 @@
+//! Tenant administration end to end, through the local gateway with real
+//! tokens of several tenants and roles: invitations and their emails (read
+//! back from moto's SES), acceptance, members, sessions, plan, settings,
+//! and the isolation matrix from the attacker's side.
+
+use crate::e2e_provisioning::problem;
+use chrono::{Duration as Span, Utc};
+use cp_api::{InvitationDetailView, MemberView, PageView, SessionView};
+use cp_domain::{EmailAddress, Invitation, InvitationId, Role, SecretToken, TenantId, UserId};
+use cp_tests::{get, http, idp, operator, send_json, sent_emails, store, unique, url};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+/// Somebody who signs in at the local provider with a verified email.
+#[derive(Debug, Clone)]
+struct Person {
+    subject: String,
+    email: String,
+}
+
+impl Person {
+    fn new(email: &str) -> Self {
+        Self {
+            subject: unique("person"),
+            email: email.to_owned(),
+        }
+    }
+
+    /// A token of a new sign-in session (its own `sid`).
+    async fn sign_in(&self) -> String {
+        let mut claims = serde_json::Map::new();
+        claims.insert("email".into(), json!(self.email));
+        claims.insert("email_verified".into(), json!(true));
+        claims.insert("sid".into(), json!(uuid::Uuid::new_v4().to_string()));
+        idp().token(&self.subject, &claims).await.unwrap()
+    }
+}
+
+/// The token of the newest invitation link emailed to `email`.
+async fn emailed_token(email: &str) -> String {
+    let emails = sent_emails(email).await;
+    let text = emails.last().expect("an invitation email").to_string();
+    text.rsplit("#token=")
+        .next()
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect()
+        })
+        .unwrap()
+}
+
+async fn accept(token: &str, invitation_token: &str) -> Response {
+    send_json(
+        Method::POST,
+        token,
+        "/v1/invitations/accept",
+        &json!({ "token": invitation_token }),
+    )
+    .await
+}
+
+/// A tenant provisioned by an operator, whose Owner accepted the emailed
+/// invitation: the product's own onboarding (UC-PROV-001).
+struct Org {
+    tenant_id: TenantId,
+    owner: Person,
+    owner_token: String,
+}
+
+async fn onboarded() -> Org {
+    let domain = unique("org");
+    let owner = Person::new(&format!("owner@{domain}.example"));
+    let created: Value = send_json(
+        Method::POST,
+        &operator().await,
+        "/v1/tenants",
+        &json!({ "name": "Org Ltd", "domain": domain, "plan": "Pro", "owner_email": owner.email }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let tenant_id: TenantId = created["id"].as_str().unwrap().parse().unwrap();
+    let owner_token = owner.sign_in().await;
+    let accepted = accept(&owner_token, &emailed_token(&owner.email).await).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    Org {
+        tenant_id,
+        owner,
+        owner_token,
+    }
+}
+
+async fn invite(token: &str, email: &str, role: &str) -> Response {
+    send_json(
+        Method::POST,
+        token,
+        "/v1/invitations",
+        &json!({ "email": email, "role": role }),
+    )
+    .await
+}
+
+/// Invites somebody with `role` into the org and has them accept; returns
+/// them with a signed-in token and their user id.
+async fn join(org: &Org, role: &str) -> (Person, String, UserId) {
+    let person = Person::new(&format!("{}@members.example", unique("m")));
+    let invited = invite(&org.owner_token, &person.email, role).await;
+    assert_eq!(invited.status(), StatusCode::CREATED);
+    let token = person.sign_in().await;
+    let accepted: Value = accept(&token, &emailed_token(&person.email).await)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user_id = accepted["user_id"].as_str().unwrap().parse().unwrap();
+    (person, token, user_id)
+}
+
+async fn me(token: &str) -> Response {
+    get(token, "/v1/me").await
+}
+
+async fn patch_user(token: &str, user: UserId, body: &Value, if_match: Option<&str>) -> Response {
+    let mut request = http()
+        .patch(url(&format!("/v1/users/{user}")))
+        .bearer_auth(token)
+        .json(body);
+    if let Some(version) = if_match {
+        request = request.header("If-Match", version);
+    }
+    request.send().await.unwrap()
+}
+
+async fn delete(token: &str, path: &str) -> Response {
+    http()
+        .delete(url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn uc_tenant_invite_the_emailed_link_works_exactly_once_for_the_invited_person() {
+    let org = onboarded().await;
+    // The Owner's own onboarding made them an Active Owner of their tenant.
+    let owner_me: Value = me(&org.owner_token).await.json().await.unwrap();
+    assert_eq!(owner_me["role"], "Owner");
+    assert_eq!(owner_me["tenant"]["plan"], "Pro");
+    assert_eq!(owner_me["email"], org.owner.email);
+
+    let jane = Person::new(&format!("{}@example.com", unique("jane")));
+    let created = invite(&org.owner_token, &jane.email, "Administrator").await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let invitation: InvitationDetailView = created.json().await.unwrap();
+    assert_eq!(invitation.role, Role::Administrator);
+    let days = (invitation.expires_at - Utc::now()).num_hours();
+    assert!((167..=168).contains(&days), "7 days by default: {days} h");
+
+    // The email has a text and an HTML body, and the link.
+    let email = sent_emails(&jane.email).await.pop().unwrap().to_string();
+    assert!(
+        email.contains("Org Ltd") && email.contains("<a href"),
+        "{email}"
+    );
+    let link_token = emailed_token(&jane.email).await;
+
+    // Somebody else, signed in with another verified email: refused, and
+    // nothing changes.
+    let mallory = Person::new("mallory@example.com").sign_in().await;
+    problem(
+        accept(&mallory, &link_token).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    // An unverified email does not count either.
+    let mut unverified = serde_json::Map::new();
+    unverified.insert("email".into(), json!(jane.email));
+    let unverified = idp().token(&unique("spoof"), &unverified).await.unwrap();
+    problem(
+        accept(&unverified, &link_token).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+
+    // The invited person: Active, bound to the identity they signed in with.
+    let jane_token = jane.sign_in().await;
+    problem(me(&jane_token).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
+    let accepted = accept(&jane_token, &link_token).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let jane_me: Value = me(&jane_token).await.json().await.unwrap();
+    assert_eq!(jane_me["role"], "Administrator");
+    assert_eq!(jane_me["tenant_id"], org.tenant_id.to_string());
+
+    // A second use of the link is gone.
+    problem(
+        accept(&jane_token, &link_token).await,
+        StatusCode::GONE,
+        "ERR-RES-410",
+    )
+    .await;
+    let pending: Value = get(&org.owner_token, "/v1/invitations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!pending.to_string().contains(&jane.email), "{pending}");
+}
+
+#[tokio::test]
+async fn fr_tenant_007_resend_replaces_the_link_and_revoke_withdraws_it() {
+    let org = onboarded().await;
+    let bob = Person::new(&format!("{}@example.com", unique("bob")));
+    let invitation: InvitationDetailView = invite(&org.owner_token, &bob.email, "User")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = emailed_token(&bob.email).await;
+    // Inviting the same address again: it is invited already.
+    problem(
+        invite(&org.owner_token, &bob.email, "User").await,
+        StatusCode::CONFLICT,
+        "ERR-VAL-409",
+    )
+    .await;
+
+    let resent = send_json(
+        Method::POST,
+        &org.owner_token,
+        &format!("/v1/invitations/{}/resend", invitation.id),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(resent.status(), StatusCode::OK);
+    let second = emailed_token(&bob.email).await;
+    assert_ne!(first, second);
+    assert_eq!(sent_emails(&bob.email).await.len(), 2);
+    let bob_token = bob.sign_in().await;
+    problem(
+        accept(&bob_token, &first).await,
+        StatusCode::GONE,
+        "ERR-RES-410",
+    )
+    .await;
+
+    let revoked = delete(
+        &org.owner_token,
+        &format!("/v1/invitations/{}", invitation.id),
+    )
+    .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    problem(
+        accept(&bob_token, &second).await,
+        StatusCode::GONE,
+        "ERR-RES-410",
+    )
+    .await;
+    // The address is free again.
+    assert_eq!(
+        invite(&org.owner_token, &bob.email, "User").await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn fr_tenant_001_an_expired_invitation_is_gone_and_a_member_cannot_be_invited_twice() {
+    let org = onboarded().await;
+    // An invitation that expired (written as the use case writes it, a
+    // week in the past).
+    let store = store().await;
+    let carol = Person::new(&format!("{}@example.com", unique("carol")));
+    let token = SecretToken::generate().unwrap();
+    let (user, invitation) = Invitation::issue(
+        (InvitationId::random(), UserId::random()),
+        org.tenant_id,
+        EmailAddress::parse(&carol.email).unwrap(),
+        Role::User,
+        token.hash(),
+        Span::days(7),
+        Utc::now() - Span::days(8),
+    );
+    let mut writes = store.writes();
+    writes.invite(&user, &invitation).unwrap();
+    store.commit(writes).await.unwrap();
+    problem(
+        accept(&carol.sign_in().await, token.expose()).await,
+        StatusCode::GONE,
+        "ERR-RES-410",
+    )
+    .await;
+    // It is listed as expired, and can be sent again.
+    let open: Value = get(&org.owner_token, "/v1/invitations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["email"] == carol.email.as_str())
+        .unwrap();
+    assert_eq!(listed["status"], "Expired");
+
+    // The Owner is a member: inviting their address is a conflict.
+    problem(
+        invite(&org.owner_token, &org.owner.email, "User").await,
+        StatusCode::CONFLICT,
+        "ERR-VAL-409",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fr_tenant_004_administrators_cannot_touch_owners_and_the_last_owner_stays() {
+    let org = onboarded().await;
+    let (_, admin_token, admin_id) = join(&org, "Administrator").await;
+    let owner_id: UserId = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // Administrators: no inviting Owners, no promoting to Owner, no
+    // touching Owners.
+    problem(
+        invite(&admin_token, "new-owner@example.com", "Owner").await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    let (_, _, user_id) = join(&org, "User").await;
+    problem(
+        patch_user(&admin_token, user_id, &json!({ "role": "Owner" }), None).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    for body in [json!({ "status": "Disabled" }), json!({ "role": "User" })] {
+        problem(
+            patch_user(&admin_token, owner_id, &body, None).await,
+            StatusCode::FORBIDDEN,
+            "ERR-AUTH-403",
+        )
+        .await;
+    }
+    problem(
+        delete(&admin_token, &format!("/v1/users/{owner_id}")).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+
+    // The last Active Owner can be neither demoted, disabled nor deleted.
+    for body in [
+        json!({ "role": "Administrator" }),
+        json!({ "status": "Disabled" }),
+    ] {
+        problem(
+            patch_user(&org.owner_token, owner_id, &body, None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ERR-VAL-422",
+        )
+        .await;
+    }
+    problem(
+        delete(&org.owner_token, &format!("/v1/users/{owner_id}")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ERR-VAL-422",
+    )
+    .await;
+
+    // With a second Owner, the first may step down.
+    let promoted = patch_user(
+        &org.owner_token,
+        admin_id,
+        &json!({ "role": "Owner" }),
+        None,
+    )
+    .await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+    // The promotion ended the promoted member's sessions.
+    problem(
+        me(&admin_token).await,
+        StatusCode::UNAUTHORIZED,
+        "ERR-AUTH-440",
+    )
+    .await;
+    let demoted = patch_user(
+        &org.owner_token,
+        owner_id,
+        &json!({ "role": "Administrator" }),
+        None,
+    )
+    .await;
+    assert_eq!(demoted.status(), StatusCode::OK);
+    let member: MemberView = demoted.json().await.unwrap();
+    assert_eq!(member.role, Role::Administrator);
+}
+
+#[tokio::test]
+async fn fr_tenant_006_a_stale_version_is_refused_and_disable_delete_end_access() {
+    let org = onboarded().await;
+    let (person, token, user_id) = join(&org, "User").await;
+    let read = get(&org.owner_token, &format!("/v1/users/{user_id}")).await;
+    let etag = read.headers()["etag"].to_str().unwrap().to_owned();
+
+    // Two administrators change the same member from the same read: the
+    // second is told, not silently applied.
+    let first = patch_user(
+        &org.owner_token,
+        user_id,
+        &json!({ "role": "Administrator" }),
+        Some(&etag),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::OK);
+    problem(
+        patch_user(
+            &org.owner_token,
+            user_id,
+            &json!({ "status": "Disabled" }),
+            Some(&etag),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "ERR-VAL-409",
+    )
+    .await;
+    let now: MemberView = get(&org.owner_token, &format!("/v1/users/{user_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (now.role, now.status),
+        (Role::Administrator, cp_domain::UserStatus::Active)
+    );
+
+    // Disabled: every token of theirs is refused; enabled again, a new
+    // sign-in works.
+    let disabled = patch_user(
+        &org.owner_token,
+        user_id,
+        &json!({ "status": "Disabled" }),
+        None,
+    )
+    .await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+    problem(me(&token).await, StatusCode::UNAUTHORIZED, "ERR-AUTH-440").await;
+    let enabled = patch_user(
+        &org.owner_token,
+        user_id,
+        &json!({ "status": "Active" }),
+        None,
+    )
+    .await;
+    assert_eq!(enabled.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(me(&person.sign_in().await).await.status(), StatusCode::OK);
+
+    // Deleted: gone from the list, and their sign-in no longer resolves.
+    let deleted = delete(&org.owner_token, &format!("/v1/users/{user_id}")).await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert_eq!(
+        me(&person.sign_in().await).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let listed: PageView<MemberView> = get(
+        &org.owner_token,
+        &format!("/v1/users?email={}", person.email),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(listed.items.is_empty());
+}
+
+#[tokio::test]
+async fn nfr_cap_002_users_are_listed_in_cursor_pages_filtered_and_found_by_email_prefix() {
+    let org = onboarded().await;
+    let prefix = unique("zed");
+    for i in 0..5 {
+        let role = if i % 2 == 0 { "User" } else { "Administrator" };
+        let invited = invite(&org.owner_token, &format!("{prefix}-{i}@example.com"), role).await;
+        assert_eq!(invited.status(), StatusCode::CREATED);
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => format!("/v1/users?email={prefix}&limit=2"),
+            Some(c) => format!("/v1/users?email={prefix}&limit=2&cursor={c}"),
+        };
+        let page: PageView<MemberView> = get(&org.owner_token, &path).await.json().await.unwrap();
+        seen.extend(page.items.into_iter().map(|m| m.email));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..5)
+        .map(|i| format!("{prefix}-{i}@example.com"))
+        .collect();
+    assert_eq!(seen, expected, "in email order, each once");
+
+    let admins: PageView<MemberView> = get(
+        &org.owner_token,
+        &format!("/v1/users?email={prefix}&role=Administrator&status=Invited"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(admins.items.len(), 2);
+    let active: PageView<MemberView> = get(&org.owner_token, "/v1/users?status=Active")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(active.items.len(), 1, "only the Owner has accepted");
+    problem(
+        get(&org.owner_token, "/v1/users?status=Gone").await,
+        StatusCode::BAD_REQUEST,
+        "ERR-VAL-400",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn fr_auth_005_sessions_are_recorded_listed_and_ended_at_the_next_request() {
+    let org = onboarded().await;
+    let (person, laptop, user_id) = join(&org, "User").await;
+    let phone = person.sign_in().await;
+    assert_eq!(me(&phone).await.status(), StatusCode::OK);
+
+    let listed: Value = get(&laptop, "/v1/me/sessions").await.json().await.unwrap();
+    let sessions: Vec<SessionView> = serde_json::from_value(listed["items"].clone()).unwrap();
+    assert_eq!(sessions.len(), 2, "{listed}");
+    assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
+    assert!(
+        sessions
+            .iter()
+            .all(|s| s.ip_address.is_some() && s.ended_at.is_none())
+    );
+
+    // UC-LOGOUT: the current session ends; the other one goes on.
+    let logout = send_json(Method::POST, &laptop, "/v1/logout", &json!({})).await;
+    assert_eq!(logout.status(), StatusCode::OK);
+    problem(me(&laptop).await, StatusCode::UNAUTHORIZED, "ERR-AUTH-440").await;
+    assert_eq!(me(&phone).await.status(), StatusCode::OK);
+
+    // UC-TENANT-SESSION-REVOKE: an Owner ends one session of a member...
+    let tablet = person.sign_in().await;
+    assert_eq!(me(&tablet).await.status(), StatusCode::OK);
+    let theirs: Value = get(&org.owner_token, &format!("/v1/users/{user_id}/sessions"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let theirs: Vec<SessionView> = serde_json::from_value(theirs["items"].clone()).unwrap();
+    let open: Vec<&SessionView> = theirs.iter().filter(|s| s.ended_at.is_none()).collect();
+    assert_eq!(open.len(), 2);
+    let newest = open[0];
+    let ended = delete(
+        &org.owner_token,
+        &format!("/v1/users/{user_id}/sessions/{}", newest.id),
+    )
+    .await;
+    assert_eq!(ended.status(), StatusCode::OK);
+    problem(me(&tablet).await, StatusCode::UNAUTHORIZED, "ERR-AUTH-440").await;
+    assert_eq!(me(&phone).await.status(), StatusCode::OK);
+
+    // ...or all of them.
+    let all = delete(&org.owner_token, &format!("/v1/users/{user_id}/sessions")).await;
+    assert_eq!(all.status(), StatusCode::OK);
+    problem(me(&phone).await, StatusCode::UNAUTHORIZED, "ERR-AUTH-440").await;
+}
+
+#[tokio::test]
+async fn fr_tenant_003_only_the_owner_changes_the_plan() {
+    let org = onboarded().await;
+    let (_, admin_token, _) = join(&org, "Administrator").await;
+    problem(
+        send_json(
+            Method::PUT,
+            &admin_token,
+            "/v1/tenant/plan",
+            &json!({ "plan": "Enterprise" }),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    problem(
+        send_json(
+            Method::PUT,
+            &org.owner_token,
+            "/v1/tenant/plan",
+            &json!({ "plan": "Gold" }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "ERR-VAL-400",
+    )
+    .await;
+    let changed = send_json(
+        Method::PUT,
+        &org.owner_token,
+        "/v1/tenant/plan",
+        &json!({ "plan": "Enterprise" }),
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let me: Value = me(&admin_token).await.json().await.unwrap();
+    assert_eq!(me["tenant"]["plan"], "Enterprise");
+    let tenant = store().await.tenant(org.tenant_id).await.unwrap().unwrap();
+    assert_eq!(tenant.plan, cp_domain::Plan::Enterprise);
+}
+
+#[tokio::test]
+async fn fr_auth_006_administrators_set_the_password_policy_and_invitation_lifetime_within_bounds()
+{
+    let org = onboarded().await;
+    let (_, admin_token, _) = join(&org, "Administrator").await;
+    let settings: Value = get(&admin_token, "/v1/tenant/settings")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["invitation_ttl_days"], 7);
+    assert_eq!(settings["password_policy"]["min_length"], 8);
+
+    for bad in [
+        json!({ "password_policy": { "min_length": 6, "require_uppercase": true, "require_lowercase": true, "require_digit": true, "require_symbol": false } }),
+        json!({ "invitation_ttl_days": 31 }),
+        json!({ "invitation_ttl_days": 0 }),
+    ] {
+        problem(
+            send_json(Method::PATCH, &admin_token, "/v1/tenant/settings", &bad).await,
+            StatusCode::BAD_REQUEST,
+            "ERR-VAL-400",
+        )
+        .await;
+    }
+    let changed = send_json(
+        Method::PATCH,
+        &admin_token,
+        "/v1/tenant/settings",
+        &json!({
+            "invitation_ttl_days": 2,
+            "password_policy": { "min_length": 14, "require_uppercase": true, "require_lowercase": true, "require_digit": true, "require_symbol": true }
+        }),
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let tenant = store().await.tenant(org.tenant_id).await.unwrap().unwrap();
+    assert_eq!(tenant.settings.password_policy.min_length, 14);
+
+    // New invitations last the configured two days.
+    let invitation: InvitationDetailView = invite(
+        &org.owner_token,
+        &format!("{}@example.com", unique("dan")),
+        "User",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let hours = (invitation.expires_at - Utc::now()).num_hours();
+    assert!((47..=48).contains(&hours), "{hours}");
+}
+
+#[tokio::test]
+async fn cc_auth_003_every_tenant_admin_endpoint_refuses_users_and_hides_other_tenants() {
+    let victim = onboarded().await;
+    let attacker = onboarded().await;
+    let (_, user_token, _) = join(&victim, "User").await;
+    let (_, member_token, victim_member) = join(&victim, "User").await;
+    assert_eq!(me(&member_token).await.status(), StatusCode::OK);
+    let pending: InvitationDetailView = invite(
+        &victim.owner_token,
+        &format!("{}@example.com", unique("pending")),
+        "User",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let victim_sessions: Value = get(
+        &victim.owner_token,
+        &format!("/v1/users/{victim_member}/sessions"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let session_id = victim_sessions["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // With the victim's ids, the other tenant's Owner finds nothing.
+    let by_id: Vec<(Method, String, Value)> = vec![
+        (
+            Method::GET,
+            format!("/v1/users/{victim_member}"),
+            json!(null),
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/users/{victim_member}"),
+            json!({ "status": "Disabled" }),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/users/{victim_member}"),
+            json!(null),
+        ),
+        (
+            Method::GET,
+            format!("/v1/users/{victim_member}/sessions"),
+            json!(null),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/users/{victim_member}/sessions"),
+            json!(null),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/users/{victim_member}/sessions/{session_id}"),
+            json!(null),
+        ),
+        (
+            Method::POST,
+            format!("/v1/invitations/{}/resend", pending.id),
+            json!({}),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/invitations/{}", pending.id),
+            json!(null),
+        ),
+    ];
+    for (method, path, body) in &by_id {
+        let response = send_json(method.clone(), &attacker.owner_token, path, body).await;
+        problem(response, StatusCode::NOT_FOUND, "ERR-RES-404").await;
+    }
+    // Nothing changed for the victim.
+    let member: MemberView = get(&victim.owner_token, &format!("/v1/users/{victim_member}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(member.status, cp_domain::UserStatus::Active);
+    let open: Value = get(&victim.owner_token, "/v1/invitations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(open.to_string().contains(&pending.id.to_string()));
+    let still: Value = get(
+        &victim.owner_token,
+        &format!("/v1/users/{victim_member}/sessions"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(still["items"][0]["ended_at"].is_null());
+
+    // A User (role) is refused every administrative endpoint.
+    let admin_endpoints: Vec<(Method, String, Value)> = [
+        vec![
+            (Method::GET, "/v1/users".to_owned(), json!(null)),
+            (
+                Method::POST,
+                "/v1/invitations".to_owned(),
+                json!({ "email": "x@example.com", "role": "User" }),
+            ),
+            (Method::GET, "/v1/invitations".to_owned(), json!(null)),
+            (
+                Method::PUT,
+                "/v1/tenant/plan".to_owned(),
+                json!({ "plan": "Free" }),
+            ),
+            (Method::GET, "/v1/tenant/settings".to_owned(), json!(null)),
+            (
+                Method::PATCH,
+                "/v1/tenant/settings".to_owned(),
+                json!({ "invitation_ttl_days": 3 }),
+            ),
+        ],
+        by_id,
+    ]
+    .concat();
+    for (method, path, body) in &admin_endpoints {
+        let response = send_json(method.clone(), &user_token, path, body).await;
+        problem(response, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
+    }
+    // Operators administer tenants from outside, not as their members.
+    let operator = operator().await;
+    problem(
+        get(&operator, "/v1/users").await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+}
