@@ -111,10 +111,15 @@ fn spawn(name: &'static str, mut cmd: Command) -> Result<Managed, ProcessError> 
     Ok(Managed { name, child })
 }
 
+/// How long an emulator may take to answer: moto imports every service it
+/// emulates, which takes seconds on an idle machine and minutes on a busy
+/// one (a build beside the tests).
+const READY_WITHIN: Duration = Duration::from_secs(180);
+
 async fn wait_ready(name: &'static str, url: &str) -> Result<(), ProcessError> {
     let client = reqwest::Client::new();
     let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
+    while started.elapsed() < READY_WITHIN {
         if let Ok(r) = client.get(url).send().await
             && r.status().is_success()
         {
@@ -124,6 +129,9 @@ async fn wait_ready(name: &'static str, url: &str) -> Result<(), ProcessError> {
     }
     Err(ProcessError::Start {
         name,
-        reason: format!("{url} did not answer within 60 s (see .local/logs)"),
+        reason: format!(
+            "{url} did not answer within {} s (see .local/logs)",
+            READY_WITHIN.as_secs()
+        ),
     })
 }

@@ -83,6 +83,7 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
         env,
         tenant_settings::TenantSettings::from_env,
     )?;
+    add(&mut functions, env, tenant_sso::TenantSso::from_env)?;
     Ok(functions)
 }
 

@@ -71,6 +71,15 @@ impl StackInfo {
             (TOKEN_AUDIENCE, self.token_audience.clone()),
             (TOKEN_SIGNING_KEY, self.resources.token_signing_key.clone()),
             (IDENTITY_ISSUER, self.oidc_issuer.clone()),
+            // The local identity provider may stand in for a tenant's own
+            // (UC-TENANT-SSO); it listens on loopback, which the SSRF guard
+            // refuses everywhere else.
+            (
+                tenant_sso::SSO_TRUSTED_ORIGINS,
+                reqwest::Url::parse(&self.oidc_issuer)
+                    .map(|u| u.origin().ascii_serialization())
+                    .unwrap_or_default(),
+            ),
             (
                 KEY_IDS,
                 serde_json::to_string(&self.resources.keys).unwrap_or_default(),

@@ -815,3 +815,106 @@ async fn cc_auth_003_every_tenant_admin_endpoint_refuses_users_and_hides_other_t
     )
     .await;
 }
+
+#[tokio::test]
+async fn uc_tenant_sso_the_owner_configures_a_validated_issuer_and_the_secret_is_sealed() {
+    let org = onboarded().await;
+    let (_, admin_token, _) = join(&org, "Administrator").await;
+    let issuer = cp_tests::stack().oidc_issuer.clone();
+    let secret = format!("s3cret-{}", unique("x"));
+    let body = json!({ "issuer": issuer, "client_id": "control-plane", "client_secret": secret });
+
+    problem(
+        send_json(Method::POST, &admin_token, "/v1/tenant/sso", &body).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    problem(
+        get(&org.owner_token, "/v1/tenant/sso").await,
+        StatusCode::NOT_FOUND,
+        "ERR-RES-404",
+    )
+    .await;
+
+    let created = send_json(Method::POST, &org.owner_token, "/v1/tenant/sso", &body).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let shown: Value = created.json().await.unwrap();
+    assert_eq!(shown["client_secret_set"], true);
+    assert!(!shown.to_string().contains(&secret));
+    // A second configuration is a conflict: changing it is explicit.
+    problem(
+        send_json(Method::POST, &org.owner_token, "/v1/tenant/sso", &body).await,
+        StatusCode::CONFLICT,
+        "ERR-VAL-409",
+    )
+    .await;
+
+    // Stored sealed: the table never holds the secret, and it opens only
+    // for its own tenant.
+    let config = store().await.sso(org.tenant_id).await.unwrap().unwrap();
+    assert!(!format!("{:?} {}", config, config.secret.ciphertext).contains(&secret));
+    let keys = cp_tests::stack().resources.keys.clone();
+    let sealer = tenant_sso::seal::Sealer::new(
+        aws_sdk_kms::Client::new(&cp_tests::sdk().await),
+        keys["data"].clone(),
+    );
+    assert_eq!(
+        sealer.open(org.tenant_id, &config.secret).await.unwrap(),
+        secret
+    );
+    assert!(
+        sealer
+            .open(TenantId::random(), &config.secret)
+            .await
+            .is_err()
+    );
+
+    // An update without a secret keeps it.
+    let updated = send_json(
+        Method::PUT,
+        &org.owner_token,
+        "/v1/tenant/sso",
+        &json!({ "issuer": issuer, "client_id": "control-plane-2" }),
+    )
+    .await;
+    assert_eq!(updated.status(), StatusCode::OK);
+    let config = store().await.sso(org.tenant_id).await.unwrap().unwrap();
+    assert_eq!(config.client_id, "control-plane-2");
+    assert_eq!(
+        sealer.open(org.tenant_id, &config.secret).await.unwrap(),
+        secret
+    );
+}
+
+#[tokio::test]
+async fn uc_tenant_sso_issuers_that_would_reach_inside_are_refused_with_the_reason() {
+    let org = onboarded().await;
+    for issuer in [
+        "http://login.example.com",
+        "https://169.254.169.254/latest/meta-data",
+        "https://127.0.0.1:8443",
+        "https://[fd00:ec2::254]",
+        "https://10.0.0.1/tenant",
+        "https://user:pw@login.example.com",
+        "not a url",
+    ] {
+        let refused = problem(
+            send_json(
+                Method::POST,
+                &org.owner_token,
+                "/v1/tenant/sso",
+                &json!({ "issuer": issuer, "client_id": "c", "client_secret": "s" }),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "ERR-VAL-400",
+        )
+        .await;
+        assert_eq!(
+            refused["invalid_params"][0]["name"], "issuer",
+            "{issuer}: {refused}"
+        );
+    }
+    assert!(store().await.sso(org.tenant_id).await.unwrap().is_none());
+}

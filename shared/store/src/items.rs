@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use cp_domain::{
     AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ApplicationId,
     AuditRecord, ClientSecret, DomainSlug, EmailAddress, Identity, Invitation, InvitationId,
-    InvitationStatus, InvitationTicket, Plan, Role, SecretId, Session, SessionId, SessionOrigin,
-    Tenant, TenantId, TenantName, TenantSettings, TenantStatus, TokenHash, User, UserId,
-    UserStatus,
+    InvitationStatus, InvitationTicket, Plan, Role, SealedSecret, SecretId, Session, SessionId,
+    SessionOrigin, SsoConfig, Tenant, TenantId, TenantName, TenantSettings, TenantStatus,
+    TokenHash, User, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -658,4 +658,49 @@ pub(crate) struct IdempotencyItem {
     pub entity: String,
     #[serde(flatten)]
     pub record: IdempotencyRecord,
+}
+
+// --- SSO ------------------------------------------------------------------
+
+/// A tenant's own identity provider; its client secret only sealed.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SsoItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub tenant_id: TenantId,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SealedSecret,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl SsoItem {
+    pub fn new(c: &SsoConfig) -> Self {
+        Self {
+            keys: keys::sso(c.tenant_id).into(),
+            entity: "SsoConfiguration".into(),
+            tenant_id: c.tenant_id,
+            issuer: c.issuer.clone(),
+            client_id: c.client_id.clone(),
+            client_secret: c.secret.clone(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            version: c.version,
+        }
+    }
+
+    pub fn into_domain(self) -> SsoConfig {
+        SsoConfig {
+            tenant_id: self.tenant_id,
+            issuer: self.issuer,
+            client_id: self.client_id,
+            secret: self.client_secret,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
 }

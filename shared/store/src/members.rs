@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use cp_domain::membership::{LAST_OWNER, owner_delta};
 use cp_domain::{
     Error, Invitation, InvitationStatus, InvitationTicket, PageSize, Role, Session, SessionId,
-    TenantId, TokenHash, User, UserId, UserStatus,
+    SsoConfig, TenantId, TokenHash, User, UserId, UserStatus,
 };
 use std::collections::HashMap;
 
@@ -298,6 +298,34 @@ impl WriteSet {
         self.owners(user.tenant_id, owner_delta(Some(user), None))
     }
 
+    /// UC-TENANT-SSO: the tenant's first SSO configuration (a second is
+    /// ERR-VAL-409: changing it is explicit).
+    pub fn insert_sso(&mut self, config: &SsoConfig) -> Result<&mut Self, Error> {
+        self.insert(
+            &SsoItem::new(config),
+            "the tenant has an SSO configuration already; update it instead",
+        )
+    }
+
+    /// A changed SSO configuration, if unchanged since read.
+    pub fn replace_sso(&mut self, config: &SsoConfig) -> Result<&mut Self, Error> {
+        let mut item = SsoItem::new(config);
+        item.version = config.version + 1;
+        let put = put(&item)?
+            .condition_expression("version = :read")
+            .expression_attribute_values(":read", n(config.version));
+        self.push(put, OnConditionFailure::Stale)
+    }
+
+    /// Removes the SSO configuration (as read).
+    pub fn delete_sso(&mut self, config: &SsoConfig) -> Result<&mut Self, Error> {
+        self.delete(
+            keys::sso(config.tenant_id),
+            Some(("version = :read", vec![(":read", n(config.version))])),
+            OnConditionFailure::Stale,
+        )
+    }
+
     /// Ends a recorded session (as read: it exists).
     pub fn end_session(&mut self, session: &Session) -> Result<&mut Self, Error> {
         let item = put(&SessionItem::new(session))?.condition_expression("attribute_exists(PK)");
@@ -503,6 +531,17 @@ impl Store {
                 .transpose()
                 .map_err(|e| parse("session", e))?,
         ))
+    }
+
+    /// The tenant's SSO configuration, if any.
+    pub async fn sso(&self, tenant: TenantId) -> Result<Option<SsoConfig>, Error> {
+        let item = self.get_item(&keys::sso(tenant), true).await?;
+        item.map(|i| {
+            serde_dynamo::from_item::<_, SsoItem>(i)
+                .map(SsoItem::into_domain)
+                .map_err(|e| corrupt("SSO configuration", e))
+        })
+        .transpose()
     }
 
     /// A user and one of their invitations, together (resend, revoke).

@@ -1,0 +1,366 @@
+//! Fetching a tenant's OIDC discovery document without becoming a proxy
+//! into our own network (SSRF).
+//!
+//! The issuer is the caller's text, so every request it causes is guarded:
+//! `https` only; the host's addresses are resolved first and every one must
+//! be public (no private, loopback, link-local, CGNAT, metadata, multicast
+//! or reserved address, also inside IPv4-mapped or NAT64 IPv6); the
+//! connection is pinned to the addresses checked (no second lookup that
+//! DNS rebinding could answer differently); redirects are followed by hand,
+//! at most three, each hop checked the same way; a short timeout; and a cap
+//! on the response size. See doc/adr/0015-sso-configuration.md.
+
+use cp_domain::Error;
+use serde::Deserialize;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+use url::Url;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_REDIRECTS: usize = 3;
+/// Discovery documents are a few kilobytes.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+const MAX_ISSUER_CHARS: usize = 2048;
+
+/// Why an issuer was refused: said to the Owner as the `issuer` field's
+/// reason (ERR-VAL-400).
+fn refused(reason: impl Into<String>) -> Error {
+    Error::invalid("issuer", reason)
+}
+
+/// Whether `ip` is an address anybody on the internet could reach, as
+/// opposed to ours, the host's or nobody's.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local() // 169.254.0.0/16: the instance metadata service
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0 // "this network"
+        || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64.0.0/10
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (18..20).contains(&b)) // benchmarking
+        || a >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let s = ip.segments();
+    // NAT64 (64:ff9b::/96) reaches the IPv4 address it embeds.
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] {
+        let [_, _, _, _, _, _, hi, lo] = s;
+        let v4 = Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+        return is_public_v4(v4);
+    }
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (s[0] & 0xfe00) == 0xfc00 // unique local, incl. fd00:ec2::254 (metadata)
+        || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || s[0] == 0x0100 && s[1..4] == [0; 3]) // discard-only
+}
+
+/// An issuer as the Owner typed it, checked for shape: an absolute `https`
+/// URL without credentials, query or fragment.
+pub fn parse_issuer(raw: &str) -> Result<Url, Error> {
+    let url = parse_url(raw)?;
+    if url.scheme() != "https" {
+        return Err(refused("must use https"));
+    }
+    Ok(url)
+}
+
+fn parse_url(raw: &str) -> Result<Url, Error> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.chars().count() > MAX_ISSUER_CHARS {
+        return Err(refused("must be an https URL of at most 2048 characters"));
+    }
+    let url = Url::parse(raw).map_err(|_| refused("is not a URL"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(refused("must use https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refused("must not carry credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refused(
+            "must not have a query or a fragment (OpenID Connect Discovery 1.0)",
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(refused("has no host"));
+    }
+    Ok(url)
+}
+
+/// The parts of a discovery document the control plane relies on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Discovery {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+}
+
+/// Fetches with the guard. `trusted` origins (scheme://host:port) skip the
+/// address checks: the local stack's own identity provider, never set in
+/// a deployed environment.
+#[derive(Debug, Clone, Default)]
+pub struct Fetcher {
+    trusted: Vec<String>,
+}
+
+impl Fetcher {
+    pub fn new(trusted: Vec<String>) -> Self {
+        Self { trusted }
+    }
+
+    /// The issuer, checked for shape (a trusted origin may be plain http).
+    pub fn issuer(&self, raw: &str) -> Result<Url, Error> {
+        let url = parse_url(raw)?;
+        if self.is_trusted(&url) {
+            return Ok(url);
+        }
+        parse_issuer(raw)
+    }
+
+    fn is_trusted(&self, url: &Url) -> bool {
+        let origin = url.origin().ascii_serialization();
+        self.trusted
+            .iter()
+            .any(|t| t.trim_end_matches('/') == origin)
+    }
+
+    /// The addresses a URL's host may be reached at, all of them public.
+    async fn checked_addresses(&self, url: &Url) -> Result<Vec<SocketAddr>, Error> {
+        let host = url.host_str().ok_or_else(|| refused("has no host"))?;
+        let port = url.port_or_known_default().unwrap_or(443);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let addresses: Vec<SocketAddr> =
+            tokio::time::timeout(TIMEOUT, tokio::net::lookup_host((host, port)))
+                .await
+                .map_err(|_| refused("its host name could not be resolved in time"))?
+                .map_err(|_| refused("its host name does not resolve"))?
+                .collect();
+        if addresses.is_empty() {
+            return Err(refused("its host name does not resolve"));
+        }
+        if let Some(bad) = addresses.iter().find(|a| !is_public(a.ip())) {
+            tracing::warn!(
+                address_kind = kind(bad.ip()),
+                "issuer refused: not a public address"
+            );
+            return Err(refused(
+                "resolves to a private, loopback, link-local or otherwise internal address",
+            ));
+        }
+        Ok(addresses)
+    }
+
+    /// The discovery document of `issuer`, validated: it names the same
+    /// issuer and https endpoints.
+    pub async fn discover(&self, issuer: &Url) -> Result<Discovery, Error> {
+        let mut target = Url::parse(&format!(
+            "{}/.well-known/openid-configuration",
+            issuer.as_str().trim_end_matches('/')
+        ))
+        .map_err(|_| refused("is not a URL"))?;
+        for _ in 0..=MAX_REDIRECTS {
+            let trusted = self.is_trusted(&target);
+            if !trusted && target.scheme() != "https" {
+                return Err(refused("redirects to a URL that is not https"));
+            }
+            let mut client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(TIMEOUT)
+                .connect_timeout(TIMEOUT);
+            if !trusted {
+                let host = target.host_str().unwrap_or_default().to_owned();
+                client = client.resolve_to_addrs(&host, &self.checked_addresses(&target).await?);
+            }
+            let client = client.build().map_err(|_| Error::Internal)?;
+            let mut response = client
+                .get(target.clone())
+                .header(http::header::ACCEPT, "application/json")
+                .send()
+                .await
+                .map_err(|e| {
+                    refused(if e.is_timeout() {
+                        "did not answer in time"
+                    } else {
+                        "could not be reached"
+                    })
+                })?;
+            if response.status().is_redirection() {
+                let location = response
+                    .headers()
+                    .get(http::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .ok_or_else(|| refused("redirects without a location"))?;
+                target = target
+                    .join(location)
+                    .map_err(|_| refused("redirects to a bad URL"))?;
+                continue;
+            }
+            if !response.status().is_success() {
+                return Err(refused(format!(
+                    "its discovery document answered HTTP {}",
+                    response.status().as_u16()
+                )));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response
+                .chunk()
+                .await
+                .map_err(|_| refused("its discovery document could not be read"))?
+            {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_DOCUMENT_BYTES {
+                    return Err(refused("its discovery document is too large"));
+                }
+            }
+            return validate(issuer, &body);
+        }
+        Err(refused("redirects too often"))
+    }
+}
+
+/// OpenID Connect Discovery 1.0 §4.3: the document's `issuer` is exactly
+/// the issuer asked for; its endpoints are https.
+fn validate(issuer: &Url, body: &[u8]) -> Result<Discovery, Error> {
+    let document: Discovery = serde_json::from_slice(body)
+        .map_err(|_| refused("its discovery document is not an OpenID Connect configuration"))?;
+    let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+    if !same(&document.issuer, issuer.as_str()) {
+        return Err(refused("its discovery document names another issuer"));
+    }
+    for endpoint in [
+        &document.authorization_endpoint,
+        &document.token_endpoint,
+        &document.jwks_uri,
+    ] {
+        let url = Url::parse(endpoint)
+            .map_err(|_| refused("its discovery document has an endpoint that is not a URL"))?;
+        if url.scheme() != "https" && url.origin() != issuer.origin() {
+            return Err(refused(
+                "its discovery document has an endpoint that is not https",
+            ));
+        }
+    }
+    Ok(document)
+}
+
+/// What kind of address was refused, for the log (never the address).
+fn kind(ip: IpAddr) -> &'static str {
+    if ip.is_loopback() {
+        "loopback"
+    } else if matches!(ip, IpAddr::V4(v4) if v4.is_link_local()) {
+        "link-local"
+    } else {
+        "internal"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn uc_tenant_sso_internal_addresses_are_never_public() {
+        for internal in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "198.18.0.1",
+            "::1",
+            "::",
+            "fd00:ec2::254",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+            "2001:db8::1",
+        ] {
+            assert!(!is_public(internal.parse().unwrap()), "{internal}");
+        }
+        for public in [
+            "20.190.128.1",
+            "8.8.8.8",
+            "2603:1030::1",
+            "::ffff:20.190.128.1",
+        ] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn uc_tenant_sso_issuers_must_be_plain_https_urls() {
+        assert!(parse_issuer("https://login.microsoftonline.com/tid/v2.0").is_ok());
+        for bad in [
+            "http://login.example.com",
+            "https://user:pw@login.example.com",
+            "https://login.example.com/?x=1",
+            "https://login.example.com/#f",
+            "file:///etc/passwd",
+            "gopher://login.example.com",
+            "not a url",
+            "",
+        ] {
+            assert!(parse_issuer(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn uc_tenant_sso_issuers_at_internal_addresses_are_refused_before_any_request() {
+        let fetcher = Fetcher::default();
+        for issuer in [
+            "https://127.0.0.1",
+            "https://169.254.169.254/latest",
+            "https://[::1]:8443",
+            "https://10.0.0.8",
+            "https://localhost",
+        ] {
+            let url = parse_issuer(issuer).unwrap();
+            let err = fetcher.discover(&url).await.unwrap_err();
+            let Error::InvalidInput(fields) = err else {
+                panic!("{issuer}: {err:?}")
+            };
+            assert_eq!(fields[0].field, "issuer");
+            assert!(
+                fields[0].reason.contains("internal") || fields[0].reason.contains("resolve"),
+                "{issuer}: {}",
+                fields[0].reason
+            );
+        }
+    }
+
+    #[test]
+    fn uc_tenant_sso_a_discovery_document_must_name_the_same_issuer() {
+        let issuer = parse_issuer("https://idp.example.com/t").unwrap();
+        let good = br#"{"issuer":"https://idp.example.com/t","authorization_endpoint":"https://idp.example.com/a","token_endpoint":"https://idp.example.com/t/token","jwks_uri":"https://idp.example.com/keys"}"#;
+        assert!(validate(&issuer, good).is_ok());
+        let other = br#"{"issuer":"https://evil.example.com","authorization_endpoint":"https://idp.example.com/a","token_endpoint":"https://idp.example.com/t","jwks_uri":"https://idp.example.com/k"}"#;
+        assert!(validate(&issuer, other).is_err());
+        assert!(validate(&issuer, b"<html>").is_err());
+    }
+}
