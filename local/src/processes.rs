@@ -90,10 +90,39 @@ pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, Proces
     Ok(managed)
 }
 
+/// oidc-provider-mock's launcher (CORS and a public client, see the file).
+const OIDC_LAUNCHER: &str = include_str!("../oidc_server.py");
+
+/// The local OAuth client: its id, the console's origin (allowed to call the
+/// provider from the browser) and the redirect URIs registered for it.
+#[derive(Debug, Clone)]
+pub struct OidcClient {
+    pub id: String,
+    pub console_origin: String,
+    pub redirect_uris: Vec<String>,
+}
+
 /// Starts the OIDC provider on `port`; its issuer is `http://127.0.0.1:<port>`.
-pub async fn oidc(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
-    let mut cmd = command(venv, "oidc-provider-mock", &logs.join("oidc.log"))?;
-    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+pub async fn oidc(
+    venv: &Path,
+    port: u16,
+    logs: &Path,
+    client: &OidcClient,
+) -> Result<Managed, ProcessError> {
+    let launcher = logs.join("oidc_server.py");
+    std::fs::write(&launcher, OIDC_LAUNCHER).map_err(|e| ProcessError::Start {
+        name: "oidc-provider-mock",
+        reason: e.to_string(),
+    })?;
+    let mut cmd = command(venv, "python", &logs.join("oidc.log"))?;
+    cmd.arg(&launcher)
+        .args([
+            "127.0.0.1",
+            &port.to_string(),
+            &client.id,
+            &client.console_origin,
+        ])
+        .args(&client.redirect_uris);
     let managed = spawn("oidc-provider-mock", cmd)?;
     wait_ready(
         "oidc-provider-mock",
