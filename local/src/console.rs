@@ -105,7 +105,8 @@ impl Console {
         }
     }
 
-    /// Answers a console request: (status, content type, cache control, body).
+    /// Answers a request for the console: a file of the build, `index.html`
+    /// for the SPA's own routes, or this environment's `config.json`.
     pub async fn serve(&self, method: &Method, path: &str) -> http::Response<Vec<u8>> {
         if method != Method::GET && method != Method::HEAD {
             return plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
