@@ -76,15 +76,30 @@ fn die_with_parent(cmd: &mut Command) {
 /// moto server's launcher (DynamoDB calls serialized, see the file).
 const MOTO_LAUNCHER: &str = include_str!("../moto_server.py");
 
-/// Starts moto server on `port`.
-pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
-    let launcher = logs.join("moto_server.py");
-    std::fs::write(&launcher, MOTO_LAUNCHER).map_err(|e| ProcessError::Start {
-        name: "moto",
+/// `python <launcher>` from the virtualenv, the launcher written beside the
+/// logs (it is compiled into the stack), logging to `<logs>/<log>`.
+fn launcher(
+    venv: &Path,
+    logs: &Path,
+    name: &'static str,
+    (file, source): (&str, &str),
+    log: &str,
+) -> Result<Command, ProcessError> {
+    let path = logs.join(file);
+    std::fs::write(&path, source).map_err(|e| ProcessError::Start {
+        name,
         reason: e.to_string(),
     })?;
-    let mut cmd = command(venv, "python", &logs.join("moto.log"))?;
-    cmd.arg(&launcher).args(["127.0.0.1", &port.to_string()]);
+    let mut cmd = command(venv, "python", &logs.join(log))?;
+    cmd.arg(path);
+    Ok(cmd)
+}
+
+/// Starts moto server on `port`.
+pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
+    let launcher_file = ("moto_server.py", MOTO_LAUNCHER);
+    let mut cmd = launcher(venv, logs, "moto", launcher_file, "moto.log")?;
+    cmd.args(["127.0.0.1", &port.to_string()]);
     let managed = spawn("moto", cmd)?;
     wait_ready("moto", &format!("http://127.0.0.1:{port}/moto-api/")).await?;
     Ok(managed)
@@ -109,20 +124,15 @@ pub async fn oidc(
     logs: &Path,
     client: &OidcClient,
 ) -> Result<Managed, ProcessError> {
-    let launcher = logs.join("oidc_server.py");
-    std::fs::write(&launcher, OIDC_LAUNCHER).map_err(|e| ProcessError::Start {
-        name: "oidc-provider-mock",
-        reason: e.to_string(),
-    })?;
-    let mut cmd = command(venv, "python", &logs.join("oidc.log"))?;
-    cmd.arg(&launcher)
-        .args([
-            "127.0.0.1",
-            &port.to_string(),
-            &client.id,
-            &client.console_origin,
-        ])
-        .args(&client.redirect_uris);
+    let launcher_file = ("oidc_server.py", OIDC_LAUNCHER);
+    let mut cmd = launcher(venv, logs, "oidc-provider-mock", launcher_file, "oidc.log")?;
+    cmd.args([
+        "127.0.0.1",
+        &port.to_string(),
+        &client.id,
+        &client.console_origin,
+    ])
+    .args(&client.redirect_uris);
     let managed = spawn("oidc-provider-mock", cmd)?;
     wait_ready(
         "oidc-provider-mock",

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { Pager, useCursor } from "../components/Pager";
+import { PagedTable } from "../components/PagedTable";
+import { useCursor } from "../components/Pager";
 import { ProblemMessage } from "../components/Problem";
-import { Empty, Load, StatusBadge } from "../components/States";
+import { StatusBadge } from "../components/States";
 import { useAction, useLoad } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, useRouter } from "../router";
@@ -26,43 +27,25 @@ export function ApplicationsView() {
         ) : null}
       </div>
       {registering ? <RegisterForm onCancel={() => setRegistering(false)} /> : null}
-      <Load state={apps}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <Empty>{t("apps.empty")}</Empty>
-          ) : (
-            <>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("apps.name")}</th>
-                    <th scope="col">{t("apps.environment")}</th>
-                    <th scope="col">{t("apps.owner")}</th>
-                    <th scope="col">{t("common.status")}</th>
-                    <th scope="col">{t("common.created")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((a) => (
-                    <tr key={a.id}>
-                      <td>
-                        <Link to={`/applications/${a.id}`}>{a.name}</Link>
-                      </td>
-                      <td>{a.environment}</td>
-                      <td>{a.owner}</td>
-                      <td>
-                        <StatusBadge status={a.status} />
-                      </td>
-                      <td>{dateTime(a.created_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <Pager page={pages.page} nextCursor={page.next_cursor} onNext={pages.next} onPrevious={pages.previous} />
-            </>
-          )
-        }
-      </Load>
+      <PagedTable
+        state={apps}
+        pages={pages}
+        empty={t("apps.empty")}
+        columns={[t("apps.name"), t("apps.environment"), t("apps.owner"), t("common.status"), t("common.created")]}
+        row={(a) => (
+          <tr key={a.id}>
+            <td>
+              <Link to={`/applications/${a.id}`}>{a.name}</Link>
+            </td>
+            <td>{a.environment}</td>
+            <td>{a.owner}</td>
+            <td>
+              <StatusBadge status={a.status} />
+            </td>
+            <td>{dateTime(a.created_at)}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { Pager, useCursor } from "../components/Pager";
-import { Empty, Load } from "../components/States";
+import { PagedTable } from "../components/PagedTable";
+import { useCursor } from "../components/Pager";
 import { useLoad } from "../hooks";
 import { useI18n } from "../i18n";
 import { useSession } from "../session";
@@ -59,54 +59,43 @@ export function AuditView() {
         </label>
         <button type="submit">{t("common.search")}</button>
       </form>
-      <Load state={records}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <Empty>{t("audit.empty")}</Empty>
-          ) : (
-            <>
-              <table className="audit">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("audit.time")}</th>
-                    <th scope="col">{t("audit.actor")}</th>
-                    <th scope="col">{t("audit.action")}</th>
-                    <th scope="col">{t("audit.resource")}</th>
-                    <th scope="col">{t("audit.outcome")}</th>
-                    <th scope="col">{t("audit.correlation")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((r) => (
-                    <tr key={r.id}>
-                      <td>{dateTime(r.timestamp)}</td>
-                      <td>
-                        {r.actor_type} <code>{r.actor_id}</code>
-                      </td>
-                      <td>
-                        <code>{r.action}</code>
-                      </td>
-                      <td>
-                        <details>
-                          <summary>
-                            <code>{r.resource}</code>
-                          </summary>
-                          <pre>{JSON.stringify(r.metadata, null, 2)}</pre>
-                        </details>
-                      </td>
-                      <td>{r.outcome}</td>
-                      <td>
-                        <code>{r.correlation_id}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <Pager page={pages.page} nextCursor={page.next_cursor} onNext={pages.next} onPrevious={pages.previous} />
-            </>
-          )
-        }
-      </Load>
+      <PagedTable
+        state={records}
+        pages={pages}
+        className="audit"
+        empty={t("audit.empty")}
+        columns={[
+          t("audit.time"),
+          t("audit.actor"),
+          t("audit.action"),
+          t("audit.resource"),
+          t("audit.outcome"),
+          t("audit.correlation"),
+        ]}
+        row={(r) => (
+          <tr key={r.id}>
+            <td>{dateTime(r.timestamp)}</td>
+            <td>
+              {r.actor_type} <code>{r.actor_id}</code>
+            </td>
+            <td>
+              <code>{r.action}</code>
+            </td>
+            <td>
+              <details>
+                <summary>
+                  <code>{r.resource}</code>
+                </summary>
+                <pre>{JSON.stringify(r.metadata, null, 2)}</pre>
+              </details>
+            </td>
+            <td>{r.outcome}</td>
+            <td>
+              <code>{r.correlation_id}</code>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from "react";
-import { Pager, useCursor } from "../components/Pager";
-import { Empty, Load, StatusBadge } from "../components/States";
+import { PagedTable } from "../components/PagedTable";
+import { useCursor } from "../components/Pager";
+import { StatusBadge } from "../components/States";
 import { useLoad } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
@@ -61,43 +62,25 @@ export function TenantsView() {
         </label>
         <button type="submit">{t("common.search")}</button>
       </form>
-      <Load state={tenants}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <Empty>{t("tenants.empty")}</Empty>
-          ) : (
-            <>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("tenants.domain")}</th>
-                    <th scope="col">{t("common.name")}</th>
-                    <th scope="col">{t("tenants.plan")}</th>
-                    <th scope="col">{t("common.status")}</th>
-                    <th scope="col">{t("common.created")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((tenant) => (
-                    <tr key={tenant.id}>
-                      <td>
-                        <Link to={`/tenants/${tenant.id}`}>{tenant.domain}</Link>
-                      </td>
-                      <td>{tenant.name}</td>
-                      <td>{tenant.plan}</td>
-                      <td>
-                        <StatusBadge status={tenant.status} />
-                      </td>
-                      <td>{dateTime(tenant.created_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <Pager page={pages.page} nextCursor={page.next_cursor} onNext={pages.next} onPrevious={pages.previous} />
-            </>
-          )
-        }
-      </Load>
+      <PagedTable
+        state={tenants}
+        pages={pages}
+        empty={t("tenants.empty")}
+        columns={[t("tenants.domain"), t("common.name"), t("tenants.plan"), t("common.status"), t("common.created")]}
+        row={(tenant) => (
+          <tr key={tenant.id}>
+            <td>
+              <Link to={`/tenants/${tenant.id}`}>{tenant.domain}</Link>
+            </td>
+            <td>{tenant.name}</td>
+            <td>{tenant.plan}</td>
+            <td>
+              <StatusBadge status={tenant.status} />
+            </td>
+            <td>{dateTime(tenant.created_at)}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }
