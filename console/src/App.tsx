@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Api } from "./api";
+import { ProblemMessage } from "./components/Problem";
 import { Load } from "./components/States";
 import { useLoad } from "./hooks";
 import { LOCALES, useI18n, type Locale } from "./i18n";
@@ -127,10 +128,23 @@ export function Shell({ me, api, onSignOut }: { me: Me; api: Api; onSignOut: () 
 
 /** Signed in: who am I (GET /v1/me), then the console for that role. */
 export function App({ api, onSignOut }: { api: Api; onSignOut: () => void }) {
+  const { t } = useI18n();
   const me = useLoad(() => api.me(), "me");
   return (
     <div className="app">
-      <Load state={me}>{(data) => <Shell me={data} api={api} onSignOut={onSignOut} />}</Load>
+      {me.status === "error" ? (
+        // Signed in, but not known to the control plane (no role, no
+        // tenant): say so, and let them sign out.
+        <main className="sign-in" id="main">
+          <h1>{t("app.title")}</h1>
+          <ProblemMessage error={me.error} onRetry={me.reload} />
+          <button type="button" onClick={onSignOut}>
+            {t("app.signOut")}
+          </button>
+        </main>
+      ) : (
+        <Load state={me}>{(data) => <Shell me={data} api={api} onSignOut={onSignOut} />}</Load>
+      )}
     </div>
   );
 }

@@ -16,8 +16,12 @@ export function asApiError(e: unknown): ApiError {
  * keeps showing the data it has until the new answer arrives, so the page
  * (and what it just said) stays in place.
  */
-export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> & { reload: () => void } {
+export function useLoad<T>(
+  load: () => Promise<T>,
+  key: string,
+): Loaded<T> & { reload: () => void; refreshing: boolean } {
   const [state, setState] = useState<Loaded<T>>({ status: "loading" });
+  const [refreshing, setRefreshing] = useState(false);
   const [generation, setGeneration] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -26,16 +30,20 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> & { r
     let live = true;
     if (loadedKey.current !== key) setState({ status: "loading" });
     loadedKey.current = key;
-    loadRef.current().then(
-      (data) => live && setState({ status: "ok", data }),
-      (e: unknown) => live && setState({ status: "error", error: asApiError(e) }),
-    );
+    setRefreshing(true);
+    loadRef
+      .current()
+      .then(
+        (data) => live && setState({ status: "ok", data }),
+        (e: unknown) => live && setState({ status: "error", error: asApiError(e) }),
+      )
+      .finally(() => live && setRefreshing(false));
     return () => {
       live = false;
     };
   }, [key, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { ...state, reload };
+  return { ...state, reload, refreshing };
 }
 
 /** A write in flight: busy while it runs, its error kept until the next try. */

@@ -17,8 +17,8 @@ export function HealthView() {
     <>
       <div className="title-row">
         <h1>{t("health.title")}</h1>
-        <button type="button" onClick={health.reload}>
-          {t("health.refresh")}
+        <button type="button" onClick={health.reload} disabled={health.refreshing} aria-busy={health.refreshing}>
+          {health.refreshing ? t("common.loading") : t("health.refresh")}
         </button>
       </div>
       <Load state={health}>{(h) => <HealthReport health={h} />}</Load>
