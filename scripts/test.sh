@@ -3,7 +3,9 @@
 # property tests, the event schema checks, the store, resolver and pipeline
 # tests against moto server, and the end-to-end tests through the local
 # gateway with tokens from the local OIDC provider, and the infrastructure
-# checks (terraform against the definitions, checkov, fmt style, actionlint).
+# checks (terraform against the definitions, checkov, fmt style, actionlint),
+# and the console's (type check, unit tests, build, browser tests in Debian's
+# Chromium against a local stack of its own).
 # The tests start their own local stack on free ports, so this runs beside a
 # developer's own stack.
 set -euo pipefail
@@ -14,3 +16,4 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 scripts/check-infra.sh
+scripts/check-console.sh

@@ -8,6 +8,7 @@
 //! `lambda_http`'s own parser and the function's adapter (the very code
 //! Lambda runs); and send its response back.
 
+use crate::console::Console;
 use crate::definitions::{Authorizer, Functions, Trigger};
 use crate::registry::HttpFunctions;
 use axum::body::Body as AxumBody;
@@ -50,6 +51,10 @@ pub struct Gateway {
     /// Applications' access tokens, issued by the control plane itself.
     app_verifier: Arc<JwtVerifier>,
     functions: HttpFunctions,
+    /// The console CloudFront serves beside the API, if any.
+    console: Option<Console>,
+    /// CloudFront's response headers policy, on every response.
+    security_headers: HeaderMap,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -123,7 +128,17 @@ impl Gateway {
             verifier,
             app_verifier,
             functions,
+            console: None,
+            security_headers: HeaderMap::new(),
         })
+    }
+
+    /// Plays CloudFront too: the console on every path that is not the
+    /// API's, and the security headers on every response.
+    pub fn with_console(mut self, console: Console, security_headers: HeaderMap) -> Self {
+        self.console = Some(console);
+        self.security_headers = security_headers;
+        self
     }
 
     pub fn router(self) -> axum::Router {
@@ -199,7 +214,15 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = dispatch(&gateway, request).await;
+    let mut response = match &gateway.console {
+        Some(console) if !crate::console::is_api_path(&path) => {
+            console.serve(&method, &path).await.map(AxumBody::from)
+        }
+        _ => dispatch(&gateway, request).await,
+    };
+    for (name, value) in &gateway.security_headers {
+        response.headers_mut().insert(name, value.clone());
+    }
     tracing::info!(
         target: "gateway",
         method = %method,

@@ -5,6 +5,7 @@
 //!   from `terraform/resources.json`;
 //! - [`gateway`]: API Gateway's part: routes from `functions/functions.json`,
 //!   JWT verification, the payload 2.0 event, the function's own adapter;
+//! - [`console`]: CloudFront's part: the console and the security headers;
 //! - [`pollers`]: the event source mappings (stream → publisher, queues →
 //!   consumers);
 //! - [`metrics`]: CloudWatch Logs' part: EMF documents become metrics;
@@ -12,6 +13,7 @@
 //! - [`stack`]: all of it, started and stopped together.
 
 pub mod bootstrap;
+pub mod console;
 pub mod definitions;
 pub mod gateway;
 pub mod metrics;

@@ -32,6 +32,9 @@ enum Command {
         moto_port: u16,
         #[arg(long, default_value_t = 9400)]
         oidc_port: u16,
+        /// The built console, served at the gateway's `/`.
+        #[arg(long, default_value = "console/dist")]
+        console_dir: PathBuf,
     },
     /// Print a bearer token from the running stack's OIDC provider.
     Token {
@@ -57,6 +60,7 @@ async fn main() -> std::process::ExitCode {
             gateway_port,
             moto_port,
             oidc_port,
+            console_dir,
         } => {
             up(StackOptions {
                 venv,
@@ -65,6 +69,7 @@ async fn main() -> std::process::ExitCode {
                 moto_port,
                 oidc_port,
                 prefix: String::new(),
+                console_dir,
             })
             .await
         }
@@ -106,6 +111,7 @@ fn print_welcome(info: &StackInfo, state_dir: &std::path::Path) {
         r#"
 The control plane is running.
 
+  console         {gw}/   (sign in as any subject; see README "The console")
   API gateway     {gw}
   AWS (moto)      {aws}   region {region}
   OIDC provider   {issuer}   client id {client}

@@ -76,24 +76,63 @@ fn die_with_parent(cmd: &mut Command) {
 /// moto server's launcher (DynamoDB calls serialized, see the file).
 const MOTO_LAUNCHER: &str = include_str!("../moto_server.py");
 
-/// Starts moto server on `port`.
-pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
-    let launcher = logs.join("moto_server.py");
-    std::fs::write(&launcher, MOTO_LAUNCHER).map_err(|e| ProcessError::Start {
-        name: "moto",
+/// `python <launcher>` from the virtualenv, the launcher written beside the
+/// logs (it is compiled into the stack), logging to `<logs>/<log>`.
+fn launcher(
+    venv: &Path,
+    logs: &Path,
+    name: &'static str,
+    (file, source): (&str, &str),
+    log: &str,
+) -> Result<Command, ProcessError> {
+    let path = logs.join(file);
+    std::fs::write(&path, source).map_err(|e| ProcessError::Start {
+        name,
         reason: e.to_string(),
     })?;
-    let mut cmd = command(venv, "python", &logs.join("moto.log"))?;
-    cmd.arg(&launcher).args(["127.0.0.1", &port.to_string()]);
+    let mut cmd = command(venv, "python", &logs.join(log))?;
+    cmd.arg(path);
+    Ok(cmd)
+}
+
+/// Starts moto server on `port`.
+pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
+    let launcher_file = ("moto_server.py", MOTO_LAUNCHER);
+    let mut cmd = launcher(venv, logs, "moto", launcher_file, "moto.log")?;
+    cmd.args(["127.0.0.1", &port.to_string()]);
     let managed = spawn("moto", cmd)?;
     wait_ready("moto", &format!("http://127.0.0.1:{port}/moto-api/")).await?;
     Ok(managed)
 }
 
+/// oidc-provider-mock's launcher (CORS and a public client, see the file).
+const OIDC_LAUNCHER: &str = include_str!("../oidc_server.py");
+
+/// The local OAuth client: its id, the console's origin (allowed to call the
+/// provider from the browser) and the redirect URIs registered for it.
+#[derive(Debug, Clone)]
+pub struct OidcClient {
+    pub id: String,
+    pub console_origin: String,
+    pub redirect_uris: Vec<String>,
+}
+
 /// Starts the OIDC provider on `port`; its issuer is `http://127.0.0.1:<port>`.
-pub async fn oidc(venv: &Path, port: u16, logs: &Path) -> Result<Managed, ProcessError> {
-    let mut cmd = command(venv, "oidc-provider-mock", &logs.join("oidc.log"))?;
-    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+pub async fn oidc(
+    venv: &Path,
+    port: u16,
+    logs: &Path,
+    client: &OidcClient,
+) -> Result<Managed, ProcessError> {
+    let launcher_file = ("oidc_server.py", OIDC_LAUNCHER);
+    let mut cmd = launcher(venv, logs, "oidc-provider-mock", launcher_file, "oidc.log")?;
+    cmd.args([
+        "127.0.0.1",
+        &port.to_string(),
+        &client.id,
+        &client.console_origin,
+    ])
+    .args(&client.redirect_uris);
     let managed = spawn("oidc-provider-mock", cmd)?;
     wait_ready(
         "oidc-provider-mock",

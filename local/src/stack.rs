@@ -2,6 +2,7 @@
 //! event source mappings. Dropping it stops everything it started.
 
 use crate::bootstrap::{self, Created};
+use crate::console::{Console, ConsoleConfig, security_headers};
 use crate::definitions::{self, Trigger};
 use crate::gateway::Gateway;
 use crate::processes::{self, Managed};
@@ -25,6 +26,8 @@ use tokio::task::JoinSet;
 pub const CLIENT_ID: &str = "control-plane-local";
 /// Tokyo: data stays in Japan or the EU (NFR-DATA-001), locally too.
 pub const REGION: &str = "ap-northeast-1";
+/// The console's sign-in callback (registered with the OIDC provider).
+pub const CONSOLE_CALLBACK: &str = "/callback";
 
 #[derive(Debug, Clone)]
 pub struct StackOptions {
@@ -37,6 +40,8 @@ pub struct StackOptions {
     pub oidc_port: u16,
     /// Prefix of every resource name.
     pub prefix: String,
+    /// The built console (`console/dist`), served at the gateway's `/`.
+    pub console_dir: PathBuf,
 }
 
 /// Where everything is; written to `<state dir>/stack.json`.
@@ -182,9 +187,18 @@ impl Stack {
             port(options.moto_port)?,
             port(options.oidc_port)?,
         );
+        let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+        let oidc_client = processes::OidcClient {
+            id: CLIENT_ID.to_owned(),
+            console_origin: gateway_url.clone(),
+            redirect_uris: vec![
+                format!("{gateway_url}{CONSOLE_CALLBACK}"),
+                crate::tokens::REDIRECT_URI.to_owned(),
+            ],
+        };
         let (moto, oidc) = tokio::join!(
             processes::moto(&options.venv, moto_port, &logs),
-            processes::oidc(&options.venv, oidc_port, &logs),
+            processes::oidc(&options.venv, oidc_port, &logs, &oidc_client),
         );
         let processes = vec![moto?, oidc?];
 
@@ -192,7 +206,6 @@ impl Stack {
         let sdk = local_sdk_config(&aws_endpoint_url).await;
         let definition = definitions::resources();
         let resources = bootstrap::create(&sdk, &definition, &options.prefix).await?;
-        let gateway_url = format!("http://127.0.0.1:{gateway_port}");
         let info = StackInfo {
             gateway_url: gateway_url.clone(),
             aws_endpoint_url,
@@ -226,7 +239,20 @@ impl Stack {
             app_verifier,
             registry::http_functions(&env).map_err(config)?,
         )
-        .map_err(StackError::Config)?;
+        .map_err(StackError::Config)?
+        .with_console(
+            Console::new(
+                &options.console_dir,
+                &ConsoleConfig {
+                    api_base_url: "",
+                    authority: &info.oidc_issuer,
+                    client_id: CLIENT_ID,
+                    scope: "openid profile email",
+                    api_token: "id_token",
+                },
+            ),
+            security_headers(&info.oidc_issuer),
+        );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", gateway_port)).await?;
         let app = gateway
             .router()

@@ -26,7 +26,8 @@ pub struct LocalIdp {
     http: reqwest::Client,
 }
 
-const REDIRECT_URI: &str = "http://127.0.0.1/callback";
+/// Where the provider sends this helper's codes (never followed).
+pub const REDIRECT_URI: &str = "http://127.0.0.1/callback";
 
 impl LocalIdp {
     pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {

@@ -203,7 +203,7 @@ module "entra" {
   source = "../modules/entra"
 
   name                  = "Control plane (${var.environment})"
-  console_redirect_uris = ["${local.public_url}/"]
+  console_redirect_uris = ["${local.public_url}/callback"]
 }
 
 module "api" {
@@ -240,6 +240,12 @@ module "edge" {
   domain_names             = var.domain_names
   certificate_arn          = var.certificate_arn
   rate_limit_per_5_minutes = var.waf_rate_limit_per_5_minutes
+
+  console_config = {
+    authority = module.entra.issuer
+    client_id = module.entra.console_client_id
+    scope     = "openid profile email ${module.entra.api_scope}"
+  }
 }
 
 # --- operations ---------------------------------------------------------------------------

@@ -46,6 +46,7 @@ pub fn stack() -> &'static StackInfo {
             moto_port: 0,
             oidc_port: 0,
             prefix: String::new(),
+            console_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../console/dist"),
         };
         // The stack's own logs, for when a test fails.
         std::fs::create_dir_all(&options.state_dir).ok();

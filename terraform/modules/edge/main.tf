@@ -17,9 +17,13 @@ data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
 }
 
 locals {
-  console_origin = "console"
-  api_origin     = "api"
-  api_domain     = trimprefix(var.api_endpoint, "https://")
+  # The security headers, defined once: the local stack serves the same
+  # (local/src/console.rs reads this file too).
+  security_headers = jsondecode(file("${path.module}/security-headers.json"))
+  hsts             = local.security_headers.strict_transport_security
+  console_origin   = "console"
+  api_origin       = "api"
+  api_domain       = trimprefix(var.api_endpoint, "https://")
 }
 
 # --- the console's bucket ----------------------------------------------------
@@ -137,46 +141,63 @@ resource "aws_cloudfront_function" "spa_routes" {
   code    = file("${path.module}/spa-routes.js")
 }
 
+# The console reads its environment at start (one build for every
+# environment); the pipeline's upload of the build leaves this file alone.
+resource "aws_s3_object" "console_config" {
+  count         = var.console_config == null ? 0 : 1
+  bucket        = aws_s3_bucket.console.id
+  key           = "config.json"
+  content_type  = "application/json"
+  cache_control = "no-cache"
+
+  content = jsonencode({
+    api_base_url = ""
+    authority    = var.console_config.authority
+    client_id    = var.console_config.client_id
+    scope        = var.console_config.scope
+    api_token    = "access_token"
+  })
+}
+
 # --- security headers ----------------------------------------------------------
 
 resource "aws_cloudfront_response_headers_policy" "security" {
+  #checkov:skip=CKV_AWS_259:HSTS comes from security-headers.json (2 years, includeSubDomains, preload), which checkov cannot read; terraform/tests/test_security_headers.py checks it.
   name    = "${var.name}-security-headers"
   comment = "Security headers on every response."
 
   security_headers_config {
     strict_transport_security {
-      access_control_max_age_sec = 63072000
-      include_subdomains         = true
-      preload                    = true
+      access_control_max_age_sec = local.hsts.max_age_seconds
+      include_subdomains         = local.hsts.include_subdomains
+      preload                    = local.hsts.preload
       override                   = true
     }
     content_type_options {
       override = true
     }
     frame_options {
-      frame_option = "DENY"
+      frame_option = local.security_headers.frame_options
       override     = true
     }
     referrer_policy {
-      referrer_policy = "strict-origin-when-cross-origin"
+      referrer_policy = local.security_headers.referrer_policy
       override        = true
     }
     content_security_policy {
-      content_security_policy = var.content_security_policy
+      content_security_policy = replace(local.security_headers.content_security_policy, "{identity_provider}", var.identity_provider_origin)
       override                = true
     }
   }
 
   custom_headers_config {
-    items {
-      header   = "Permissions-Policy"
-      value    = "camera=(), microphone=(), geolocation=(), payment=()"
-      override = true
-    }
-    items {
-      header   = "Cross-Origin-Opener-Policy"
-      value    = "same-origin"
-      override = true
+    dynamic "items" {
+      for_each = local.security_headers.custom_headers
+      content {
+        header   = items.key
+        value    = items.value
+        override = true
+      }
     }
   }
 

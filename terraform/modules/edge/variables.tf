@@ -58,8 +58,18 @@ variable "managed_rule_groups" {
   ]
 }
 
-variable "content_security_policy" {
-  description = "Content-Security-Policy of every response (the console talks to its own origin and Entra ID)."
+variable "identity_provider_origin" {
+  description = "Origin of the identity provider the console signs people in with (its CSP connect-src)."
   type        = string
-  default     = "default-src 'self'; connect-src 'self' https://login.microsoftonline.com; frame-src https://login.microsoftonline.com; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+  default     = "https://login.microsoftonline.com"
+}
+
+variable "console_config" {
+  description = "The console's config.json (OIDC authority, client id, scopes); null uploads none."
+  type = object({
+    authority = string
+    client_id = string
+    scope     = string
+  })
+  default = null
 }

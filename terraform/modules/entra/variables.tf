@@ -14,6 +14,6 @@ variable "app_roles" {
 }
 
 variable "console_redirect_uris" {
-  description = "Where Entra ID returns people to after sign-in (the console's URL, with a trailing slash)."
+  description = "Where Entra ID returns people to after sign-in (the console's sign-in callback, <console URL>/callback)."
   type        = list(string)
 }

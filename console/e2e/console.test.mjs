@@ -1,0 +1,333 @@
+// The console in a real browser (Debian's Chromium) against the local
+// stack, signed in through the local OIDC provider. One browser, journeys
+// in order: what an operator does, then what an auditor and a developer
+// see and may not do.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  accessibilityViolations,
+  cspViolations,
+  eventually,
+  launch,
+  newPage,
+  screenshot,
+  signIn,
+  stack,
+  timed,
+  unique,
+  writeTimings,
+} from "./harness.mjs";
+
+let browser;
+const state = {};
+
+before(async () => {
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  console.log(writeTimings());
+});
+
+/** No CSP violation, no serious or critical axe violation. */
+async function assertCleanView(page, name) {
+  assert.deepEqual(await cspViolations(page), [], `${name}: CSP violations`);
+  assert.deepEqual(await accessibilityViolations(page), [], `${name}: accessibility violations`);
+  await screenshot(page, name);
+}
+
+describe("operator", () => {
+  let page;
+  before(async () => {
+    page = await newPage(browser);
+    await timed("transition", "sign-in (console → provider → console)", () =>
+      signIn(page, unique("operator-"), ["Operator"]),
+    );
+  });
+  after(() => page.context().close());
+
+  it("the console is served with the CloudFront security headers", async () => {
+    const response = await page.goto(stack().console + "/tenants");
+    const h = response.headers();
+    assert.match(h["content-security-policy"], /script-src 'self'/);
+    assert.match(h["content-security-policy"], /frame-ancestors 'none'/);
+    assert.doesNotMatch(h["content-security-policy"], /unsafe-inline|unsafe-eval/);
+    assert.match(h["strict-transport-security"], /max-age=\d+/);
+    assert.equal(h["x-content-type-options"], "nosniff");
+    assert.equal(h["x-frame-options"], "DENY");
+    assert.equal(h["referrer-policy"], "strict-origin-when-cross-origin");
+    assert.ok(h["permissions-policy"]);
+    await page.getByRole("heading", { name: "Tenants" }).waitFor();
+  });
+
+  it("IF-OPS-CONSOLE: registers an application, edits it, issues a secret shown once, revokes it", async () => {
+    await timed("transition", "tenants → applications", async () => {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Applications" }).click();
+      await page.getByRole("heading", { name: "Applications" }).waitFor();
+      await page.getByRole("status").filter({ hasText: "Loading" }).waitFor({ state: "detached" });
+    });
+    state.app = unique("Billing ");
+    await page.getByRole("button", { name: "Register an application" }).click();
+    const form = page.getByRole("form", { name: "Register an application" });
+    await form.getByLabel("Name").fill(state.app);
+    await form.getByLabel("Environment").selectOption("Staging");
+    await form.getByLabel("Owner (team or person)").fill("billing-team");
+    await timed("feedback", "register an application (submit → its page)", async () => {
+      await form.getByRole("button", { name: "Register an application" }).click();
+      await page.getByRole("heading", { name: state.app }).waitFor();
+    });
+    await page.getByRole("status").filter({ hasText: "is registered" }).waitFor();
+    state.appUrl = page.url();
+
+    const edit = page.getByRole("form", { name: "Edit application" });
+    await edit.getByLabel("Owner (team or person)").fill("payments-team");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("status").filter({ hasText: "is saved" }).waitFor();
+    await page.locator("dd", { hasText: "payments-team" }).waitFor();
+
+    const issue = page.getByRole("form", { name: "Issue a secret" });
+    await issue.getByRole("button", { name: "Issue a secret" }).click();
+    await issue.getByRole("alert").filter({ hasText: "Choose at least one scope." }).waitFor();
+    await issue.getByLabel("billing:write").check();
+    await issue.getByLabel("tenants:read").check();
+    await timed("feedback", "issue a secret (submit → secret shown)", async () => {
+      await issue.getByRole("button", { name: "Issue a secret" }).click();
+      await page.getByTestId("client-secret").waitFor();
+    });
+    const secret = await page.getByTestId("client-secret").textContent();
+    assert.match(secret, /^cpsk_v1\./);
+    const shown = page.getByRole("region", { name: "The new client secret" });
+    await shown.getByText("it is shown this once").waitFor();
+    await shown.getByRole("button", { name: "Copy" }).click();
+    await shown.getByRole("button", { name: "Copied" }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    await assertCleanView(page, "application-secret-issued");
+
+    await shown.getByRole("button", { name: "Close" }).click();
+    assert.equal(await page.getByTestId("client-secret").count(), 0, "the secret is not shown again");
+    await page.reload();
+    await page.getByRole("heading", { name: state.app }).waitFor();
+    assert.equal(await page.getByText(secret).count(), 0, "the secret is never shown after");
+
+    await page.getByRole("button", { name: `Revoke …${secret.slice(-4)}` }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("stop working at once").waitFor();
+    await timed("feedback", "revoke a secret (confirm → done)", async () => {
+      await dialog.getByRole("button", { name: "Revoke" }).click();
+      await page.getByRole("status").filter({ hasText: "is revoked" }).waitFor();
+    });
+    await page.getByRole("cell", { name: /^Revoked/ }).waitFor();
+  });
+
+  it("IF-OPS-CONSOLE: provisions a tenant with the application, then finds it by domain and status", async () => {
+    state.domain = unique("acme-");
+    await timed("transition", "applications → provision form", async () => {
+      await page.getByRole("link", { name: "Tenants" }).click();
+      await page.getByRole("link", { name: "Provision a tenant" }).click();
+      await page.getByRole("heading", { name: "Provision a tenant" }).waitFor();
+    });
+    await page.getByLabel("Tenant name").fill("Acme Corporation");
+    await page.getByLabel("Domain").fill("-bad-");
+    await page.getByLabel("Owner's email").fill("owner@acme.example");
+    await page.getByLabel(state.app).check();
+    // The browser's own check stops a malformed domain before the API.
+    await page.getByRole("button", { name: "Provision" }).click();
+    assert.equal(await page.getByLabel("Domain").evaluate((i) => i.validity.valid), false);
+    await page.getByLabel("Domain").fill(state.domain);
+    await page.getByLabel("Plan").selectOption("Enterprise");
+    await timed("feedback", "provision a tenant (submit → its page)", async () => {
+      await page.getByRole("button", { name: "Provision" }).click();
+      await page.getByRole("heading", { name: `Tenant ${state.domain}` }).waitFor();
+    });
+    await page.getByRole("status").filter({ hasText: "an invitation was sent to owner@acme.example" }).waitFor();
+    state.tenantUrl = page.url();
+    state.tenantId = state.tenantUrl.split("/").pop();
+    await page.getByRole("link", { name: state.app }).waitFor();
+    await assertCleanView(page, "tenant");
+
+    // The same domain again is a conflict, shown with its correlation id.
+    await page.goto(stack().console + "/tenants/new");
+    await page.getByLabel("Tenant name").fill("Acme again");
+    await page.getByLabel("Domain").fill(state.domain);
+    await page.getByLabel("Owner's email").fill("owner@acme.example");
+    await page.getByRole("button", { name: "Provision" }).click();
+    const problem = page.getByRole("alert");
+    await problem.getByText("ERR-VAL-409").waitFor();
+    assert.match(await page.getByTestId("correlation-id").textContent(), /\S+/);
+    await assertCleanView(page, "provision-conflict");
+
+    await page.getByRole("link", { name: "Tenants" }).click();
+    await page.getByLabel("Domain starts with").fill(state.domain);
+    await timed("feedback", "search tenants by domain", async () => {
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByRole("link", { name: state.domain, exact: true }).waitFor();
+    });
+    await page.getByLabel("Status").selectOption("Suspended");
+    await page.getByText("No tenant matches.").waitFor();
+    await page.getByLabel("Status").selectOption("Active");
+    await page.getByRole("link", { name: state.domain, exact: true }).waitFor();
+    await assertCleanView(page, "tenants");
+  });
+
+  it("IF-OPS-CONSOLE: suspends with a reason after confirming, and resumes", async () => {
+    await timed("transition", "tenants → tenant", async () => {
+      await page.getByRole("link", { name: state.domain, exact: true }).click();
+      await page.getByRole("heading", { name: `Tenant ${state.domain}` }).waitFor();
+    });
+    await page.getByRole("button", { name: "Suspend" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("is refused at once").waitFor();
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Suspend" }).click();
+    await dialog.getByLabel("Reason (optional)").fill("Unpaid invoices");
+    await assertCleanView(page, "tenant-suspend-confirm");
+    await timed("feedback", "suspend (confirm → status shown)", async () => {
+      await dialog.getByRole("button", { name: "Suspend" }).click();
+      await page.getByRole("status").filter({ hasText: "is suspended" }).waitFor();
+    });
+    await page.locator("dd", { hasText: "Unpaid invoices" }).waitFor();
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByRole("status").filter({ hasText: "is active again" }).waitFor();
+    await page.getByRole("button", { name: "Suspend" }).waitFor();
+  });
+
+  it("IF-OPS-CONSOLE: deletes only once the domain is typed, and restores during the grace period", async () => {
+    await page.getByRole("button", { name: "Delete" }).click();
+    const dialog = page.getByRole("dialog");
+    const confirm = dialog.getByRole("button", { name: "Delete" });
+    assert.equal(await confirm.isDisabled(), true);
+    await dialog.getByLabel(`Type the domain ${state.domain} to confirm`).fill(state.domain.slice(0, -1));
+    assert.equal(await confirm.isDisabled(), true);
+    await dialog.getByLabel(`Type the domain ${state.domain} to confirm`).fill(state.domain);
+    await screenshot(page, "tenant-delete-confirm");
+    await timed("feedback", "delete (confirm → purge date shown)", async () => {
+      await confirm.click();
+      await page.getByRole("status").filter({ hasText: "will be purged on" }).waitFor();
+    });
+    await page.getByText("Pending deletion").first().waitFor();
+    await page.getByText("Purged on", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Restore" }).click();
+    await page.getByRole("status").filter({ hasText: "is restored" }).waitFor();
+    await page.locator(".badge-Active").waitFor();
+  });
+
+  it("IF-OPS-CONSOLE: the health view charts error rate and P99 per function", async () => {
+    await timed("transition", "tenant → health", async () => {
+      await page.getByRole("link", { name: "Health" }).click();
+      await page.getByText(/Platform status: /).waitFor();
+    });
+    await eventually(async () => {
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await page.getByRole("img", { name: "Error rate by function (limit 1 %)" }).waitFor({ timeout: 3000 });
+    }, 60);
+    await page.getByRole("img", { name: "P99 latency by function (ms)" }).waitFor();
+    await page.getByRole("cell", { name: "tenant-provision" }).waitFor();
+    await assertCleanView(page, "health");
+  });
+
+  it("IF-OPS-CONSOLE: speaks Japanese and shows dates in the viewer's time zone", async () => {
+    await page.goto(state.tenantUrl);
+    await page.getByLabel("Language").selectOption("ja");
+    await page.getByRole("heading", { name: `テナント ${state.domain}` }).waitFor();
+    await page.getByRole("link", { name: "監査レコード" }).waitFor();
+    // The browser is in Tokyo: times carry its zone.
+    await page.locator("dd", { hasText: "JST" }).first().waitFor();
+    await assertCleanView(page, "tenant-ja");
+    await page.getByLabel("言語").selectOption("en");
+  });
+
+  it("is usable with the keyboard alone", async () => {
+    await page.goto(stack().console + "/tenants");
+    await page.getByRole("heading", { name: "Tenants" }).waitFor();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+    // Tab to the tenant link and open it with Enter.
+    await page.getByLabel("Domain starts with").focus();
+    await page.keyboard.type(state.domain);
+    await page.keyboard.press("Enter");
+    const link = page.getByRole("link", { name: state.domain, exact: true });
+    await link.waitFor();
+    await link.focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: `Tenant ${state.domain}` }).waitFor();
+    await page.getByRole("button", { name: "Suspend" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog").waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+  });
+});
+
+describe("auditor", () => {
+  let page;
+  before(async () => {
+    page = await newPage(browser, { locale: "en-GB", timezoneId: "Europe/Paris" });
+    await signIn(page, unique("auditor-"), ["Auditor"]);
+  });
+  after(() => page.context().close());
+
+  it("IF-AUDIT-CONSOLE: finds the tenant's audit records by tenant", async () => {
+    await timed("transition", "sign-in → audit records", async () => {
+      await page.getByRole("link", { name: "Audit records" }).click();
+      await page.getByRole("heading", { name: "Audit records" }).waitFor();
+    });
+    await page.getByLabel("Tenant id (or platform)").fill(state.tenantId);
+    await eventually(async () => {
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.getByRole("cell", { name: "tenant.restore" }).waitFor({ timeout: 2000 });
+    }, 30);
+    await page.getByRole("cell", { name: "tenant.create" }).first().waitFor();
+    await page.getByRole("cell", { name: "tenant.suspend" }).first().waitFor();
+    await assertCleanView(page, "audit");
+  });
+
+  it("sees tenants and applications but is offered no operator action", async () => {
+    await page.goto(state.tenantUrl);
+    await page.getByRole("heading", { name: `Tenant ${state.domain}` }).waitFor();
+    await page.getByRole("heading", { name: "Enabled applications" }).waitFor();
+    for (const action of ["Suspend", "Delete", "Resume", "Restore", "Disable", "Enable"]) {
+      assert.equal(await page.getByRole("button", { name: action }).count(), 0, action);
+    }
+    assert.equal(await page.getByRole("link", { name: "Health" }).count(), 0);
+    await page.getByRole("link", { name: "Tenants" }).click();
+    await page.getByRole("heading", { name: "Tenants" }).waitFor();
+    assert.equal(await page.getByRole("link", { name: "Provision a tenant" }).count(), 0);
+    await page.goto(state.appUrl);
+    await page.getByRole("heading", { name: state.app }).waitFor();
+    assert.equal(await page.getByRole("form", { name: "Issue a secret" }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: /^Revoke/ }).count(), 0);
+    assert.equal(await page.getByRole("form", { name: "Edit application" }).count(), 0);
+    await assertCleanView(page, "application-auditor");
+  });
+
+  it("a view the role is refused shows the API's refusal with its correlation id", async () => {
+    await page.goto(stack().console + "/health");
+    const alert = page.getByRole("alert");
+    await alert.getByText("Your role does not allow this.").waitFor();
+    await alert.getByText("ERR-AUTH-403").waitFor();
+    assert.match(await page.getByTestId("correlation-id").textContent(), /\S+/);
+    await assertCleanView(page, "refused");
+  });
+});
+
+describe("developer", () => {
+  let page;
+  before(async () => {
+    page = await newPage(browser);
+    await signIn(page, unique("developer-"), ["Developer"]);
+  });
+  after(() => page.context().close());
+
+  it("is offered applications only, and the API refuses the tenants list", async () => {
+    await page.getByRole("heading", { name: "Applications" }).waitFor();
+    const nav = page.getByRole("navigation", { name: "Main" });
+    assert.deepEqual(await nav.getByRole("link").allTextContents(), ["Applications"]);
+    await page.getByRole("button", { name: "Register an application" }).waitFor();
+    await page.goto(stack().console + "/tenants");
+    await page.getByRole("alert").getByText("Your role does not allow this.").waitFor();
+    assert.equal(await page.getByRole("link", { name: "Provision a tenant" }).count(), 0);
+    assert.deepEqual(await cspViolations(page), []);
+  });
+});

@@ -1,0 +1,163 @@
+import type {
+  Application,
+  ApplicationDetail,
+  AppEnvironment,
+  AppScope,
+  AppStatus,
+  AuditRecord,
+  Health,
+  IssuedSecret,
+  Me,
+  Page,
+  Plan,
+  Problem,
+  Provisioned,
+  Secret,
+  Tenant,
+  TenantStatus,
+} from "./types";
+
+/** A refused or failed call: the problem document, or what stood in for it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail ?? problem.title);
+  }
+
+  /** The ERR-* id from the problem's type, e.g. `ERR-AUTH-403`. */
+  get errId(): string | undefined {
+    return this.problem.type.split(":").pop()?.startsWith("ERR-")
+      ? this.problem.type.split(":").pop()
+      : undefined;
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+function queryString(query: Query | undefined): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== undefined && v !== "") params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Reads a failed response as a problem, whatever the edge answered. */
+export async function problemOf(response: Response): Promise<ApiError> {
+  const correlation = response.headers.get("x-correlation-id") ?? undefined;
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const b = body as Partial<Problem> & { message?: string };
+  if (b && typeof b.type === "string" && typeof b.title === "string") {
+    return new ApiError(response.status, {
+      ...(b as Problem),
+      correlation_id: b.correlation_id ?? correlation,
+    });
+  }
+  // The edge's own answers ({"message": "Unauthorized"}) and anything else.
+  return new ApiError(response.status, {
+    type: response.status === 401 ? "urn:saas-control-plane:problem:ERR-AUTH-401" : "about:blank",
+    title: b?.message ?? response.statusText ?? "Error",
+    status: response.status,
+    correlation_id: correlation,
+  });
+}
+
+/**
+ * The control plane's API with the signed-in person's token. Every error is
+ * an {@link ApiError} carrying the problem and its correlation id.
+ */
+export class Api {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: () => string | undefined,
+    private readonly onUnauthorized: () => void = () => {},
+  ) {}
+
+  async request<T>(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; idempotencyKey?: string } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
+    const token = this.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path + queryString(options.query), {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+    } catch {
+      throw new ApiError(0, { type: "about:blank", title: "Network error", status: 0 });
+    }
+    if (!response.ok) {
+      const error = await problemOf(response);
+      if (response.status === 401) this.onUnauthorized();
+      throw error;
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  me = () => this.request<Me>("GET", "/v1/me");
+
+  tenants = (q: { status?: TenantStatus | ""; q?: string; limit?: number; cursor?: string }) =>
+    this.request<Page<Tenant>>("GET", "/v1/tenants", { query: q });
+  tenant = (id: string) => this.request<Tenant>("GET", `/v1/tenants/${encodeURIComponent(id)}`);
+  provision = (
+    body: { name: string; domain: string; plan: Plan; owner_email: string; applications: string[] },
+    idempotencyKey: string,
+  ) => this.request<Provisioned>("POST", "/v1/tenants", { body, idempotencyKey });
+  suspend = (id: string, reason: string) =>
+    this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/suspend`, {
+      body: reason ? { reason } : {},
+    });
+  resume = (id: string) => this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/resume`, { body: {} });
+  deleteTenant = (id: string, confirmDomain: string) =>
+    this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/delete`, {
+      body: { confirm_domain: confirmDomain },
+    });
+  restore = (id: string) => this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/restore`, { body: {} });
+  tenantApplications = (id: string) =>
+    this.request<{ items: Application[] }>("GET", `/v1/tenants/${encodeURIComponent(id)}/applications`);
+  enableApplication = (id: string, appId: string) =>
+    this.request<unknown>("PUT", `/v1/tenants/${encodeURIComponent(id)}/applications/${encodeURIComponent(appId)}`);
+  disableApplication = (id: string, appId: string) =>
+    this.request<unknown>("DELETE", `/v1/tenants/${encodeURIComponent(id)}/applications/${encodeURIComponent(appId)}`);
+
+  applications = (q: { limit?: number; cursor?: string }) =>
+    this.request<Page<Application>>("GET", "/v1/applications", { query: q });
+  application = (id: string) => this.request<ApplicationDetail>("GET", `/v1/applications/${encodeURIComponent(id)}`);
+  registerApplication = (
+    body: { name: string; environment: AppEnvironment; owner: string },
+    idempotencyKey: string,
+  ) => this.request<Application>("POST", "/v1/applications", { body, idempotencyKey });
+  updateApplication = (
+    id: string,
+    body: Partial<{ name: string; environment: AppEnvironment; owner: string; status: AppStatus }>,
+  ) => this.request<Application>("PATCH", `/v1/applications/${encodeURIComponent(id)}`, { body });
+  secrets = (id: string) => this.request<{ items: Secret[] }>("GET", `/v1/applications/${encodeURIComponent(id)}/secrets`);
+  issueSecret = (id: string, body: { scopes: AppScope[]; expires_at?: string }) =>
+    this.request<IssuedSecret>("POST", `/v1/applications/${encodeURIComponent(id)}/secrets`, { body });
+  revokeSecret = (id: string, secretId: string) =>
+    this.request<unknown>(
+      "DELETE",
+      `/v1/applications/${encodeURIComponent(id)}/secrets/${encodeURIComponent(secretId)}`,
+    );
+
+  health = () => this.request<Health>("GET", "/v1/health");
+  auditRecords = (q: { tenant_id?: string; from?: string; to?: string; limit?: number; cursor?: string }) =>
+    this.request<Page<AuditRecord>>("GET", "/v1/audit-records", { query: q });
+}

@@ -1,0 +1,48 @@
+import type { Me } from "./types";
+
+/**
+ * What the signed-in person may do, mirroring the API's own rule
+ * (`Principal::has_scope` in shared/domain/src/authz.rs). The API is the
+ * protection; this only keeps the console from offering what it would
+ * refuse.
+ */
+export interface Capabilities {
+  /** See every tenant (the list); a tenant user sees only their own. */
+  tenantsRead: boolean;
+  /** Provision, suspend, resume, delete, restore, enable applications. */
+  tenantsWrite: boolean;
+  appsRead: boolean;
+  /** Register and change applications, issue and revoke secrets. */
+  appsWrite: boolean;
+  health: boolean;
+  audit: boolean;
+  /** A tenant user's own tenant, if any. */
+  ownTenant?: string;
+}
+
+export const NONE: Capabilities = {
+  tenantsRead: false,
+  tenantsWrite: false,
+  appsRead: false,
+  appsWrite: false,
+  health: false,
+  audit: false,
+};
+
+export function capabilities(me: Me): Capabilities {
+  if (me.kind === "tenant_user") {
+    return { ...NONE, audit: me.role === "Owner", ownTenant: me.tenant_id };
+  }
+  const has = (role: string) => me.roles.includes(role as never);
+  const operator = has("Operator");
+  const auditor = has("Auditor");
+  const developer = has("Developer");
+  return {
+    tenantsRead: operator || auditor,
+    tenantsWrite: operator,
+    appsRead: operator || auditor || developer,
+    appsWrite: operator || developer,
+    health: operator,
+    audit: operator || auditor,
+  };
+}

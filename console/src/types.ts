@@ -1,0 +1,121 @@
+// The API's representations (doc/spec/api.md; Rust: shared/api). Fields are
+// only ever added, so these types name what the console reads.
+
+export type PlatformRole = "Operator" | "Auditor" | "Developer";
+export type TenantRole = "Owner" | "Administrator" | "User";
+
+export type Me =
+  | { kind: "platform"; user_id: string; roles: PlatformRole[] }
+  | { kind: "tenant_user"; user_id: string; tenant_id: string; role: TenantRole };
+
+export const PLANS = ["Free", "Pro", "Enterprise"] as const;
+export type Plan = (typeof PLANS)[number];
+export const TENANT_STATUSES = ["Active", "Suspended", "PendingDeletion", "Purged"] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export interface Tenant {
+  id: string;
+  name: string;
+  domain: string;
+  plan: Plan;
+  status: TenantStatus;
+  created_at: string;
+  updated_at: string;
+  purge_at?: string;
+  suspension_reason?: string;
+  applications: string[];
+}
+
+export interface Provisioned extends Tenant {
+  owner: { user_id: string; email: string; status: string; invitation: { id: string; expires_at: string } };
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string;
+}
+
+export const ENVIRONMENTS = ["Production", "Staging", "Development"] as const;
+export type AppEnvironment = (typeof ENVIRONMENTS)[number];
+export type AppStatus = "Active" | "Disabled";
+export const APP_SCOPES = ["flags:read", "billing:write", "billing:read", "audit:write", "tenants:read"] as const;
+export type AppScope = (typeof APP_SCOPES)[number];
+
+export interface Application {
+  id: string;
+  name: string;
+  environment: AppEnvironment;
+  owner: string;
+  status: AppStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Secret {
+  id: string;
+  scopes: AppScope[];
+  hint: string;
+  created_at: string;
+  expires_at?: string;
+  revoked_at?: string;
+  active: boolean;
+}
+
+export interface ApplicationDetail extends Application {
+  secrets: Secret[];
+}
+
+export interface IssuedSecret extends Secret {
+  client_id: string;
+  client_secret: string;
+  token_endpoint: string;
+}
+
+export interface HealthCheck {
+  name: string;
+  ok: boolean;
+  detail?: string;
+  depth?: number;
+  dead_letter_depth?: number;
+}
+
+export interface FunctionFigures {
+  function: string;
+  requests: number;
+  errors: number;
+  error_rate: number;
+  p99_latency_ms: number | null;
+}
+
+export interface Health {
+  status: "ok" | "degraded" | "down";
+  checked_at: string;
+  dependencies: HealthCheck[];
+  window_minutes: number;
+  functions: FunctionFigures[];
+}
+
+export interface AuditRecord {
+  id: string;
+  timestamp: string;
+  tenant_id: string | null;
+  actor_id: string;
+  actor_type: string;
+  action: string;
+  resource: string;
+  outcome: string;
+  metadata: unknown;
+  correlation_id: string;
+  source: string;
+}
+
+/** An RFC 7807 problem as the API sends it (doc/spec/errors.md). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  correlation_id?: string;
+  invalid_params?: { name: string; reason: string }[];
+}
