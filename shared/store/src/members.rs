@@ -3,10 +3,11 @@
 //! transaction; the conditions that make it safe under concurrency are here,
 //! each with what its failure means.
 
-use crate::cursor::{self, Page};
+use crate::cursor::Page;
 use crate::error::{self, corrupt, sdk};
 use crate::items::*;
-use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Key, PK, SK};
+use crate::keys::{self, Key, PK, SK};
+use crate::reads::{IndexPartition, page};
 use crate::write::{OnConditionFailure, put};
 use crate::{IdentityBinding, IdentityKind, Store, WriteSet};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, TransactWriteItem, Update};
@@ -401,36 +402,12 @@ impl Store {
         tenant: TenantId,
         q: &UserQuery<'_>,
     ) -> Result<Page<User>, Error> {
-        let (index, pk_name, sk_name, pk_value) = match q.status {
-            None => (GSI1, GSI1PK, GSI1SK, keys::tenant_users(tenant)),
-            Some(status) => (
-                GSI2,
-                GSI2PK,
-                GSI2SK,
-                keys::tenant_users_in_status(tenant, status),
-            ),
+        let partition = match q.status {
+            None => IndexPartition::gsi1(keys::tenant_users(tenant)),
+            Some(status) => IndexPartition::gsi2(keys::tenant_users_in_status(tenant, status)),
         };
-        let start = cursor::decode(
-            q.cursor,
-            &[PK, SK, pk_name, sk_name],
-            &[(pk_name, &pk_value)],
-        )?;
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index)
-            .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_values(":pk", s(pk_value))
-            .limit(i32::from(q.limit.get()))
-            .set_exclusive_start_key(start);
-        query = match q.email_prefix.filter(|p| !p.is_empty()) {
-            Some(prefix) => query
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#sk", sk_name)
-                .expression_attribute_values(":prefix", s(prefix.to_lowercase())),
-            None => query.key_condition_expression("#pk = :pk"),
-        };
+        let prefix = q.email_prefix.map(str::to_lowercase);
+        let mut query = self.index_page(partition, prefix, q.limit, q.cursor)?;
         if let Some(role) = q.role {
             query = query
                 .filter_expression("#role = :role")
@@ -441,20 +418,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| error::query(&e, q.cursor.is_some()))?;
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| {
-                serde_dynamo::from_item::<_, UserItem>(i)
-                    .map(UserItem::into_domain)
-                    .map_err(|e| corrupt("user", e))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            next_cursor: cursor::encode(output.last_evaluated_key.as_ref()),
-        })
+        page(output, "user", UserItem::into_domain)
     }
 
     /// A user's recorded sessions, newest first.

@@ -6,6 +6,7 @@ use crate::error::{self, corrupt, sdk};
 use crate::items::*;
 use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Key, PK, SK};
 use aws_sdk_dynamodb::operation::query::QueryOutput;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chrono::{DateTime, Utc};
 use cp_domain::{
@@ -52,8 +53,36 @@ fn parse<T: DeserializeOwned>(what: &'static str, item: Item) -> Result<T, Error
     serde_dynamo::from_item(item).map_err(|e| corrupt(what, e))
 }
 
+/// One partition of a global secondary index.
+pub(crate) struct IndexPartition {
+    index: &'static str,
+    pk: &'static str,
+    sk: &'static str,
+    value: String,
+}
+
+impl IndexPartition {
+    pub(crate) fn gsi1(value: String) -> Self {
+        Self {
+            index: GSI1,
+            pk: GSI1PK,
+            sk: GSI1SK,
+            value,
+        }
+    }
+
+    pub(crate) fn gsi2(value: String) -> Self {
+        Self {
+            index: GSI2,
+            pk: GSI2PK,
+            sk: GSI2SK,
+            value,
+        }
+    }
+}
+
 /// A query's items as domain values, and the cursor to the next page.
-fn page<I: DeserializeOwned, T>(
+pub(crate) fn page<I: DeserializeOwned, T>(
     output: QueryOutput,
     what: &'static str,
     into_domain: fn(I) -> T,
@@ -303,39 +332,49 @@ impl Store {
 
     /// A page of tenants, ordered by domain.
     pub async fn list_tenants(&self, q: &TenantQuery<'_>) -> Result<Page<Tenant>, Error> {
-        let (index, pk_name, sk_name, pk_value) = match q.status {
-            None => (GSI1, GSI1PK, GSI1SK, keys::ALL_TENANTS.to_owned()),
-            Some(status) => (GSI2, GSI2PK, GSI2SK, keys::tenants_in_status(status)),
+        let partition = match q.status {
+            None => IndexPartition::gsi1(keys::ALL_TENANTS.to_owned()),
+            Some(status) => IndexPartition::gsi2(keys::tenants_in_status(status)),
         };
-        let start = cursor::decode(
-            q.cursor,
-            &[PK, SK, pk_name, sk_name],
-            &[(pk_name, &pk_value)],
-        )?;
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(index)
-            .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_values(":pk", AttributeValue::S(pk_value))
-            .limit(i32::from(q.limit.get()))
-            .set_exclusive_start_key(start);
-        query = match q.domain_prefix.filter(|p| !p.is_empty()) {
-            Some(prefix) => query
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#sk", sk_name)
-                .expression_attribute_values(
-                    ":prefix",
-                    AttributeValue::S(prefix.to_ascii_lowercase()),
-                ),
-            None => query.key_condition_expression("#pk = :pk"),
-        };
-        let output = query
+        let prefix = q.domain_prefix.map(str::to_ascii_lowercase);
+        let output = self
+            .index_page(partition, prefix, q.limit, q.cursor)?
             .send()
             .await
             .map_err(|e| error::query(&e, q.cursor.is_some()))?;
         page(output, "tenant", TenantItem::into_domain)
+    }
+
+    /// A query for one page of an index partition in sort-key order: from
+    /// `cursor` on, and only the sort keys starting with `prefix` if given.
+    pub(crate) fn index_page(
+        &self,
+        partition: IndexPartition,
+        prefix: Option<String>,
+        limit: PageSize,
+        cursor: Option<&str>,
+    ) -> Result<QueryFluentBuilder, Error> {
+        let start = cursor::decode(
+            cursor,
+            &[PK, SK, partition.pk, partition.sk],
+            &[(partition.pk, &partition.value)],
+        )?;
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(partition.index)
+            .expression_attribute_names("#pk", partition.pk)
+            .expression_attribute_values(":pk", AttributeValue::S(partition.value))
+            .limit(i32::from(limit.get()))
+            .set_exclusive_start_key(start);
+        Ok(match prefix.filter(|p| !p.is_empty()) {
+            Some(prefix) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", partition.sk)
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix)),
+            None => query.key_condition_expression("#pk = :pk"),
+        })
     }
 
     /// Writes an audit record unless it exists. Returns whether it was new:
