@@ -65,6 +65,12 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, oauth_metadata::OauthMetadata::from_env)?;
     add(&mut functions, env, app_tenant_get::AppTenantGet::from_env)?;
     add(&mut functions, env, health::Health::from_env)?;
+    add(
+        &mut functions,
+        env,
+        flag_overrides::FlagOverridesApi::from_env,
+    )?;
+    add(&mut functions, env, flags_evaluate::FlagsEvaluate::from_env)?;
     Ok(functions)
 }
 

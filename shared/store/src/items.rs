@@ -6,7 +6,7 @@ use crate::keys::{self, Key};
 use chrono::{DateTime, Utc};
 use cp_domain::{
     AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ApplicationId,
-    AuditRecord, ClientSecret, DomainSlug, EmailAddress, Invitation, InvitationId,
+    AuditRecord, ClientSecret, DomainSlug, FlagKey, FlagOverrides, EmailAddress, Invitation, InvitationId,
     InvitationStatus, Plan, Role, SecretId, Tenant, TenantId, TenantName, TenantStatus, TokenHash,
     User, UserId, UserStatus,
 };
@@ -565,4 +565,41 @@ pub(crate) struct IdempotencyItem {
     pub entity: String,
     #[serde(flatten)]
     pub record: IdempotencyRecord,
+}
+
+// --- flag overrides ---------------------------------------------------------
+
+/// A tenant's flag overrides (FR-FLAG-001): flag key → value, as a map.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct FlagOverridesItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub tenant_id: TenantId,
+    pub overrides: std::collections::BTreeMap<FlagKey, serde_json::Value>,
+    pub version: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl FlagOverridesItem {
+    pub fn new(o: &FlagOverrides) -> Self {
+        Self {
+            keys: keys::tenant_flags(o.tenant_id).into(),
+            entity: "FlagOverrides".into(),
+            tenant_id: o.tenant_id,
+            overrides: o.values.clone(),
+            version: o.version,
+            updated_at: o.updated_at,
+        }
+    }
+
+    pub fn into_domain(self) -> FlagOverrides {
+        FlagOverrides {
+            tenant_id: self.tenant_id,
+            values: self.overrides,
+            version: self.version,
+            updated_at: self.updated_at,
+        }
+    }
 }
