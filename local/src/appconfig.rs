@@ -59,7 +59,12 @@ pub async fn publish(
         .name(&application)
         .send()
         .await
-        .map_err(|e| failed("appconfig application", aws_sdk_appconfig::error::DisplayErrorContext(e)))?;
+        .map_err(|e| {
+            failed(
+                "appconfig application",
+                aws_sdk_appconfig::error::DisplayErrorContext(e),
+            )
+        })?;
     let application_id = created.id().unwrap_or_default().to_owned();
     let profile = appconfig
         .create_configuration_profile()
@@ -69,7 +74,12 @@ pub async fn publish(
         .r#type("AWS.Freeform")
         .send()
         .await
-        .map_err(|e| failed("appconfig profile", aws_sdk_appconfig::error::DisplayErrorContext(e)))?;
+        .map_err(|e| {
+            failed(
+                "appconfig profile",
+                aws_sdk_appconfig::error::DisplayErrorContext(e),
+            )
+        })?;
     let profile_id = profile.id().unwrap_or_default().to_owned();
     appconfig
         .create_hosted_configuration_version()
@@ -79,7 +89,12 @@ pub async fn publish(
         .content(Blob::new(FLAG_CATALOG_JSON.as_bytes()))
         .send()
         .await
-        .map_err(|e| failed("flag catalog", aws_sdk_appconfig::error::DisplayErrorContext(e)))?;
+        .map_err(|e| {
+            failed(
+                "flag catalog",
+                aws_sdk_appconfig::error::DisplayErrorContext(e),
+            )
+        })?;
     Ok(FlagCatalog {
         application,
         application_id,
@@ -150,7 +165,10 @@ async fn configuration(
         .content_type()
         .unwrap_or("application/json")
         .to_owned();
-    let body = found.content().map(|b| b.as_ref().to_vec()).unwrap_or_default();
+    let body = found
+        .content()
+        .map(|b| b.as_ref().to_vec())
+        .unwrap_or_default();
     (
         [
             (header::CONTENT_TYPE, content_type),

@@ -191,10 +191,8 @@ mod tests {
             for resource in function.permissions.keys() {
                 let known = match resource.split_once('.') {
                     Some(("keys", key)) => r.keys.contains_key(key),
-                    _ => {
-                        ["table", "bus", "email", "queues", "metrics", "flags"]
-                            .contains(&resource.as_str())
-                    }
+                    _ => ["table", "bus", "email", "queues", "metrics", "flags"]
+                        .contains(&resource.as_str()),
                 };
                 assert!(known, "{name}: unknown resource {resource}");
             }

@@ -10,8 +10,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
-    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME,
-    TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
+    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS,
+    QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

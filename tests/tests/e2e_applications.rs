@@ -38,7 +38,11 @@ async fn issue(token: &str, app: &ApplicationView, body: Value) -> Response {
     .await
 }
 
-pub(crate) async fn secret(token: &str, app: &ApplicationView, scopes: &[&str]) -> IssuedSecretView {
+pub(crate) async fn secret(
+    token: &str,
+    app: &ApplicationView,
+    scopes: &[&str],
+) -> IssuedSecretView {
     let response = issue(token, app, json!({ "scopes": scopes })).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.unwrap()

@@ -108,25 +108,52 @@ async fn fr_flag_001_operators_set_and_clear_overrides_and_see_each_value_with_i
         (&json!(false), &json!("override"), &json!(true))
     );
     let limits = json!({"requests_per_minute": 42});
-    assert_eq!(set(&op, &p, "rate-limits", limits.clone()).await.status(), StatusCode::OK);
+    assert_eq!(
+        set(&op, &p, "rate-limits", limits.clone()).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(flag(&op, &p, "rate-limits").await["value"], limits);
     // Repeating it changes nothing.
-    assert_eq!(set(&op, &p, "new-editor", json!(false)).await.status(), StatusCode::OK);
+    assert_eq!(
+        set(&op, &p, "new-editor", json!(false)).await.status(),
+        StatusCode::OK
+    );
 
     // Wrong type, unknown flag, unknown tenant.
-    problem(set(&op, &p, "new-editor", json!("yes")).await, StatusCode::BAD_REQUEST, "ERR-VAL-400").await;
-    problem(set(&op, &p, "no-such-flag", json!(true)).await, StatusCode::NOT_FOUND, "ERR-RES-404").await;
+    problem(
+        set(&op, &p, "new-editor", json!("yes")).await,
+        StatusCode::BAD_REQUEST,
+        "ERR-VAL-400",
+    )
+    .await;
+    problem(
+        set(&op, &p, "no-such-flag", json!(true)).await,
+        StatusCode::NOT_FOUND,
+        "ERR-RES-404",
+    )
+    .await;
     let stranger = fixtures::tenant(&store().await).await;
     let missing = format!("/v1/tenants/{}/flags", cp_domain::TenantId::random());
-    problem(get(&op, &missing).await, StatusCode::NOT_FOUND, "ERR-RES-404").await;
+    problem(
+        get(&op, &missing).await,
+        StatusCode::NOT_FOUND,
+        "ERR-RES-404",
+    )
+    .await;
 
     // Clear: the plan's default applies again.
     let response = clear(&op, &p, "new-editor").await;
     assert_eq!(response.status(), StatusCode::OK);
     let view: Value = response.json().await.unwrap();
-    assert_eq!((&view["value"], &view["reason"]), (&json!(true), &json!("plan_default")));
+    assert_eq!(
+        (&view["value"], &view["reason"]),
+        (&json!(true), &json!("plan_default"))
+    );
     // Other tenants were never touched.
-    assert_eq!(flag(&op, &stranger, "new-editor").await["reason"], "plan_default");
+    assert_eq!(
+        flag(&op, &stranger, "new-editor").await["reason"],
+        "plan_default"
+    );
 
     // Every change is audited with the value before and after; the repeat
     // is not a change.
@@ -150,12 +177,22 @@ async fn fr_flag_001_operators_set_and_clear_overrides_and_see_each_value_with_i
     let editor_changes: Vec<(Value, Value)> = changes
         .iter()
         .filter(|r| r["metadata"]["flag_key"] == "new-editor")
-        .map(|r| (r["metadata"]["previous_value"].clone(), r["metadata"]["value"].clone()))
+        .map(|r| {
+            (
+                r["metadata"]["previous_value"].clone(),
+                r["metadata"]["value"].clone(),
+            )
+        })
         .collect();
     assert!(editor_changes.contains(&(Value::Null, json!(false))));
     assert!(editor_changes.contains(&(json!(false), Value::Null)));
-    assert!(changes.iter().all(|r| r["actor_type"] == "Operator"
-        && r["resource"].as_str().unwrap().starts_with(&format!("tenant/{tenant}/flag/"))));
+    assert!(changes.iter().all(|r| {
+        r["actor_type"] == "Operator"
+            && r["resource"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("tenant/{tenant}/flag/"))
+    }));
 }
 
 #[tokio::test]
@@ -164,14 +201,40 @@ async fn fr_flag_001_only_operators_change_flags_and_tenant_users_see_none() {
     let owner = idp().user_token(&subject).await.unwrap();
     let auditor = platform_token(&unique("auditor"), &["Auditor"]).await;
     let dev = developer().await;
-    problem(set(&auditor, &p, "new-editor", json!(false)).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
-    problem(set(&owner, &p, "new-editor", json!(false)).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
-    problem(clear(&dev, &p, "new-editor").await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
-    problem(get(&owner, &flags_path(&p)).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
+    problem(
+        set(&auditor, &p, "new-editor", json!(false)).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    problem(
+        set(&owner, &p, "new-editor", json!(false)).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    problem(
+        clear(&dev, &p, "new-editor").await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    problem(
+        get(&owner, &flags_path(&p)).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
     // Auditors read.
-    assert_eq!(flag(&auditor, &p, "new-editor").await["reason"], "plan_default");
+    assert_eq!(
+        flag(&auditor, &p, "new-editor").await["reason"],
+        "plan_default"
+    );
     // Nothing changed.
-    assert_eq!(flag(&operator().await, &p, "new-editor").await["override"], Value::Null);
+    assert_eq!(
+        flag(&operator().await, &p, "new-editor").await["override"],
+        Value::Null
+    );
 }
 
 #[tokio::test]
@@ -201,14 +264,27 @@ async fn fr_flag_002_an_application_reads_its_tenants_flags_over_ofrep_with_etag
     assert!(response.bytes().await.unwrap().is_empty());
 
     // An operator's change is a new ETag and the new value at once.
-    assert_eq!(set(&op, &p, "max-projects", json!(7)).await.status(), StatusCode::OK);
+    assert_eq!(
+        set(&op, &p, "max-projects", json!(7)).await.status(),
+        StatusCode::OK
+    );
     let response = ofrep(&token, "", &context(&p), Some(&etag)).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_ne!(response.headers()["etag"].to_str().unwrap(), etag);
     let body: Value = response.json().await.unwrap();
-    let projects = body["flags"].as_array().unwrap().iter().find(|f| f["key"] == "max-projects").unwrap().clone();
+    let projects = body["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "max-projects")
+        .unwrap()
+        .clone();
     assert_eq!(
-        (&projects["value"], &projects["reason"], &projects["variant"]),
+        (
+            &projects["value"],
+            &projects["reason"],
+            &projects["variant"]
+        ),
         (&json!(7), &json!("TARGETING_MATCH"), &json!("override"))
     );
 
@@ -216,7 +292,10 @@ async fn fr_flag_002_an_application_reads_its_tenants_flags_over_ofrep_with_etag
     let response = ofrep(&token, "/support-tier", &context(&p), None).await;
     assert_eq!(response.status(), StatusCode::OK);
     let one: Value = response.json().await.unwrap();
-    assert_eq!((&one["key"], &one["value"]), (&json!("support-tier"), &json!("standard")));
+    assert_eq!(
+        (&one["key"], &one["value"]),
+        (&json!("support-tier"), &json!("standard"))
+    );
 
     // The plan's defaults follow the tenant's current plan (provisioning,
     // tenant.plan_changed) and never touch its overrides.
@@ -224,9 +303,20 @@ async fn fr_flag_002_an_application_reads_its_tenants_flags_over_ofrep_with_etag
     let mut tenant = store.tenant(p.tenant.id).await.unwrap().unwrap();
     tenant.plan = Plan::Free;
     fixtures::save_tenant(&store, &tenant).await;
-    let free: Value = ofrep(&token, "/support-tier", &context(&p), None).await.json().await.unwrap();
-    assert_eq!((&free["value"], &free["variant"]), (&json!("community"), &json!("Free")));
-    let projects: Value = ofrep(&token, "/max-projects", &context(&p), None).await.json().await.unwrap();
+    let free: Value = ofrep(&token, "/support-tier", &context(&p), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&free["value"], &free["variant"]),
+        (&json!("community"), &json!("Free"))
+    );
+    let projects: Value = ofrep(&token, "/max-projects", &context(&p), None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(projects["value"], 7);
 
     // The provider's configuration.
@@ -244,11 +334,27 @@ async fn api_flag_ofrep_reasons_and_error_codes() {
     let (token, p) = reader().await;
     let tenant = p.tenant.id.to_string();
     let cases = [
-        ("/new-editor", json!({"context": {"tenantId": tenant}}), "TARGETING_KEY_MISSING"),
-        ("/new-editor", json!({"context": {"targetingKey": "u", "tenantId": "nope"}}), "INVALID_CONTEXT"),
-        ("/new-editor", json!({"context": {"targetingKey": "u"}}), "INVALID_CONTEXT"),
+        (
+            "/new-editor",
+            json!({"context": {"tenantId": tenant}}),
+            "TARGETING_KEY_MISSING",
+        ),
+        (
+            "/new-editor",
+            json!({"context": {"targetingKey": "u", "tenantId": "nope"}}),
+            "INVALID_CONTEXT",
+        ),
+        (
+            "/new-editor",
+            json!({"context": {"targetingKey": "u"}}),
+            "INVALID_CONTEXT",
+        ),
         ("", json!({}), "INVALID_CONTEXT"),
-        ("", json!({"context": {"targetingKey": "", "tenantId": tenant}}), "TARGETING_KEY_MISSING"),
+        (
+            "",
+            json!({"context": {"targetingKey": "", "tenantId": tenant}}),
+            "TARGETING_KEY_MISSING",
+        ),
     ];
     for (path, body, code) in cases {
         let response = ofrep(&token, path, &body, None).await;
@@ -267,12 +373,18 @@ async fn api_flag_ofrep_reasons_and_error_codes() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(response.json::<Value>().await.unwrap()["errorCode"], "PARSE_ERROR");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["errorCode"],
+        "PARSE_ERROR"
+    );
 
     let response = ofrep(&token, "/no-such-flag", &context(&p), None).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let error: Value = response.json().await.unwrap();
-    assert_eq!((&error["key"], &error["errorCode"]), (&json!("no-such-flag"), &json!("FLAG_NOT_FOUND")));
+    assert_eq!(
+        (&error["key"], &error["errorCode"]),
+        (&json!("no-such-flag"), &json!("FLAG_NOT_FOUND"))
+    );
 }
 
 #[tokio::test]
@@ -282,12 +394,23 @@ async fn fr_flag_002_isolation_an_application_never_reads_another_tenants_flags(
     // A tenant that did not enable the application, and one that does not
     // exist: the same refusal.
     let other = fixtures::tenant(&store().await).await;
-    assert_eq!(set(&op, &other, "new-editor", json!(false)).await.status(), StatusCode::OK);
+    assert_eq!(
+        set(&op, &other, "new-editor", json!(false)).await.status(),
+        StatusCode::OK
+    );
     for tenant in [other.tenant.id, cp_domain::TenantId::random()] {
         let body = json!({"context": {"targetingKey": "u", "tenantId": tenant.to_string()}});
         for path in ["", "/new-editor"] {
-            let refused = problem(ofrep(&token, path, &body, None).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
-            assert_eq!(refused["detail"], "the application is not enabled for this tenant");
+            let refused = problem(
+                ofrep(&token, path, &body, None).await,
+                StatusCode::FORBIDDEN,
+                "ERR-AUTH-403",
+            )
+            .await;
+            assert_eq!(
+                refused["detail"],
+                "the application is not enabled for this tenant"
+            );
         }
     }
     // A token without flags:read, and no token.
@@ -296,17 +419,38 @@ async fn fr_flag_002_isolation_an_application_never_reads_another_tenants_flags(
     let tenants_only = secret(&dev, &app, &["tenants:read"]).await;
     enable(&op, p.tenant.id, &app).await;
     let tenants_token = access_token(&tenants_only).await;
-    problem(ofrep(&tenants_token, "", &context(&p), None).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
-    let anonymous = http().post(url("/ofrep/v1/evaluate/flags")).json(&context(&p)).send().await.unwrap();
+    problem(
+        ofrep(&tenants_token, "", &context(&p), None).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    let anonymous = http()
+        .post(url("/ofrep/v1/evaluate/flags"))
+        .json(&context(&p))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     // A person's token is not an application's.
     let response = ofrep(&op, "", &context(&p), None).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
     // A suspended tenant is refused, and told why.
-    let suspend = send_json(Method::POST, &op, &format!("/v1/tenants/{}/suspend", p.tenant.id), &json!({})).await;
+    let suspend = send_json(
+        Method::POST,
+        &op,
+        &format!("/v1/tenants/{}/suspend", p.tenant.id),
+        &json!({}),
+    )
+    .await;
     assert_eq!(suspend.status(), StatusCode::OK);
-    let refused = problem(ofrep(&token, "", &context(&p), None).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
+    let refused = problem(
+        ofrep(&token, "", &context(&p), None).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
     assert_eq!(refused["detail"], "the tenant is suspended");
 }
 
@@ -332,7 +476,12 @@ async fn drive(mut command: tokio::process::Command) -> Vec<Value> {
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}: run scripts/setup-clients.sh (CP_CLIENTS={})", clients().display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}: run scripts/setup-clients.sh (CP_CLIENTS={})",
+                clients().display()
+            )
+        });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = Vec::new();
     let read = async {
@@ -346,13 +495,24 @@ async fn drive(mut command: tokio::process::Command) -> Vec<Value> {
             seen.push(line);
         }
     };
-    tokio::time::timeout(Duration::from_secs(90), read).await.expect("the client finished");
-    assert!(child.wait().await.unwrap().success(), "the client failed: {seen:?}");
+    tokio::time::timeout(Duration::from_secs(90), read)
+        .await
+        .expect("the client finished");
+    assert!(
+        child.wait().await.unwrap().success(),
+        "the client failed: {seen:?}"
+    );
     seen
 }
 
 fn assert_client_saw_the_flags(lines: &[Value]) {
-    let step = |name: &str| lines.iter().find(|l| l["step"] == name).cloned().unwrap_or_else(|| panic!("{name}: {lines:?}"));
+    let step = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["step"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: {lines:?}"))
+    };
     let initial = step("initial");
     assert_eq!(
         (&initial["value"], &initial["reason"], &initial["variant"]),
@@ -368,10 +528,16 @@ fn assert_client_saw_the_flags(lines: &[Value]) {
     );
     // Another tenant: the SDK falls back to the code's default, with an error.
     let cross = step("cross-tenant");
-    assert_eq!((&cross["value"], &cross["reason"]), (&json!(false), &json!("ERROR")));
+    assert_eq!(
+        (&cross["value"], &cross["reason"]),
+        (&json!(false), &json!("ERROR"))
+    );
     assert_eq!(cross["errorCode"], "GENERAL");
     let missing = step("missing");
-    assert_eq!((&missing["value"], &missing["errorCode"]), (&json!(true), &json!("FLAG_NOT_FOUND")));
+    assert_eq!(
+        (&missing["value"], &missing["errorCode"]),
+        (&json!(true), &json!("FLAG_NOT_FOUND"))
+    );
 }
 
 #[tokio::test]

@@ -139,7 +139,10 @@ pub fn bulk_json<'a>(
 
 /// A strong validator of a response body.
 pub fn etag(body: &str) -> String {
-    format!("\"{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..16]))
+    format!(
+        "\"{}\"",
+        hex::encode(&Sha256::digest(body.as_bytes())[..16])
+    )
 }
 
 /// Whether `If-None-Match` names `etag` (weak or strong, or `*`).
@@ -238,11 +241,16 @@ impl HttpFunction for FlagsEvaluate {
                 .with_header(header::CACHE_CONTROL, &cache_control());
         };
         let not_found = || failure(ErrorCode::FlagNotFound, "no flag with this key");
-        let evaluation = FlagKey::parse(&key)
-            .ok()
-            .and_then(|k| published.catalog.evaluate(&k, plan, overrides).map(|e| evaluation_json(&e, version)));
+        let evaluation = FlagKey::parse(&key).ok().and_then(|k| {
+            published
+                .catalog
+                .evaluate(&k, plan, overrides)
+                .map(|e| evaluation_json(&e, version))
+        });
         match evaluation {
-            Some(body) => ApiResponse::ok(&body)?.with_header(header::CACHE_CONTROL, &cache_control()),
+            Some(body) => {
+                ApiResponse::ok(&body)?.with_header(header::CACHE_CONTROL, &cache_control())
+            }
             None => ofrep_error(StatusCode::NOT_FOUND, Some(&key), &not_found()),
         }
     }

@@ -88,7 +88,10 @@ impl FlagType {
     /// A value of this type, or ERR-VAL-400 naming `field`.
     pub fn check(self, field: &str, value: &Value) -> Result<(), Error> {
         if !self.admits(value) {
-            return Err(Error::invalid(field, format!("must be a {}", self.as_str())));
+            return Err(Error::invalid(
+                field,
+                format!("must be a {}", self.as_str()),
+            ));
         }
         if serde_json::to_string(value).map_or(usize::MAX, |s| s.len()) > MAX_VALUE_BYTES {
             return Err(Error::invalid(
@@ -146,9 +149,13 @@ impl Catalog {
                     .defaults
                     .get(&plan)
                     .ok_or_else(|| format!("flag {key}: no default for plan {}", plan.as_str()))?;
-                flag.flag_type
-                    .check("default", value)
-                    .map_err(|_| format!("flag {key}: the {} default is not a {}", plan.as_str(), flag.flag_type.as_str()))?;
+                flag.flag_type.check("default", value).map_err(|_| {
+                    format!(
+                        "flag {key}: the {} default is not a {}",
+                        plan.as_str(),
+                        flag.flag_type.as_str()
+                    )
+                })?;
             }
         }
         Ok(catalog)
@@ -329,9 +336,13 @@ mod tests {
     fn fr_flag_002_a_flag_takes_the_default_of_the_tenants_current_plan() {
         let catalog = catalog();
         let none = FlagOverrides::none(TenantId::random());
-        let free = catalog.evaluate(&key("max-projects"), Plan::Free, &none).unwrap();
+        let free = catalog
+            .evaluate(&key("max-projects"), Plan::Free, &none)
+            .unwrap();
         assert_eq!((free.value, free.reason), (&json!(3), Reason::PlanDefault));
-        let pro = catalog.evaluate(&key("max-projects"), Plan::Pro, &none).unwrap();
+        let pro = catalog
+            .evaluate(&key("max-projects"), Plan::Pro, &none)
+            .unwrap();
         assert_eq!(pro.value, &json!(50));
         let theme = catalog.evaluate(&key("theme"), Plan::Pro, &none).unwrap();
         assert_eq!(theme.reason, Reason::Static);
@@ -347,7 +358,13 @@ mod tests {
         let now = Utc::now();
         let (t, change) = overrides.set(&k, flag, json!(false), now).unwrap();
         assert_eq!(t, Transition::Changed);
-        assert_eq!(change, OverrideChange { previous: None, value: Some(json!(false)) });
+        assert_eq!(
+            change,
+            OverrideChange {
+                previous: None,
+                value: Some(json!(false))
+            }
+        );
         for plan in Plan::ALL {
             let e = catalog.evaluate(&k, plan, &overrides).unwrap();
             assert_eq!((e.value, e.reason), (&json!(false), Reason::Override));
@@ -370,7 +387,11 @@ mod tests {
         let mut overrides = FlagOverrides::none(TenantId::random());
         assert!(overrides.set(&k, flag, json!("yes"), Utc::now()).is_err());
         let object = catalog.flag(&key("max-projects")).unwrap();
-        assert!(overrides.set(&k, object, json!("many"), Utc::now()).is_err());
+        assert!(
+            overrides
+                .set(&k, object, json!("many"), Utc::now())
+                .is_err()
+        );
         let big = FlagDefinition {
             flag_type: FlagType::String,
             description: String::new(),
@@ -386,7 +407,9 @@ mod tests {
         let catalog = catalog();
         let mut overrides = FlagOverrides::none(TenantId::random());
         overrides.values.insert(key("max-projects"), json!("lots"));
-        let e = catalog.evaluate(&key("max-projects"), Plan::Free, &overrides).unwrap();
+        let e = catalog
+            .evaluate(&key("max-projects"), Plan::Free, &overrides)
+            .unwrap();
         assert_eq!((e.value, e.reason), (&json!(3), Reason::PlanDefault));
     }
 
@@ -394,7 +417,11 @@ mod tests {
     fn a_catalog_needs_a_default_of_the_flags_type_for_every_plan() {
         let missing = json!({"flags": {"a": {"type": "boolean", "description": "",
             "defaults": {"Free": true, "Pro": true}}}});
-        assert!(Catalog::parse(missing.to_string().as_bytes()).unwrap_err().contains("Enterprise"));
+        assert!(
+            Catalog::parse(missing.to_string().as_bytes())
+                .unwrap_err()
+                .contains("Enterprise")
+        );
         let wrong = json!({"flags": {"a": {"type": "number", "description": "",
             "defaults": {"Free": 1, "Pro": "2", "Enterprise": 3}}}});
         assert!(Catalog::parse(wrong.to_string().as_bytes()).is_err());

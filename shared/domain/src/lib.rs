@@ -27,7 +27,9 @@ pub use application::{
 pub use audit::{AuditRecord, Outcome};
 pub use authz::{Actor, ActorType, PlatformRole, Principal, Scope, Target};
 pub use error::{Error, FieldError};
-pub use flags::{Catalog, Evaluation, FlagDefinition, FlagKey, FlagOverrides, FlagType, OverrideChange, Reason};
+pub use flags::{
+    Catalog, Evaluation, FlagDefinition, FlagKey, FlagOverrides, FlagType, OverrideChange, Reason,
+};
 pub use ids::{ApplicationId, EventId, InvitationId, SecretId, TenantId, UserId};
 pub use invitation::{Invitation, InvitationStatus};
 pub use page::PageSize;

@@ -157,7 +157,11 @@ mod tests {
             get(move || {
                 let version = counter.fetch_add(1, Ordering::SeqCst) + 1;
                 async move {
-                    let body = if version % 2 == 0 { "{broken".to_owned() } else { catalog(version > 1) };
+                    let body = if version.is_multiple_of(2) {
+                        "{broken".to_owned()
+                    } else {
+                        catalog(version > 1)
+                    };
                     ([(VERSION_HEADER, version.to_string())], body)
                 }
             }),

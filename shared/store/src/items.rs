@@ -6,9 +6,9 @@ use crate::keys::{self, Key};
 use chrono::{DateTime, Utc};
 use cp_domain::{
     AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ApplicationId,
-    AuditRecord, ClientSecret, DomainSlug, FlagKey, FlagOverrides, EmailAddress, Invitation, InvitationId,
-    InvitationStatus, Plan, Role, SecretId, Tenant, TenantId, TenantName, TenantStatus, TokenHash,
-    User, UserId, UserStatus,
+    AuditRecord, ClientSecret, DomainSlug, EmailAddress, FlagKey, FlagOverrides, Invitation,
+    InvitationId, InvitationStatus, Plan, Role, SecretId, Tenant, TenantId, TenantName,
+    TenantStatus, TokenHash, User, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

@@ -10,8 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chrono::{DateTime, Utc};
 use cp_domain::{
     Application, ApplicationId, AuditRecord, ClientSecret, Error, FlagOverrides, Invitation,
-    InvitationId,
-    PageSize, SecretId, Tenant, TenantId, TenantStatus, User, UserId,
+    InvitationId, PageSize, SecretId, Tenant, TenantId, TenantStatus, User, UserId,
 };
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;

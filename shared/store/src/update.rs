@@ -9,9 +9,7 @@
 //! second no longer applies. A command that changes nothing writes nothing.
 
 use crate::{Store, WriteSet};
-use cp_domain::{
-    Application, ApplicationId, Error, FlagOverrides, Tenant, TenantId, Transition,
-};
+use cp_domain::{Application, ApplicationId, Error, FlagOverrides, Tenant, TenantId, Transition};
 use cp_events::{Envelope, EventContext, Payload};
 
 /// How often a command is run on a state changed by a concurrent writer.
