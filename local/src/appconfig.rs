@@ -14,6 +14,7 @@ use crate::bootstrap::BootstrapError;
 use crate::definitions::{FLAG_CATALOG_JSON, Flags};
 use aws_config::SdkConfig;
 use aws_sdk_appconfig::Client;
+use aws_sdk_appconfig::error::DisplayErrorContext;
 use aws_sdk_appconfig::primitives::Blob;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -41,8 +42,8 @@ impl FlagCatalog {
     }
 }
 
-fn failed(what: &str, e: impl std::fmt::Display) -> BootstrapError {
-    BootstrapError::new(what, e.to_string())
+fn failed<E: std::error::Error>(what: &'static str) -> impl FnOnce(E) -> BootstrapError {
+    move |e| BootstrapError::new(what, DisplayErrorContext(e).to_string())
 }
 
 /// Creates the application and the freeform profile and publishes the
@@ -59,12 +60,7 @@ pub async fn publish(
         .name(&application)
         .send()
         .await
-        .map_err(|e| {
-            failed(
-                "appconfig application",
-                aws_sdk_appconfig::error::DisplayErrorContext(e),
-            )
-        })?;
+        .map_err(failed("appconfig application"))?;
     let application_id = created.id().unwrap_or_default().to_owned();
     let profile = appconfig
         .create_configuration_profile()
@@ -74,12 +70,7 @@ pub async fn publish(
         .r#type("AWS.Freeform")
         .send()
         .await
-        .map_err(|e| {
-            failed(
-                "appconfig profile",
-                aws_sdk_appconfig::error::DisplayErrorContext(e),
-            )
-        })?;
+        .map_err(failed("appconfig profile"))?;
     let profile_id = profile.id().unwrap_or_default().to_owned();
     appconfig
         .create_hosted_configuration_version()
@@ -89,12 +80,7 @@ pub async fn publish(
         .content(Blob::new(FLAG_CATALOG_JSON.as_bytes()))
         .send()
         .await
-        .map_err(|e| {
-            failed(
-                "flag catalog",
-                aws_sdk_appconfig::error::DisplayErrorContext(e),
-            )
-        })?;
+        .map_err(failed("flag catalog"))?;
     Ok(FlagCatalog {
         application,
         application_id,
@@ -152,7 +138,7 @@ async fn configuration(
     let mut found = match get(version).await {
         Ok(found) => found,
         Err(e) => {
-            tracing::error!(error = %aws_sdk_appconfig::error::DisplayErrorContext(e), "flag catalog");
+            tracing::error!(error = %DisplayErrorContext(e), "flag catalog");
             return StatusCode::BAD_GATEWAY.into_response();
         }
     };

@@ -23,7 +23,7 @@
 //! Authentication and authorization failures are the API's problem
 //! documents (401, 403), which OFREP providers take by their status.
 
-use cp_domain::{AppScope, Error, Evaluation, FlagKey, Reason, TenantId};
+use cp_domain::{AppScope, ApplicationId, Error, Evaluation, FlagKey, Reason, TenantId};
 use cp_flags::{CatalogSource, Published, REFRESH};
 use cp_runtime::env::FLAG_CATALOG_URL;
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
@@ -173,10 +173,9 @@ impl FlagsEvaluate {
     /// may act for it; the catalog.
     async fn admitted(
         &self,
-        request: &ApiRequest,
+        app: ApplicationId,
         tenant_id: TenantId,
     ) -> Result<(cp_store::TenantFlags, Arc<Published>), Error> {
-        let app = request.principal.authorize_app(AppScope::FlagsRead)?;
         let refused = || Error::Refused("the application is not enabled for this tenant".into());
         let ((tenant, overrides), published) = tokio::try_join!(
             self.store.tenant_and_flags(tenant_id),
@@ -193,7 +192,7 @@ impl HttpFunction for FlagsEvaluate {
     const CALLERS: Callers = Callers::Applications;
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
-        request.principal.authorize_app(AppScope::FlagsRead)?;
+        let app = request.principal.authorize_app(AppScope::FlagsRead)?;
         if request.path.ends_with("/configuration") {
             return ApiResponse::ok(&json!({
                 "name": "control-plane",
@@ -211,7 +210,7 @@ impl HttpFunction for FlagsEvaluate {
             Ok(tenant) => tenant,
             Err(f) => return ofrep_error(StatusCode::BAD_REQUEST, single.as_deref(), &f),
         };
-        let (flags, published) = self.admitted(&request, tenant_id).await?;
+        let (flags, published) = self.admitted(app, tenant_id).await?;
         let (plan, overrides) = (flags.tenant.plan, &flags.overrides);
         let version = &published.version;
 
