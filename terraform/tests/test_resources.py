@@ -191,7 +191,7 @@ def test_the_flag_catalog_is_published_and_read_through_the_appconfig_extension(
     assert set(res["flags"]) - {"$comment"} == rust_struct_fields("Flags")
     assert (m.ROOT / res["flags"]["catalog"]).exists()
     call = m.named(root, "module")["flags"]
-    assert m.expr(call["catalog"]) == '${file("${path.module}/../../${local.resources.flags.catalog}")}'
+    assert m.expr(call["catalog"]) == 'file("${path.module}/../../${local.resources.flags.catalog}")'
     module = m.load_dir(m.TERRAFORM / "modules" / "flags")
     kinds = {kind for kind, _ in m.resources_of(module)}
     assert {
