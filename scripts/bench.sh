@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo bench --locked -p cp-bench --bench edge_auth -- --noplot "$@"
+cargo bench --locked -p cp-bench --bench flags -- --noplot "$@"
 
 # After the benchmarks: the bench profile writes to target/release too, and
 # the init figures must come from the release profile's binaries.

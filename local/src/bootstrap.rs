@@ -19,6 +19,15 @@ pub struct BootstrapError {
     reason: String,
 }
 
+impl BootstrapError {
+    pub fn new(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 fn fail(what: impl Into<String>) -> impl FnOnce(String) -> BootstrapError {
     let what = what.into();
     move |reason| BootstrapError { what, reason }
@@ -56,6 +65,8 @@ pub struct Created {
     /// The key that signs applications' access tokens.
     pub token_signing_key: String,
     pub email_sender: String,
+    /// The feature flag catalog's AppConfig resources.
+    pub flags: crate::appconfig::FlagCatalog,
 }
 
 pub async fn create(
@@ -76,6 +87,7 @@ pub async fn create(
             .send()
             .await
     );
+    let flags = crate::appconfig::publish(sdk, &resources.flags, prefix).await?;
     let token_signing_key = keys
         .get(&resources.tokens.signing_key)
         .cloned()
@@ -88,6 +100,7 @@ pub async fn create(
         keys,
         token_signing_key,
         email_sender: resources.email.sender.clone(),
+        flags,
     })
 }
 

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 pub const FUNCTIONS_JSON: &str = include_str!("../../functions/functions.json");
 pub const RESOURCES_JSON: &str = include_str!("../../terraform/resources.json");
+/// The feature flag catalog, published into the emulator's AppConfig.
+pub const FLAG_CATALOG_JSON: &str = include_str!("../../flags/catalog.json");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Functions {
@@ -77,6 +79,19 @@ pub struct Resources {
     pub keys: BTreeMap<String, Key>,
     pub email: Email,
     pub tokens: Tokens,
+    pub flags: Flags,
+}
+
+/// The feature flag catalog's AppConfig application, environment and
+/// configuration profile.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Flags {
+    pub application: String,
+    pub environment: String,
+    pub profile: String,
+    /// The catalog file, relative to the repository.
+    pub catalog: String,
+    pub poll_interval_s: u32,
 }
 
 /// Managed applications' access tokens.
@@ -176,9 +191,8 @@ mod tests {
             for resource in function.permissions.keys() {
                 let known = match resource.split_once('.') {
                     Some(("keys", key)) => r.keys.contains_key(key),
-                    _ => {
-                        ["table", "bus", "email", "queues", "metrics"].contains(&resource.as_str())
-                    }
+                    _ => ["table", "bus", "email", "queues", "metrics", "flags"]
+                        .contains(&resource.as_str()),
                 };
                 assert!(known, "{name}: unknown resource {resource}");
             }
@@ -188,6 +202,8 @@ mod tests {
         }
         assert!(r.keys.contains_key(&r.table.encryption_key));
         assert_eq!(r.keys[&r.tokens.signing_key].usage, "SIGN_VERIFY");
+        assert_eq!(r.flags.catalog, "flags/catalog.json");
+        cp_domain::Catalog::parse(FLAG_CATALOG_JSON.as_bytes()).expect("flags/catalog.json");
     }
 
     #[test]

@@ -409,6 +409,7 @@ mod tests {
                 ("QUEUE_URLS", "{}"),
                 ("KEY_IDS", "{}"),
                 ("IDENTITY_ISSUER", "http://127.0.0.1:1"),
+                ("FLAG_CATALOG_URL", "http://127.0.0.1:1/catalog"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))

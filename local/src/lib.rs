@@ -1,6 +1,8 @@
 //! The local stack: the whole control plane on one machine.
 //!
 //! - [`processes`]: moto server (AWS) and oidc-provider-mock (Entra ID);
+//! - [`appconfig`]: the flag catalog in the emulator's AppConfig, and the
+//!   AppConfig Lambda extension's HTTP contract in front of it;
 //! - [`bootstrap`]: the table, bus, queues, keys and email identity, created
 //!   from `terraform/resources.json`;
 //! - [`gateway`]: API Gateway's part: routes from `functions/functions.json`,
@@ -12,6 +14,7 @@
 //! - [`tokens`]: bearer tokens from the local provider;
 //! - [`stack`]: all of it, started and stopped together.
 
+pub mod appconfig;
 pub mod bootstrap;
 pub mod console;
 pub mod definitions;

@@ -84,6 +84,12 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
         tenant_settings::TenantSettings::from_env,
     )?;
     add(&mut functions, env, tenant_sso::TenantSso::from_env)?;
+    add(
+        &mut functions,
+        env,
+        flag_overrides::FlagOverridesApi::from_env,
+    )?;
+    add(&mut functions, env, flags_evaluate::FlagsEvaluate::from_env)?;
     Ok(functions)
 }
 

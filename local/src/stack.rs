@@ -11,8 +11,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
-    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME,
-    TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
+    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS,
+    QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -56,6 +56,9 @@ pub struct StackInfo {
     /// The `iss` and `aud` of applications' access tokens.
     pub token_issuer: String,
     pub token_audience: String,
+    /// Where the AppConfig extension's contract is served (in Lambda:
+    /// `http://localhost:2772`).
+    pub appconfig_extension_url: String,
     pub resources: Created,
 }
 
@@ -84,6 +87,14 @@ impl StackInfo {
                 reqwest::Url::parse(&self.oidc_issuer)
                     .map(|u| u.origin().ascii_serialization())
                     .unwrap_or_default(),
+            ),
+            (
+                FLAG_CATALOG_URL,
+                format!(
+                    "{}{}",
+                    self.appconfig_extension_url,
+                    self.resources.flags.path()
+                ),
             ),
             (
                 KEY_IDS,
@@ -206,7 +217,10 @@ impl Stack {
         let sdk = local_sdk_config(&aws_endpoint_url).await;
         let definition = definitions::resources();
         let resources = bootstrap::create(&sdk, &definition, &options.prefix).await?;
+        let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+        let extension_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let info = StackInfo {
+            appconfig_extension_url: format!("http://{}", extension_listener.local_addr()?),
             gateway_url: gateway_url.clone(),
             aws_endpoint_url,
             region: REGION.to_owned(),
@@ -222,6 +236,12 @@ impl Stack {
 
         let mut tasks = JoinSet::new();
         spawn_part(&mut tasks, "metrics".into(), crate::metrics::forward(&sdk));
+        let extension = crate::appconfig::extension(&sdk, info.resources.flags.clone());
+        spawn_part(&mut tasks, "appconfig extension".into(), async move {
+            if let Err(e) = axum::serve(extension_listener, extension).await {
+                tracing::error!(error = %e, "appconfig extension stopped");
+            }
+        });
         let verifier = Arc::new(JwtVerifier::new(EdgeConfig::new(
             info.oidc_issuer.clone(),
             vec![CLIENT_ID.to_owned()],

@@ -39,6 +39,7 @@ locals {
     QUEUE_URLS        = jsonencode(module.events.queue_urls)
     KEY_IDS           = jsonencode(module.keys.arns)
     IDENTITY_ISSUER   = module.entra.issuer
+    FLAG_CATALOG_URL  = "http://localhost:2772${module.flags.extension_path}"
   }
   unknown_environment = distinct(flatten([
     for f in values(local.functions) : [for v in f.environment : v if !contains(keys(local.environment_values), v)]
@@ -119,6 +120,15 @@ module "events" {
   archive_retention_days = var.event_archive_retention_days
 }
 
+module "flags" {
+  source = "../modules/flags"
+
+  name        = "${local.prefix}-${local.resources.flags.application}"
+  environment = local.resources.flags.environment
+  profile     = local.resources.flags.profile
+  catalog     = file("${path.module}/../../${local.resources.flags.catalog}")
+}
+
 module "email" {
   source = "../modules/email"
 
@@ -178,6 +188,9 @@ module "function" {
   trigger       = each.value.trigger
   permissions   = each.value.permissions
   environment   = { for v in each.value.environment : v => lookup(local.environment_values, v, "") }
+  # Functions that read the flag catalog get the AppConfig extension (ADR 0032).
+  layers                = contains(keys(each.value.permissions), "flags") ? [var.appconfig_extension_layer_arn] : []
+  extension_environment = contains(keys(each.value.permissions), "flags") ? { AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS = tostring(local.resources.flags.poll_interval_s) } : {}
 
   resource_arns   = local.resource_arns
   resource_keys   = local.resource_keys

@@ -24,6 +24,8 @@ locals {
       keys = values(module.keys.arns)
       # CloudWatch metric reads have no resource-level permissions.
       metrics = ["*"]
+      # The flag catalog's AppConfig configuration (read by the extension).
+      flags = [module.flags.configuration_arn]
     },
     # One key of resources.json, e.g. keys.signing.
     { for name, arn in module.keys.arns : "keys.${name}" => [arn] },

@@ -39,6 +39,7 @@ RESOURCE_KINDS = {
     "queues": "every queue and dead-letter queue",
     "keys": "every KMS key",
     "metrics": "* (CloudWatch reads)",
+    "flags": "the flag catalog's AppConfig configuration",
 }
 # "<family>.<name>": one member of a collection of resources.json
 RESOURCE_KIND_FAMILIES = {"keys": "keys", "queues": "queues"}

@@ -184,3 +184,27 @@ def test_application_tokens_use_the_defined_key_and_audience(root):
     api = m.named(root, "module")["api"]
     assert m.expr(api["app_issuer"]) == "local.token_issuer" and m.expr(values["TOKEN_ISSUER"]) == "local.token_issuer"
     assert m.expr(api["app_audiences"]) == ["${local.token_audience}"] or api["app_audiences"] == ["${local.token_audience}"]
+
+
+def test_the_flag_catalog_is_published_and_read_through_the_appconfig_extension(root):
+    res = m.resources()
+    assert set(res["flags"]) - {"$comment"} == rust_struct_fields("Flags")
+    assert (m.ROOT / res["flags"]["catalog"]).exists()
+    call = m.named(root, "module")["flags"]
+    assert m.expr(call["catalog"]) == 'file("${path.module}/../../${local.resources.flags.catalog}")'
+    module = m.load_dir(m.TERRAFORM / "modules" / "flags")
+    kinds = {kind for kind, _ in m.resources_of(module)}
+    assert {
+        "aws_appconfig_application",
+        "aws_appconfig_environment",
+        "aws_appconfig_configuration_profile",
+        "aws_appconfig_hosted_configuration_version",
+        "aws_appconfig_deployment_strategy",
+        "aws_appconfig_deployment",
+    } <= kinds
+    values = m.locals_of(root)["environment_values"]
+    assert values["FLAG_CATALOG_URL"].startswith("http://localhost:2772"), "functions read the extension's endpoint"
+    # Exactly the functions that read the catalog get the extension.
+    fn = m.named(root, "module")["function"]
+    assert 'contains(keys(each.value.permissions), "flags")' in m.expr(fn["layers"])
+    assert any("flags" in f["permissions"] for f in m.functions().values())

@@ -9,6 +9,7 @@ pub mod application;
 pub mod audit;
 pub mod authz;
 pub mod error;
+pub mod flags;
 pub mod ids;
 pub mod invitation;
 pub mod membership;
@@ -30,6 +31,9 @@ pub use application::{
 pub use audit::{AuditRecord, Outcome};
 pub use authz::{Actor, ActorType, Member, PlatformRole, Principal, Scope, Target};
 pub use error::{Error, FieldError};
+pub use flags::{
+    Catalog, Evaluation, FlagDefinition, FlagKey, FlagOverrides, FlagType, OverrideChange, Reason,
+};
 pub use ids::{ApplicationId, EventId, InvitationId, SecretId, TenantId, UserId};
 pub use invitation::{Invitation, InvitationStatus, InvitationTicket};
 pub use membership::MemberChange;

@@ -51,6 +51,7 @@ pub const ALL_TYPES: &[EventType] = &[
     SessionsEnded::TYPE,
     TenantSettingsChanged::TYPE,
     TenantSsoChanged::TYPE,
+    TenantFlagOverrideChanged::TYPE,
 ];
 
 /// The audit action for an event type; unknown (newer) types keep their name,

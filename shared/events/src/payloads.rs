@@ -424,3 +424,27 @@ pub struct TenantSsoChanged {
     pub secret_changed: bool,
 }
 tenant_event!(TenantSsoChanged, "tenant.sso_changed", "tenant.sso.update");
+/// FR-FLAG-001: an operator set or cleared a tenant's override of a flag;
+/// the value before and after (`null`: no override, the plan's default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantFlagOverrideChanged {
+    pub tenant_id: TenantId,
+    pub flag_key: String,
+    pub previous_value: Option<serde_json::Value>,
+    pub value: Option<serde_json::Value>,
+}
+
+impl Payload for TenantFlagOverrideChanged {
+    const TYPE: EventType = EventType {
+        name: "tenant.flag_override_changed",
+        version: 1,
+        audit_action: "tenant.flag.update",
+    };
+    fn resource(&self) -> String {
+        format!("tenant/{}/flag/{}", self.tenant_id, self.flag_key)
+    }
+    fn tenant_id(&self) -> Option<TenantId> {
+        Some(self.tenant_id)
+    }
+}

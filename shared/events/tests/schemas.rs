@@ -148,6 +148,15 @@ fn sample(name: &str) -> Envelope {
             },
             context(),
         ),
+        "tenant.flag_override_changed" => Envelope::new(
+            &TenantFlagOverrideChanged {
+                tenant_id: TenantId::random(),
+                flag_key: "new-editor".into(),
+                previous_value: None,
+                value: Some(serde_json::json!({"limit": 5})),
+            },
+            context(),
+        ),
         "tenant.plan_changed" => Envelope::new(
             &TenantPlanChanged {
                 tenant_id: TenantId::random(),

@@ -31,6 +31,11 @@ pub const KEY_IDS: &str = "KEY_IDS";
 /// People's identity provider (Entra ID), whose discovery health checks.
 pub const IDENTITY_ISSUER: &str = "IDENTITY_ISSUER";
 
+/// Where the feature flag catalog is read: the AppConfig Lambda extension's
+/// local endpoint for the catalog's application, environment and profile
+/// (the local stack serves the same contract; ADR 0032).
+pub const FLAG_CATALOG_URL: &str = "FLAG_CATALOG_URL";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is not set")]

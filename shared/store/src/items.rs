@@ -6,10 +6,10 @@ use crate::keys::{self, Key};
 use chrono::{DateTime, Utc};
 use cp_domain::{
     AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ApplicationId,
-    AuditRecord, ClientSecret, DomainSlug, EmailAddress, Identity, Invitation, InvitationId,
-    InvitationStatus, InvitationTicket, Plan, Role, SealedSecret, SecretId, Session, SessionId,
-    SessionOrigin, SsoConfig, Tenant, TenantId, TenantName, TenantSettings, TenantStatus,
-    TokenHash, User, UserId, UserStatus,
+    AuditRecord, ClientSecret, DomainSlug, EmailAddress, FlagKey, FlagOverrides, Identity,
+    Invitation, InvitationId, InvitationStatus, InvitationTicket, Plan, Role, SealedSecret,
+    SecretId, Session, SessionId, SessionOrigin, SsoConfig, Tenant, TenantId, TenantName,
+    TenantSettings, TenantStatus, TokenHash, User, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -701,6 +701,43 @@ impl SsoItem {
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
+        }
+    }
+}
+
+// --- flag overrides ---------------------------------------------------------
+
+/// A tenant's flag overrides (FR-FLAG-001): flag key → value, as a map.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct FlagOverridesItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub tenant_id: TenantId,
+    pub overrides: std::collections::BTreeMap<FlagKey, serde_json::Value>,
+    pub version: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl FlagOverridesItem {
+    pub fn new(o: &FlagOverrides) -> Self {
+        Self {
+            keys: keys::tenant_flags(o.tenant_id).into(),
+            entity: "FlagOverrides".into(),
+            tenant_id: o.tenant_id,
+            overrides: o.values.clone(),
+            version: o.version,
+            updated_at: o.updated_at,
+        }
+    }
+
+    pub fn into_domain(self) -> FlagOverrides {
+        FlagOverrides {
+            tenant_id: self.tenant_id,
+            values: self.overrides,
+            version: self.version,
+            updated_at: self.updated_at,
         }
     }
 }

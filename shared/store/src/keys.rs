@@ -20,6 +20,7 @@
 //! | idempotency record  | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY`           |                            |                                 |
 //! | application         | `APP#<id>`                  | `APP`                   | `APPS` / `<name>#<id>`     |                                 |
 //! | client secret       | `APP#<id>`                  | `SECRET#<secret id>`    |                            |                                 |
+//! | flag overrides      | `TENANT#<id>`               | `FLAGS`                 |                            |                                 |
 //! | rate-limit window   | `RATE#<limit>#<subject>`    | `<window start>`        |                            |                                 |
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -55,6 +56,12 @@ fn key(pk: String, sk: &str) -> Key {
 
 pub fn tenant(id: TenantId) -> Key {
     key(format!("TENANT#{id}"), "TENANT")
+}
+
+/// A tenant's flag overrides: one item beside the tenant's, so that an
+/// evaluation reads both in one round trip.
+pub fn tenant_flags(id: TenantId) -> Key {
+    key(format!("TENANT#{id}"), "FLAGS")
 }
 
 pub fn domain_guard(domain: &str) -> Key {

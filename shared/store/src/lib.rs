@@ -24,7 +24,7 @@ pub use items::{IdempotencyRecord, IdentityBinding, IdentityKind};
 pub use limits::RateLimit;
 pub use members::UserQuery;
 pub use reads::{AuditQuery, TenantQuery};
-pub use update::{Decision, Versioned};
+pub use update::{Decision, TenantFlags, Versioned};
 pub use write::{Committed, WriteSet};
 
 use aws_sdk_dynamodb::Client;

@@ -10,8 +10,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    Application, ApplicationId, AuditRecord, ClientSecret, Error, Invitation, InvitationId,
-    PageSize, SecretId, Tenant, TenantId, TenantStatus, User, UserId,
+    Application, ApplicationId, AuditRecord, ClientSecret, Error, FlagOverrides, Invitation,
+    InvitationId, PageSize, SecretId, Tenant, TenantId, TenantStatus, User, UserId,
 };
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -214,6 +214,28 @@ impl Store {
                 Some(found.swap_remove(at))
             })
             .collect())
+    }
+
+    /// A tenant and its flag overrides in one strongly consistent round
+    /// trip: all that evaluating its flags reads (FR-FLAG-002).
+    pub async fn tenant_and_flags(
+        &self,
+        id: TenantId,
+    ) -> Result<(Option<Tenant>, FlagOverrides), Error> {
+        let [tenant, flags]: [Option<Item>; 2] = self
+            .batch_get(&[keys::tenant(id), keys::tenant_flags(id)])
+            .await?
+            .try_into()
+            .map_err(|_| Error::Internal)?;
+        Ok((
+            tenant
+                .map(|i| parse::<TenantItem>("tenant", i).map(TenantItem::into_domain))
+                .transpose()?,
+            match flags {
+                Some(i) => parse::<FlagOverridesItem>("flag overrides", i)?.into_domain(),
+                None => FlagOverrides::none(id),
+            },
+        ))
     }
 
     /// A tenant user and their tenant in one strongly consistent round trip:

@@ -9,7 +9,7 @@
 //! second no longer applies. A command that changes nothing writes nothing.
 
 use crate::{Store, WriteSet};
-use cp_domain::{Application, ApplicationId, Error, Tenant, TenantId, Transition};
+use cp_domain::{Application, ApplicationId, Error, FlagOverrides, Tenant, TenantId, Transition};
 use cp_events::{Envelope, EventContext, Payload};
 
 /// How often a command is run on a state changed by a concurrent writer.
@@ -69,6 +69,28 @@ impl Versioned for Application {
     }
     fn saved(&mut self) {
         self.version += 1;
+    }
+}
+
+/// A tenant with its flag overrides, read together; only the overrides are
+/// written (FR-FLAG-001). A tenant has none until the first is saved.
+#[derive(Debug, Clone)]
+pub struct TenantFlags {
+    pub tenant: Tenant,
+    pub overrides: FlagOverrides,
+}
+
+impl Versioned for TenantFlags {
+    type Id = TenantId;
+    async fn load(store: &Store, id: TenantId) -> Result<Option<Self>, Error> {
+        let (tenant, overrides) = store.tenant_and_flags(id).await?;
+        Ok(tenant.map(|tenant| Self { tenant, overrides }))
+    }
+    fn save(&self, writes: &mut WriteSet) -> Result<(), Error> {
+        writes.save_flag_overrides(&self.overrides).map(|_| ())
+    }
+    fn saved(&mut self) {
+        self.overrides.version += 1;
     }
 }
 

@@ -15,7 +15,9 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Duration, Utc};
 use cp_domain::provisioning::Provisioned;
-use cp_domain::{Application, ApplicationId, ClientSecret, Error, Tenant, User, UserId};
+use cp_domain::{
+    Application, ApplicationId, ClientSecret, Error, FlagOverrides, Tenant, User, UserId,
+};
 use cp_events::Envelope;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -111,6 +113,18 @@ impl WriteSet {
         let mut item = UserItem::new(user);
         item.version = user.version + 1;
         self.replace(&item, user.version)
+    }
+
+    /// FR-FLAG-001: a tenant's overrides, created on the first one, else
+    /// written over the stored ones if unchanged since read.
+    pub fn save_flag_overrides(&mut self, overrides: &FlagOverrides) -> Result<&mut Self, Error> {
+        let mut item = FlagOverridesItem::new(overrides);
+        item.version = overrides.version + 1;
+        if overrides.version == 0 {
+            self.insert(&item, "the overrides were created concurrently; retry")
+        } else {
+            self.replace(&item, overrides.version)
+        }
     }
 
     /// FR-SYS-001: a newly registered application.

@@ -133,11 +133,12 @@ resource "aws_lambda_function" "this" {
   s3_key                         = var.artifact_key
   publish                        = true
   reserved_concurrent_executions = var.reserved_concurrency
+  layers                         = var.layers
 
   dynamic "environment" {
-    for_each = length(var.environment) > 0 ? [1] : []
+    for_each = length(var.environment) + length(var.extension_environment) > 0 ? [1] : []
     content {
-      variables = var.environment
+      variables = merge(var.environment, var.extension_environment)
     }
   }
 

@@ -135,3 +135,15 @@ variable "rollback_alarm_names" {
   type        = list(string)
   default     = []
 }
+
+variable "layers" {
+  description = "Lambda layers, e.g. the AppConfig extension for functions that read the flag catalog."
+  type        = list(string)
+  default     = []
+}
+
+variable "extension_environment" {
+  description = "Environment variables of the layers' extensions (not read by the function's code)."
+  type        = map(string)
+  default     = {}
+}
