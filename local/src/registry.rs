@@ -65,6 +65,8 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, oauth_metadata::OauthMetadata::from_env)?;
     add(&mut functions, env, app_tenant_get::AppTenantGet::from_env)?;
     add(&mut functions, env, health::Health::from_env)?;
+    add(&mut functions, env, billing_ingest::BillingIngest::from_env)?;
+    add(&mut functions, env, billing_export::BillingExport::from_env)?;
     Ok(functions)
 }
 
@@ -77,6 +79,10 @@ pub fn queue_functions(
     functions.insert(
         "audit-consumer",
         Arc::new(audit_consumer::AuditConsumer::from_env(env)?),
+    );
+    functions.insert(
+        "billing-consumer",
+        Arc::new(billing_consumer::BillingConsumer::from_env(env)?),
     );
     Ok(functions)
 }

@@ -8,6 +8,7 @@ mod cli;
 mod definitions;
 mod e2e_applications;
 mod e2e_auth;
+mod e2e_billing;
 mod e2e_health;
 mod e2e_operations;
 mod e2e_provisioning;

@@ -8,6 +8,7 @@
 pub mod application;
 pub mod audit;
 pub mod authz;
+pub mod billing;
 pub mod error;
 pub mod ids;
 pub mod invitation;
@@ -25,6 +26,7 @@ pub use application::{
 };
 pub use audit::{AuditRecord, Outcome};
 pub use authz::{Actor, ActorType, PlatformRole, Principal, Scope, Target};
+pub use billing::{BillingEvent, Recorded, Reporter, StoredBillingEvent};
 pub use error::{Error, FieldError};
 pub use ids::{ApplicationId, EventId, InvitationId, SecretId, TenantId, UserId};
 pub use invitation::{Invitation, InvitationStatus};
