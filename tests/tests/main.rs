@@ -13,6 +13,7 @@ mod e2e_health;
 mod e2e_operations;
 mod e2e_provisioning;
 mod faults;
+mod faults_billing;
 mod fixtures;
 mod jwks;
 mod logs;

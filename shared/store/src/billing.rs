@@ -195,7 +195,12 @@ impl Store {
         let writes = events
             .iter()
             .map(|event| self.record_billing_event(event, now));
-        futures::future::try_join_all(writes).await
+        // Every write runs to its end, also when one fails: what can be
+        // stored is, and the client's retry has only the rest left to do.
+        futures::future::join_all(writes)
+            .await
+            .into_iter()
+            .collect()
     }
 
     async fn record_billing_event(
