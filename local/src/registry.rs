@@ -90,6 +90,8 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
         flag_overrides::FlagOverridesApi::from_env,
     )?;
     add(&mut functions, env, flags_evaluate::FlagsEvaluate::from_env)?;
+    add(&mut functions, env, billing_ingest::BillingIngest::from_env)?;
+    add(&mut functions, env, billing_export::BillingExport::from_env)?;
     Ok(functions)
 }
 
@@ -102,6 +104,10 @@ pub fn queue_functions(
     functions.insert(
         "audit-consumer",
         Arc::new(audit_consumer::AuditConsumer::from_env(env)?),
+    );
+    functions.insert(
+        "billing-consumer",
+        Arc::new(billing_consumer::BillingConsumer::from_env(env)?),
     );
     Ok(functions)
 }

@@ -382,3 +382,53 @@ impl From<&Tenant> for MyTenantView {
         }
     }
 }
+
+/// FR-BILL-003: a billing event as the export returns it (JSON page and
+/// CSV row alike).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingEventView {
+    /// CloudEvents `id` and `source` as reported (for control-plane facts:
+    /// the domain event's id and `urn:saas-control-plane`).
+    pub id: String,
+    pub source: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub tenant_id: TenantId,
+    /// The reporting application; absent for the control plane's own facts.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub app_id: Option<ApplicationId>,
+    pub quantity: u64,
+    pub occurred_at: DateTime<Utc>,
+    pub ingested_at: DateTime<Utc>,
+    #[serde(default)]
+    pub properties: std::collections::BTreeMap<String, String>,
+}
+
+impl From<cp_domain::StoredBillingEvent> for BillingEventView {
+    fn from(s: cp_domain::StoredBillingEvent) -> Self {
+        let e = s.event;
+        Self {
+            id: e.id,
+            source: e.source,
+            event_type: e.event_type,
+            tenant_id: e.tenant_id,
+            app_id: e.reporter.app_id(),
+            quantity: e.quantity,
+            occurred_at: e.occurred_at,
+            ingested_at: s.ingested_at,
+            properties: e.properties,
+        }
+    }
+}
+
+/// FR-BILL-003: one page of the export. `next_cursor` is always there,
+/// also on an empty page: the poller stores it and resumes from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingPageView {
+    pub items: Vec<BillingEventView>,
+    pub next_cursor: String,
+    /// More events are ready now: poll again at once.
+    pub has_more: bool,
+    /// Events ingested before this time are all in this page or earlier.
+    pub horizon: DateTime<Utc>,
+}

@@ -8,6 +8,7 @@
 pub mod application;
 pub mod audit;
 pub mod authz;
+pub mod billing;
 pub mod error;
 pub mod flags;
 pub mod ids;
@@ -30,6 +31,7 @@ pub use application::{
 };
 pub use audit::{AuditRecord, Outcome};
 pub use authz::{Actor, ActorType, Member, PlatformRole, Principal, Scope, Target};
+pub use billing::{BillingEvent, Recorded, Reporter, StoredBillingEvent};
 pub use error::{Error, FieldError};
 pub use flags::{
     Catalog, Evaluation, FlagDefinition, FlagKey, FlagOverrides, FlagType, OverrideChange, Reason,

@@ -22,6 +22,7 @@
 //! | client secret       | `APP#<id>`                  | `SECRET#<secret id>`    |                            |                                 |
 //! | flag overrides      | `TENANT#<id>`               | `FLAGS`                 |                            |                                 |
 //! | rate-limit window   | `RATE#<limit>#<subject>`    | `<window start>`        |                            |                                 |
+//! | billing event       | `BILLING#<dedup key>`       | `BILLING`               | `BILLING#<shard 0..3>` / `<ingested at, µs>#<dedup key>` |   |
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cp_domain::{
@@ -210,3 +211,36 @@ pub fn tenant_users_in_status(tenant: TenantId, status: UserStatus) -> String {
 
 /// Outbox items start with this; the stream's event filter keys on it.
 pub const OUTBOX_PREFIX: &str = "OUTBOX#";
+
+/// Billing events are spread over this many partitions (write throughput);
+/// the export merges them (doc/adr/0025-billing-export-cursor.md).
+pub const BILLING_SHARDS: u8 = 4;
+
+/// GSI1: the partition of a billing event's shard, in export order.
+pub fn billing_shard(shard: u8) -> String {
+    format!("BILLING#{shard}")
+}
+
+/// Which shard a billing event goes to: from its dedup key (hex SHA-256),
+/// so shards fill evenly.
+pub fn billing_shard_of(dedup_key: &str) -> u8 {
+    let first = u8::from_str_radix(dedup_key.get(..2).unwrap_or("0"), 16).unwrap_or(0);
+    first % BILLING_SHARDS
+}
+
+/// A billing event's position in the export order: its ingestion time to
+/// the microsecond (fixed width, so it sorts as text), then its dedup key.
+pub fn billing_position(ingested_at: DateTime<Utc>, dedup_key: &str) -> String {
+    format!("{}#{dedup_key}", billing_time(ingested_at))
+}
+
+/// Fixed-width UTC time to the microsecond.
+pub fn billing_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A billing event, keyed by its dedup key: (reporter, source, id) is
+/// unique for the retention. Its export position is on GSI1.
+pub fn billing_event(dedup_key: &str) -> Key {
+    key(format!("BILLING#{dedup_key}"), "BILLING")
+}

@@ -8,6 +8,7 @@
 //! transaction. The access patterns and their keys are listed in
 //! `doc/spec/data-access.md`.
 
+mod billing;
 mod cursor;
 mod error;
 mod items;
@@ -19,6 +20,7 @@ mod reads;
 mod update;
 mod write;
 
+pub use billing::{BillingPage, BillingQuery, EXPORT_LAG, WRITE_DEADLINE};
 pub use cursor::Page;
 pub use items::{IdempotencyRecord, IdentityBinding, IdentityKind};
 pub use limits::RateLimit;
