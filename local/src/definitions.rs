@@ -77,6 +77,25 @@ pub struct Resources {
     pub keys: BTreeMap<String, Key>,
     pub email: Email,
     pub tokens: Tokens,
+    #[serde(default)]
+    pub buckets: BTreeMap<String, Bucket>,
+}
+
+/// An S3 bucket, with Object Lock when its content must not change.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Bucket {
+    pub description: String,
+    pub object_lock: Option<ObjectLock>,
+    /// A lifecycle rule deletes objects (and old versions) this long after.
+    pub expire_after_days: Option<u32>,
+}
+
+/// Default retention of every object version.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ObjectLock {
+    /// `COMPLIANCE` (nobody may shorten it) or `GOVERNANCE`.
+    pub mode: String,
+    pub years: u32,
 }
 
 /// Managed applications' access tokens.
@@ -176,6 +195,7 @@ mod tests {
             for resource in function.permissions.keys() {
                 let known = match resource.split_once('.') {
                     Some(("keys", key)) => r.keys.contains_key(key),
+                    Some(("buckets", bucket)) => r.buckets.contains_key(bucket),
                     _ => {
                         ["table", "bus", "email", "queues", "metrics"].contains(&resource.as_str())
                     }

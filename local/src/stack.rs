@@ -72,6 +72,22 @@ impl StackInfo {
             (TOKEN_SIGNING_KEY, self.resources.token_signing_key.clone()),
             (IDENTITY_ISSUER, self.oidc_issuer.clone()),
             (
+                audit_digest::AUDIT_DIGEST_BUCKET,
+                self.resources
+                    .buckets
+                    .get("audit-digests")
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            (
+                audit_digest::AUDIT_DIGEST_KEY,
+                self.resources
+                    .keys
+                    .get("audit")
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            (
                 KEY_IDS,
                 serde_json::to_string(&self.resources.keys).unwrap_or_default(),
             ),
@@ -235,11 +251,15 @@ impl Stack {
             match &function.trigger {
                 Trigger::Http { .. } => {}
                 Trigger::Schedule { .. } => {
-                    let purge = schedules
+                    let function = schedules
                         .get(name.as_str())
                         .cloned()
                         .ok_or_else(|| StackError::Config(format!("{name} is not registered")))?;
-                    spawn_part(&mut tasks, name.clone(), pollers::run_schedule(purge));
+                    spawn_part(
+                        &mut tasks,
+                        name.clone(),
+                        pollers::run_schedule(name.clone(), function),
+                    );
                 }
                 Trigger::Stream {
                     batch_size, filter, ..

@@ -39,6 +39,9 @@ locals {
     QUEUE_URLS        = jsonencode(module.events.queue_urls)
     KEY_IDS           = jsonencode(module.keys.arns)
     IDENTITY_ISSUER   = module.entra.issuer
+    # The audit trail's signed digests (ADR 0029).
+    AUDIT_DIGEST_BUCKET = module.buckets.names["audit-digests"]
+    AUDIT_DIGEST_KEY    = module.keys.arns["audit"]
   }
   unknown_environment = distinct(flatten([
     for f in values(local.functions) : [for v in f.environment : v if !contains(keys(local.environment_values), v)]
@@ -92,6 +95,14 @@ module "keys" {
     "cloudwatch.amazonaws.com", # alarms into the encrypted topic
     "backup.amazonaws.com",     # backup job notifications into the encrypted topic
   ]
+}
+
+module "buckets" {
+  source = "../modules/buckets"
+
+  prefix      = local.prefix
+  buckets     = try(local.resources.buckets, {})
+  kms_key_arn = local.data_key_arn
 }
 
 module "table" {

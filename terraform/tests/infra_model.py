@@ -41,7 +41,7 @@ RESOURCE_KINDS = {
     "metrics": "* (CloudWatch reads)",
 }
 # "<family>.<name>": one member of a collection of resources.json
-RESOURCE_KIND_FAMILIES = {"keys": "keys", "queues": "queues"}
+RESOURCE_KIND_FAMILIES = {"keys": "keys", "queues": "queues", "buckets": "buckets"}
 
 TRIGGER_TYPES = {"http", "stream", "queue", "schedule"}
 

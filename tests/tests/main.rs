@@ -4,6 +4,7 @@
 //! with real tokens from the local OIDC provider.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod audit_chain;
 mod cli;
 mod definitions;
 mod e2e_applications;

@@ -100,5 +100,6 @@ pub fn audit_record(event: Envelope) -> AuditRecord {
         metadata: event.data,
         correlation_id: event.correlation_id,
         source: SOURCE.to_owned(),
+        chain: None,
     }
 }

@@ -8,6 +8,7 @@
 pub mod application;
 pub mod audit;
 pub mod authz;
+pub mod digest;
 pub mod error;
 pub mod ids;
 pub mod invitation;
@@ -23,7 +24,7 @@ pub use application::{
     AppChanges, AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ClientSecret,
     PresentedSecret, RegisterApp,
 };
-pub use audit::{AuditRecord, Outcome};
+pub use audit::{AuditRecord, ChainHash, ChainLink, Outcome};
 pub use authz::{Actor, ActorType, PlatformRole, Principal, Scope, Target};
 pub use error::{Error, FieldError};
 pub use ids::{ApplicationId, EventId, InvitationId, SecretId, TenantId, UserId};

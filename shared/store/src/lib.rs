@@ -8,6 +8,7 @@
 //! transaction. The access patterns and their keys are listed in
 //! `doc/spec/data-access.md`.
 
+mod chain;
 mod cursor;
 mod error;
 mod items;
@@ -18,6 +19,7 @@ mod reads;
 mod update;
 mod write;
 
+pub use chain::{AuditChain, DigestMark};
 pub use cursor::Page;
 pub use items::{IdempotencyRecord, IdentityBinding, IdentityKind};
 pub use limits::RateLimit;
