@@ -8,6 +8,7 @@ mod audit_chain;
 mod cli;
 mod definitions;
 mod e2e_applications;
+mod e2e_audit;
 mod e2e_auth;
 mod e2e_health;
 mod e2e_operations;
