@@ -1,25 +1,9 @@
 //! The audit hash chain under concurrent consumers (FR-LOG-003, ADR 0028).
 
+use crate::store::audit_record as record;
 use chrono::{Duration, Utc};
-use cp_domain::{ActorType, AuditRecord, ChainHash, EventId, Outcome, TenantId};
+use cp_domain::{AuditRecord, ChainHash, TenantId};
 use cp_tests::store;
-
-pub fn record(tenant: TenantId, at: chrono::DateTime<Utc>, action: &str) -> AuditRecord {
-    AuditRecord {
-        id: EventId::random(),
-        timestamp: at,
-        tenant_id: Some(tenant),
-        actor_id: "tester".into(),
-        actor_type: ActorType::System,
-        action: action.into(),
-        resource: format!("tenant/{tenant}"),
-        outcome: Outcome::Success,
-        metadata: serde_json::json!({"n": 1}),
-        correlation_id: "c".into(),
-        source: "control-plane".into(),
-        chain: None,
-    }
-}
 
 /// Every record of a tenant's chain, in chain order.
 pub async fn chain_of(tenant: TenantId) -> Vec<AuditRecord> {
@@ -36,7 +20,7 @@ async fn fr_log_003_concurrent_consumers_extend_a_chain_without_gaps_repeats_or_
     let tenant = TenantId::random();
     let now = Utc::now();
     let records: Vec<_> = (0..16)
-        .map(|i| record(tenant, now + Duration::milliseconds(i), "test.concurrent"))
+        .map(|i| record(tenant, now + Duration::milliseconds(i)))
         .collect();
     // Every record written by several consumers at once, each twice (a
     // redelivery racing the first delivery).
@@ -82,18 +66,9 @@ async fn fr_log_003_concurrent_consumers_extend_a_chain_without_gaps_repeats_or_
 async fn fr_log_003_each_tenant_has_its_own_chain() {
     let store = store().await;
     let (a, b) = (TenantId::random(), TenantId::random());
-    store
-        .record_audit(&record(a, Utc::now(), "test.a"))
-        .await
-        .unwrap();
-    store
-        .record_audit(&record(b, Utc::now(), "test.b"))
-        .await
-        .unwrap();
-    store
-        .record_audit(&record(a, Utc::now(), "test.a"))
-        .await
-        .unwrap();
+    store.record_audit(&record(a, Utc::now())).await.unwrap();
+    store.record_audit(&record(b, Utc::now())).await.unwrap();
+    store.record_audit(&record(a, Utc::now())).await.unwrap();
     let chains = store.audit_chains().await.unwrap();
     let head = |t| {
         chains

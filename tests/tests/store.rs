@@ -170,7 +170,7 @@ async fn fr_ops_001_the_status_index_follows_the_tenant() {
     assert_eq!(in_status(TenantStatus::Suspended).await, 1);
 }
 
-fn audit_record(tenant: TenantId, at: chrono::DateTime<Utc>) -> AuditRecord {
+pub fn audit_record(tenant: TenantId, at: chrono::DateTime<Utc>) -> AuditRecord {
     AuditRecord {
         id: EventId::random(),
         timestamp: at,
