@@ -65,6 +65,7 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, oauth_metadata::OauthMetadata::from_env)?;
     add(&mut functions, env, app_tenant_get::AppTenantGet::from_env)?;
     add(&mut functions, env, health::Health::from_env)?;
+    add(&mut functions, env, audit_ingest::AuditIngest::from_env)?;
     Ok(functions)
 }
 

@@ -16,7 +16,7 @@ use cp_tests::{
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-async fn register(token: &str) -> ApplicationView {
+pub async fn register(token: &str) -> ApplicationView {
     let response = send_json(
         Method::POST,
         token,
@@ -38,7 +38,7 @@ async fn issue(token: &str, app: &ApplicationView, body: Value) -> Response {
     .await
 }
 
-async fn secret(token: &str, app: &ApplicationView, scopes: &[&str]) -> IssuedSecretView {
+pub async fn secret(token: &str, app: &ApplicationView, scopes: &[&str]) -> IssuedSecretView {
     let response = issue(token, app, json!({ "scopes": scopes })).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.unwrap()
@@ -59,14 +59,14 @@ async fn token_request(client_id: &str, secret: &str, scope: Option<&str>) -> Re
         .unwrap()
 }
 
-async fn access_token(issued: &IssuedSecretView) -> String {
+pub async fn access_token(issued: &IssuedSecretView) -> String {
     let response = token_request(&issued.client_id.to_string(), &issued.client_secret, None).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     body["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn enable(op: &str, tenant: cp_domain::TenantId, app: &ApplicationView) {
+pub async fn enable(op: &str, tenant: cp_domain::TenantId, app: &ApplicationView) {
     let response = send_json(
         Method::PUT,
         op,

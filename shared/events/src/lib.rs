@@ -45,6 +45,7 @@ pub const ALL_TYPES: &[EventType] = &[
     UserRoleChanged::TYPE,
     UserStatusChanged::TYPE,
     UserRemoved::TYPE,
+    AuditEventReported::TYPE,
 ];
 
 /// The audit action for an event type; unknown (newer) types keep their name,
