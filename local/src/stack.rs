@@ -10,8 +10,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
-    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME,
-    TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
+    AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME,
+    IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER,
+    TOKEN_SIGNING_KEY,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -72,7 +73,7 @@ impl StackInfo {
             (TOKEN_SIGNING_KEY, self.resources.token_signing_key.clone()),
             (IDENTITY_ISSUER, self.oidc_issuer.clone()),
             (
-                audit_digest::AUDIT_DIGEST_BUCKET,
+                AUDIT_DIGEST_BUCKET,
                 self.resources
                     .buckets
                     .get("audit-digests")
@@ -80,7 +81,7 @@ impl StackInfo {
                     .unwrap_or_default(),
             ),
             (
-                audit_digest::AUDIT_DIGEST_KEY,
+                AUDIT_DIGEST_KEY,
                 self.resources
                     .keys
                     .get("audit")

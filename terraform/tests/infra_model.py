@@ -129,6 +129,12 @@ def expr(value) -> str:
     return value
 
 
+def referenced_name(value) -> str:
+    """The resource name in a reference: `aws_s3_bucket.<name>.id`, or
+    `aws_s3_bucket.<name>[each.key].id` for a resource per entry."""
+    return expr(value).split(".")[1].split("[")[0]
+
+
 _cache: dict[Path, dict] = {}
 
 

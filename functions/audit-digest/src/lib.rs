@@ -16,14 +16,10 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use cp_domain::Error;
 use cp_domain::digest::{ALGORITHM, Digest, DigestEntry, PreviousDigest, SignedDigest};
+use cp_runtime::env::{AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY};
 use cp_runtime::{ConfigError, FunctionEnv};
 use cp_store::{AuditChain, DigestMark, Store};
 use serde::Serialize;
-
-/// The bucket the digests go to.
-pub const AUDIT_DIGEST_BUCKET: &str = "AUDIT_DIGEST_BUCKET";
-/// The asymmetric KMS key (id, ARN or alias) that signs them.
-pub const AUDIT_DIGEST_KEY: &str = "AUDIT_DIGEST_KEY";
 
 /// Records per digest at most (a digest file of about 150 kB); a chain with
 /// more gets several digests in one run.

@@ -5,7 +5,7 @@
 # lifecycle rule removes versions once retention has passed.
 
 locals {
-  locked = { for name, b in var.buckets : name => b if b.object_lock != null }
+  locked   = { for name, b in var.buckets : name => b if b.object_lock != null }
   expiring = { for name, b in var.buckets : name => b if b.expire_after_days != null }
 }
 
