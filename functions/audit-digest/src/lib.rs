@@ -160,23 +160,59 @@ impl AuditDigest {
         let key = Digest::object_key(digest.tenant_id, digest.first_seq);
         // The bucket's default retention (compliance mode) locks the object;
         // the SDK's checksum satisfies Object Lock's integrity requirement.
-        self.s3
+        // Never over another run's digest of the same records: that one is
+        // adopted instead (a run that died before noting it, or a racing one).
+        let put = self
+            .s3
             .put_object()
             .bucket(&self.bucket)
             .key(&key)
+            .if_none_match("*")
             .content_type("application/json")
             .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
             .body(body.into())
             .send()
+            .await;
+        match put {
+            Ok(_) => Ok(DigestMark {
+                seq: digest.last_seq,
+                key,
+                signature,
+            }),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
+                self.existing(&key).await
+            }
+            Err(e) => {
+                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "PutObject failed");
+                Err(Error::Unavailable)
+            }
+        }
+    }
+
+    /// The mark of a digest already stored under `key`.
+    async fn existing(&self, key: &str) -> Result<DigestMark, Error> {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
             .await
             .map_err(|e| {
-                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "PutObject failed");
+                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "GetObject failed");
                 Error::Unavailable
             })?;
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|_| Error::Unavailable)?
+            .into_bytes();
+        let file: SignedDigest = serde_json::from_slice(&bytes).map_err(|_| Error::Internal)?;
         Ok(DigestMark {
-            seq: digest.last_seq,
-            key,
-            signature,
+            seq: file.digest.last_seq,
+            key: key.to_owned(),
+            signature: file.signature,
         })
     }
 }
