@@ -9,8 +9,11 @@
 //! to stderr); 2 bad usage (from clap); 3 the control plane failed or could
 //! not be reached.
 
+pub mod verify;
+
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -46,6 +49,53 @@ pub enum Command {
     /// Issue, list and revoke an application's client secrets.
     #[command(subcommand)]
     Secrets(Secrets),
+    /// Fetch a tenant's audit records; verify records against the signed
+    /// digests, offline.
+    #[command(subcommand)]
+    Audit(Audit),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Audit {
+    /// Write a tenant's audit records (all pages) to a file, as JSON, with
+    /// their chain fields: the input of `audit verify`.
+    Records {
+        /// A tenant id, or `platform`.
+        #[arg(long)]
+        tenant: String,
+        /// RFC 3339; without it, the beginning of the trail.
+        #[arg(long, default_value = "2000-01-01T00:00:00Z")]
+        from: String,
+        /// RFC 3339; without it, now.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check records offline against the digests and the digest key's public
+    /// half; report the first record altered, inserted or removed. Needs no
+    /// token and no network. Exit code 1 when the check fails.
+    Verify {
+        /// Records as JSON (an array, a page `{"items": [...]}` or one per
+        /// line), e.g. from `audit records`.
+        #[arg(long)]
+        records: PathBuf,
+        /// A folder of digest files, e.g. `aws s3 sync
+        /// s3://<digest bucket>/<tenant id>/ digests/`.
+        #[arg(long)]
+        digests: PathBuf,
+        /// The digest key's public key, DER or PEM (`aws kms get-public-key`).
+        #[arg(long)]
+        public_key: PathBuf,
+        /// The records are the tenant's whole trail: every digested record
+        /// must be there.
+        #[arg(long, conflicts_with = "filtered")]
+        whole: bool,
+        /// The records were filtered (actor, action, outcome): check each
+        /// one, but absent records prove nothing.
+        #[arg(long)]
+        filtered: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,12 +174,15 @@ pub enum CliError {
     /// The control plane failed (5xx) or could not be reached.
     #[error("{0}")]
     Failed(String),
+    /// The audit records or digests did not verify.
+    #[error("not verified: {0}")]
+    NotVerified(#[from] verify::Finding),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Self::NoToken | Self::Refused(_) => 1,
+            Self::NoToken | Self::Refused(_) | Self::NotVerified(_) => 1,
             Self::Failed(_) => 3,
         }
     }
@@ -203,6 +256,21 @@ fn describe_problem(status: u16, body: &Value) -> String {
 /// Runs a command; returns the JSON to print.
 pub async fn execute(cli: &Cli) -> Result<Value, CliError> {
     use reqwest::Method;
+    if let Command::Audit(Audit::Verify {
+        records,
+        digests,
+        public_key,
+        whole,
+        filtered,
+    }) = &cli.command
+    {
+        let scope = match (whole, filtered) {
+            (true, _) => verify::Scope::Whole,
+            (_, true) => verify::Scope::Filtered,
+            _ => verify::Scope::Export,
+        };
+        return verify_files(records, digests, public_key, scope);
+    }
     let api = Api {
         base: cli.api.trim_end_matches('/').to_owned(),
         token: cli.token.clone().ok_or(CliError::NoToken)?,
@@ -289,6 +357,46 @@ pub async fn execute(cli: &Cli) -> Result<Value, CliError> {
             api.call(Method::GET, &format!("{}/secrets", app_path(app_id)), None)
                 .await
         }
+        Command::Audit(Audit::Records {
+            tenant,
+            from,
+            to,
+            out,
+        }) => {
+            let mut items = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let mut query = vec![("tenant_id", tenant.as_str()), ("from", from.as_str())];
+                if let Some(to) = to {
+                    query.push(("to", to));
+                }
+                query.push(("limit", "100"));
+                if let Some(c) = &cursor {
+                    query.push(("cursor", c));
+                }
+                let path = format!(
+                    "/v1/audit-records?{}",
+                    query
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+                        .collect::<Vec<_>>()
+                        .join("&")
+                );
+                let page = api.call(Method::GET, &path, None).await?;
+                items.extend(page["items"].as_array().cloned().unwrap_or_default());
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = Some(next.to_owned()),
+                    None => break,
+                }
+            }
+            let count = items.len();
+            let text = serde_json::to_vec_pretty(&Value::Array(items))
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            std::fs::write(out, text)
+                .map_err(|e| CliError::Failed(format!("{}: {e}", out.display())))?;
+            Ok(json!({ "records": count, "file": out.display().to_string() }))
+        }
+        Command::Audit(Audit::Verify { .. }) => Err(CliError::Failed("unreachable".into())),
         Command::Secrets(Secrets::Revoke { app_id, secret_id }) => {
             api.call(
                 Method::DELETE,
@@ -298,6 +406,39 @@ pub async fn execute(cli: &Cli) -> Result<Value, CliError> {
             .await
         }
     }
+}
+
+/// Query values: unreserved characters as they are, the rest escaped.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `audit verify` on files.
+pub fn verify_files(
+    records: &Path,
+    digests: &Path,
+    public_key: &Path,
+    scope: verify::Scope,
+) -> Result<Value, CliError> {
+    let unreadable = |path: &Path, e: &dyn std::fmt::Display| {
+        verify::Finding::Unreadable(format!("{}: {e}", path.display()))
+    };
+    let text = std::fs::read_to_string(records).map_err(|e| unreadable(records, &e))?;
+    let records_read = verify::read_records(&text).map_err(|e| unreadable(records, &e))?;
+    let mut files = Vec::new();
+    verify::read_digests(digests, &mut files).map_err(|e| unreadable(digests, &e))?;
+    let key = std::fs::read(public_key).map_err(|e| unreadable(public_key, &e))?;
+    let key = verify::public_key_der(&key).map_err(|e| unreadable(public_key, &e))?;
+    let verified = verify::verify(records_read, files, &key, scope)?;
+    serde_json::to_value(verified).map_err(|e| CliError::Failed(e.to_string()))
 }
 
 /// A short human summary of an answer.

@@ -62,6 +62,9 @@ pub struct Created {
     pub queues: BTreeMap<String, QueuePair>,
     /// Key name → key id.
     pub keys: BTreeMap<String, String>,
+    /// Bucket name in resources.json → bucket.
+    #[serde(default)]
+    pub buckets: BTreeMap<String, String>,
     /// The key that signs applications' access tokens.
     pub token_signing_key: String,
     pub email_sender: String,
@@ -78,6 +81,7 @@ pub async fn create(
     let (table, stream_arn) = create_table(sdk, &resources.table, prefix, &keys).await?;
     let queues = create_queues(sdk, resources, prefix, &keys).await?;
     let bus = create_bus(sdk, resources, prefix, &queues).await?;
+    let buckets = create_buckets(sdk, resources, prefix).await?;
     let sesv2 = aws_sdk_sesv2::Client::new(sdk);
     sdk_try!(
         "email identity",
@@ -98,10 +102,100 @@ pub async fn create(
         bus,
         queues,
         keys,
+        buckets,
         token_signing_key,
         email_sender: resources.email.sender.clone(),
         flags,
     })
+}
+
+/// Buckets with their Object Lock default retention and lifecycle expiry,
+/// as far as moto keeps them (it enforces the lock on deletes; ADR 0029).
+async fn create_buckets(
+    sdk: &SdkConfig,
+    resources: &Resources,
+    prefix: &str,
+) -> Result<BTreeMap<String, String>, BootstrapError> {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, BucketLocationConstraint, CreateBucketConfiguration,
+        DefaultRetention, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+        NoncurrentVersionExpiration, ObjectLockConfiguration, ObjectLockEnabled,
+        ObjectLockRetentionMode, ObjectLockRule,
+    };
+    let s3 = aws_sdk_s3::Client::new(sdk);
+    let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+    let mut names = BTreeMap::new();
+    for (name, bucket) in &resources.buckets {
+        let full = format!("{prefix}{name}");
+        sdk_try!(
+            format!("bucket {name}"),
+            s3.create_bucket()
+                .bucket(&full)
+                .create_bucket_configuration(
+                    CreateBucketConfiguration::builder()
+                        .location_constraint(BucketLocationConstraint::from(region.as_str()))
+                        .build()
+                )
+                .object_lock_enabled_for_bucket(bucket.object_lock.is_some())
+                .send()
+                .await
+        );
+        if let Some(lock) = &bucket.object_lock {
+            let retention = DefaultRetention::builder()
+                .mode(ObjectLockRetentionMode::from(lock.mode.as_str()))
+                .years(i32::try_from(lock.years).unwrap_or(i32::MAX))
+                .build();
+            sdk_try!(
+                format!("object lock of bucket {name}"),
+                s3.put_object_lock_configuration()
+                    .bucket(&full)
+                    .object_lock_configuration(
+                        ObjectLockConfiguration::builder()
+                            .object_lock_enabled(ObjectLockEnabled::Enabled)
+                            .rule(
+                                ObjectLockRule::builder()
+                                    .default_retention(retention)
+                                    .build()
+                            )
+                            .build()
+                    )
+                    .send()
+                    .await
+            );
+        }
+        if let Some(days) = bucket.expire_after_days {
+            let days = i32::try_from(days).unwrap_or(i32::MAX);
+            let rule = LifecycleRule::builder()
+                .id("expire-after-retention")
+                .status(aws_sdk_s3::types::ExpirationStatus::Enabled)
+                .filter(LifecycleRuleFilter::builder().prefix("").build())
+                .expiration(LifecycleExpiration::builder().days(days).build())
+                .noncurrent_version_expiration(
+                    NoncurrentVersionExpiration::builder()
+                        .noncurrent_days(days)
+                        .build(),
+                )
+                .build()
+                .map_err(|e| fail(format!("lifecycle of bucket {name}"))(e.to_string()))?;
+            sdk_try!(
+                format!("lifecycle of bucket {name}"),
+                s3.put_bucket_lifecycle_configuration()
+                    .bucket(&full)
+                    .lifecycle_configuration(
+                        BucketLifecycleConfiguration::builder()
+                            .rules(rule)
+                            .build()
+                            .map_err(|e| fail(format!("lifecycle of bucket {name}"))(
+                                e.to_string()
+                            ))?
+                    )
+                    .send()
+                    .await
+            );
+        }
+        names.insert(name.clone(), full);
+    }
+    Ok(names)
 }
 
 async fn create_keys(

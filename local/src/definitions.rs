@@ -80,6 +80,8 @@ pub struct Resources {
     pub email: Email,
     pub tokens: Tokens,
     pub flags: Flags,
+    #[serde(default)]
+    pub buckets: BTreeMap<String, Bucket>,
 }
 
 /// The feature flag catalog's AppConfig application, environment and
@@ -92,6 +94,23 @@ pub struct Flags {
     /// The catalog file, relative to the repository.
     pub catalog: String,
     pub poll_interval_s: u32,
+}
+
+/// An S3 bucket, with Object Lock when its content must not change.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Bucket {
+    pub description: String,
+    pub object_lock: Option<ObjectLock>,
+    /// A lifecycle rule deletes objects (and old versions) this long after.
+    pub expire_after_days: Option<u32>,
+}
+
+/// Default retention of every object version.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ObjectLock {
+    /// `COMPLIANCE` (nobody may shorten it) or `GOVERNANCE`.
+    pub mode: String,
+    pub years: u32,
 }
 
 /// Managed applications' access tokens.
@@ -191,6 +210,7 @@ mod tests {
             for resource in function.permissions.keys() {
                 let known = match resource.split_once('.') {
                     Some(("keys", key)) => r.keys.contains_key(key),
+                    Some(("buckets", bucket)) => r.buckets.contains_key(bucket),
                     _ => ["table", "bus", "email", "queues", "metrics", "flags"]
                         .contains(&resource.as_str()),
                 };

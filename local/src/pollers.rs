@@ -296,18 +296,52 @@ pub async fn run_queue(
 /// expression says: often enough to see them work.
 const SCHEDULE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// A scheduled function, as the local scheduler runs it.
+pub trait ScheduleHandler: Send + Sync {
+    /// One run; what it did if worth a log line, or why it failed.
+    fn run_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> BoxFuture<'_, Result<Option<String>, String>>;
+}
+
+impl ScheduleHandler for tenant_purge::TenantPurge {
+    fn run_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> BoxFuture<'_, Result<Option<String>, String>> {
+        Box::pin(async move {
+            let report = self.run(now).await.map_err(|e| e.to_string())?;
+            let worth = report.items_deleted > 0 || !report.purged.is_empty();
+            Ok(worth.then(|| format!("{report:?}")))
+        })
+    }
+}
+
+impl ScheduleHandler for audit_digest::AuditDigest {
+    fn run_at(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> BoxFuture<'_, Result<Option<String>, String>> {
+        Box::pin(async move {
+            let report = self.run(now).await.map_err(|e| e.to_string())?;
+            Ok((report.digests > 0 || report.failed > 0).then(|| format!("{report:?}")))
+        })
+    }
+}
+
 /// Runs a scheduled function every minute, as EventBridge Scheduler would on
 /// its own (coarser) schedule.
-pub async fn run_schedule(purge: Arc<tenant_purge::TenantPurge>) {
+pub async fn run_schedule(name: String, function: Arc<dyn ScheduleHandler>) {
     let mut ticks = tokio::time::interval(SCHEDULE_INTERVAL);
     loop {
         ticks.tick().await;
-        match purge.run(chrono::Utc::now()).await {
-            Ok(report) if report.items_deleted > 0 || !report.purged.is_empty() => {
-                tracing::info!(?report, "scheduled purge ran");
+        match function.run_at(chrono::Utc::now()).await {
+            Ok(Some(report)) => tracing::info!(function = %name, %report, "scheduled run"),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(function = %name, error = %e, "scheduled run failed; the next run resumes")
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "scheduled purge failed; the next run resumes"),
         }
     }
 }

@@ -92,6 +92,7 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, flags_evaluate::FlagsEvaluate::from_env)?;
     add(&mut functions, env, billing_ingest::BillingIngest::from_env)?;
     add(&mut functions, env, billing_export::BillingExport::from_env)?;
+    add(&mut functions, env, audit_ingest::AuditIngest::from_env)?;
     Ok(functions)
 }
 
@@ -125,9 +126,16 @@ pub fn stream_functions(
 /// The scheduled functions, by name.
 pub fn schedule_functions(
     env: &FunctionEnv,
-) -> Result<HashMap<&'static str, Arc<tenant_purge::TenantPurge>>, ConfigError> {
-    Ok(HashMap::from([(
+) -> Result<HashMap<&'static str, Arc<dyn crate::pollers::ScheduleHandler>>, ConfigError> {
+    let mut functions: HashMap<&'static str, Arc<dyn crate::pollers::ScheduleHandler>> =
+        HashMap::new();
+    functions.insert(
         "tenant-purge",
         Arc::new(tenant_purge::TenantPurge::from_env(env)?),
-    )]))
+    );
+    functions.insert(
+        "audit-digest",
+        Arc::new(audit_digest::AuditDigest::from_env(env)?),
+    );
+    Ok(functions)
 }

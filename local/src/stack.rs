@@ -11,8 +11,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
-    CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS,
-    QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
+    AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME,
+    FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE,
+    TOKEN_ISSUER, TOKEN_SIGNING_KEY,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -95,6 +96,22 @@ impl StackInfo {
                     self.appconfig_extension_url,
                     self.resources.flags.path()
                 ),
+            ),
+            (
+                AUDIT_DIGEST_BUCKET,
+                self.resources
+                    .buckets
+                    .get("audit-digests")
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            (
+                AUDIT_DIGEST_KEY,
+                self.resources
+                    .keys
+                    .get("audit")
+                    .cloned()
+                    .unwrap_or_default(),
             ),
             (
                 KEY_IDS,
@@ -290,11 +307,15 @@ impl Stack {
             match &function.trigger {
                 Trigger::Http { .. } => {}
                 Trigger::Schedule { .. } => {
-                    let purge = schedules
+                    let function = schedules
                         .get(name.as_str())
                         .cloned()
                         .ok_or_else(|| StackError::Config(format!("{name} is not registered")))?;
-                    spawn_part(&mut tasks, name.clone(), pollers::run_schedule(purge));
+                    spawn_part(
+                        &mut tasks,
+                        name.clone(),
+                        pollers::run_schedule(name.clone(), function),
+                    );
                 }
                 Trigger::Stream {
                     batch_size, filter, ..

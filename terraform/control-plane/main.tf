@@ -40,6 +40,9 @@ locals {
     KEY_IDS           = jsonencode(module.keys.arns)
     IDENTITY_ISSUER   = module.entra.issuer
     FLAG_CATALOG_URL  = "http://localhost:2772${module.flags.extension_path}"
+    # The audit trail's signed digests (ADR 0029).
+    AUDIT_DIGEST_BUCKET = module.buckets.names["audit-digests"]
+    AUDIT_DIGEST_KEY    = module.keys.arns["audit"]
   }
   unknown_environment = distinct(flatten([
     for f in values(local.functions) : [for v in f.environment : v if !contains(keys(local.environment_values), v)]
@@ -93,6 +96,14 @@ module "keys" {
     "cloudwatch.amazonaws.com", # alarms into the encrypted topic
     "backup.amazonaws.com",     # backup job notifications into the encrypted topic
   ]
+}
+
+module "buckets" {
+  source = "../modules/buckets"
+
+  prefix      = local.prefix
+  buckets     = try(local.resources.buckets, {})
+  kms_key_arn = local.data_key_arn
 }
 
 module "table" {

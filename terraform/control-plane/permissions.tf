@@ -31,6 +31,8 @@ locals {
     { for name, arn in module.keys.arns : "keys.${name}" => [arn] },
     # One queue of resources.json, e.g. queues.audit.
     { for name, arn in module.events.queue_arns : "queues.${name}" => [arn] },
+    # One bucket of resources.json and its objects, e.g. buckets.audit-digests.
+    { for name, arn in module.buckets.arns : "buckets.${name}" => [arn, "${arn}/*"] },
   )
 
   resource_keys = merge(
@@ -39,6 +41,8 @@ locals {
       queues = distinct(values(local.queue_keys))
     },
     { for name, key in local.queue_keys : "queues.${name}" => [key] },
+    # Every bucket's objects are encrypted with the data key.
+    { for name, arn in module.buckets.arns : "buckets.${name}" => [local.data_key_arn] },
   )
 
   trigger_sources = merge(

@@ -42,7 +42,7 @@ RESOURCE_KINDS = {
     "flags": "the flag catalog's AppConfig configuration",
 }
 # "<family>.<name>": one member of a collection of resources.json
-RESOURCE_KIND_FAMILIES = {"keys": "keys", "queues": "queues"}
+RESOURCE_KIND_FAMILIES = {"keys": "keys", "queues": "queues", "buckets": "buckets"}
 
 TRIGGER_TYPES = {"http", "stream", "queue", "schedule"}
 
@@ -128,6 +128,12 @@ def expr(value) -> str:
                     return value  # a template: "${a}/${b}"
         return value[2:-1]
     return value
+
+
+def referenced_name(value) -> str:
+    """The resource name in a reference: `aws_s3_bucket.<name>.id`, or
+    `aws_s3_bucket.<name>[each.key].id` for a resource per entry."""
+    return expr(value).split(".")[1].split("[")[0]
 
 
 _cache: dict[Path, dict] = {}

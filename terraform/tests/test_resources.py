@@ -147,9 +147,9 @@ def test_data_at_rest_is_encrypted_nfr_sec_002():
     for _, name, body in by_type["aws_cloudwatch_event_archive"]:
         assert body.get("kms_key_identifier"), f"archive {name}"
     buckets = {n for _, n, _ in by_type["aws_s3_bucket"]}
-    encrypted = {m.expr(b["bucket"]).split(".")[1] for _, _, b in by_type["aws_s3_bucket_server_side_encryption_configuration"]}
+    encrypted = {m.referenced_name(b["bucket"]) for _, _, b in by_type["aws_s3_bucket_server_side_encryption_configuration"]}
     assert buckets <= encrypted, f"buckets without encryption: {buckets - encrypted}"
-    blocked = {m.expr(b["bucket"]).split(".")[1] for _, _, b in by_type["aws_s3_bucket_public_access_block"]}
+    blocked = {m.referenced_name(b["bucket"]) for _, _, b in by_type["aws_s3_bucket_public_access_block"]}
     assert buckets <= blocked, f"buckets without a public access block: {buckets - blocked}"
     key = m.resources_of(m.load_dir(MODULES / "keys"))[("aws_kms_key", "this")]
     assert "each.value.rotation" in m.expr(key["enable_key_rotation"])

@@ -5,7 +5,7 @@ use clap::Parser;
 use cp_cli::{Cli, CliError, execute};
 use cp_tests::{developer, stack, unique};
 
-async fn cpctl(token: &str, args: &[&str]) -> Result<serde_json::Value, CliError> {
+pub async fn cpctl(token: &str, args: &[&str]) -> Result<serde_json::Value, CliError> {
     let mut argv = vec!["cpctl", "--api", &stack().gateway_url, "--token", token];
     argv.extend_from_slice(args);
     execute(&Cli::try_parse_from(argv).unwrap()).await

@@ -4,9 +4,12 @@
 //! with real tokens from the local OIDC provider.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod audit_chain;
 mod cli;
 mod definitions;
 mod e2e_applications;
+mod e2e_audit;
+mod e2e_audit_ingest;
 mod e2e_auth;
 mod e2e_billing;
 mod e2e_flags;

@@ -170,7 +170,7 @@ async fn fr_ops_001_the_status_index_follows_the_tenant() {
     assert_eq!(in_status(TenantStatus::Suspended).await, 1);
 }
 
-fn audit_record(tenant: TenantId, at: chrono::DateTime<Utc>) -> AuditRecord {
+pub fn audit_record(tenant: TenantId, at: chrono::DateTime<Utc>) -> AuditRecord {
     AuditRecord {
         id: EventId::random(),
         timestamp: at,
@@ -183,6 +183,7 @@ fn audit_record(tenant: TenantId, at: chrono::DateTime<Utc>) -> AuditRecord {
         metadata: serde_json::json!({"n": 1}),
         correlation_id: "c".into(),
         source: "control-plane".into(),
+        chain: None,
     }
 }
 
@@ -215,7 +216,11 @@ async fn fr_log_003_an_audit_record_is_written_once_and_listed_by_range_newest_f
     // [from, to): the record at `to` is outside; newest first.
     let ids: Vec<_> = page.items.iter().map(|r| r.id).collect();
     assert_eq!(ids, vec![records[1].id, records[0].id]);
-    assert_eq!(page.items[0], records[1]);
+    let mut listed = page.items[0].clone();
+    let link = listed.chain.take().expect("a stored record is chained");
+    assert_eq!(listed, records[1]);
+    assert_eq!(link.seq, 2, "the second record of its tenant's chain");
+    assert!(page.items[0].hash_holds());
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@
 //! After the queue's maximum receives it moves to the dead-letter queue.
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use cp_domain::{AuditRecord, Error, Outcome};
-use cp_events::Envelope;
+use cp_domain::{ActorType, AuditRecord, Error, Outcome};
+use cp_events::{AuditEventReported, Envelope};
 use cp_runtime::{ConfigError, FunctionEnv};
 use cp_store::Store;
 use serde::Deserialize;
@@ -86,8 +86,30 @@ impl AuditConsumer {
     }
 }
 
-/// The audit record of a domain event.
+/// The audit record of a domain event: an application's reported event
+/// (FR-LOG-001) as the application described it, any other event as the
+/// control plane's own action.
 pub fn audit_record(event: Envelope) -> AuditRecord {
+    if let Some(reported) = event.payload::<AuditEventReported>() {
+        return AuditRecord {
+            id: event.id,
+            timestamp: reported.timestamp,
+            tenant_id: Some(reported.tenant_id),
+            actor_id: reported.actor_id,
+            actor_type: ActorType::User,
+            action: reported.event_type,
+            resource: reported.resource_id,
+            outcome: reported.outcome,
+            metadata: serde_json::json!({
+                "event_id": reported.event_id,
+                "ip_address": reported.ip_address,
+                "metadata": reported.metadata,
+            }),
+            correlation_id: event.correlation_id,
+            source: reported.application_id.to_string(),
+            chain: None,
+        };
+    }
     AuditRecord {
         id: event.id,
         timestamp: event.time,
@@ -100,5 +122,6 @@ pub fn audit_record(event: Envelope) -> AuditRecord {
         metadata: event.data,
         correlation_id: event.correlation_id,
         source: SOURCE.to_owned(),
+        chain: None,
     }
 }

@@ -9,6 +9,7 @@ pub mod application;
 pub mod audit;
 pub mod authz;
 pub mod billing;
+pub mod digest;
 pub mod error;
 pub mod flags;
 pub mod ids;
@@ -29,7 +30,7 @@ pub use application::{
     AppChanges, AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ClientSecret,
     PresentedSecret, RegisterApp,
 };
-pub use audit::{AuditRecord, Outcome};
+pub use audit::{AuditRecord, ChainHash, ChainLink, Outcome};
 pub use authz::{Actor, ActorType, Member, PlatformRole, Principal, Scope, Target};
 pub use billing::{BillingEvent, Recorded, Reporter, StoredBillingEvent};
 pub use error::{Error, FieldError};

@@ -52,6 +52,7 @@ pub const ALL_TYPES: &[EventType] = &[
     TenantSettingsChanged::TYPE,
     TenantSsoChanged::TYPE,
     TenantFlagOverrideChanged::TYPE,
+    AuditEventReported::TYPE,
 ];
 
 /// The audit action for an event type; unknown (newer) types keep their name,

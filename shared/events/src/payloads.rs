@@ -448,3 +448,36 @@ impl Payload for TenantFlagOverrideChanged {
         Some(self.tenant_id)
     }
 }
+
+/// FR-LOG-001 / API-LOG: a managed application reported an audit event of
+/// one of its tenants. It joins the control plane's own records in the
+/// tenant's chain; `event_id` is the application's, unique per application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEventReported {
+    pub tenant_id: TenantId,
+    pub application_id: ApplicationId,
+    pub event_id: String,
+    pub timestamp: DateTime<Utc>,
+    pub actor_id: String,
+    pub event_type: String,
+    pub resource_id: String,
+    pub outcome: cp_domain::Outcome,
+    pub ip_address: std::net::IpAddr,
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Payload for AuditEventReported {
+    const TYPE: EventType = EventType {
+        name: "audit.reported",
+        version: 1,
+        audit_action: "audit.report",
+    };
+    fn resource(&self) -> String {
+        self.resource_id.clone()
+    }
+    fn tenant_id(&self) -> Option<TenantId> {
+        Some(self.tenant_id)
+    }
+}

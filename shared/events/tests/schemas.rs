@@ -254,6 +254,24 @@ fn sample(name: &str) -> Envelope {
             },
             context(),
         ),
+        "audit.reported" => Envelope::new(
+            &AuditEventReported {
+                tenant_id: TenantId::random(),
+                application_id: ApplicationId::random(),
+                event_id: "evt-123".into(),
+                timestamp: Utc.with_ymd_and_hms(2026, 6, 1, 8, 29, 0).unwrap(),
+                actor_id: "user-42".into(),
+                event_type: "invoice.download".into(),
+                resource_id: "invoice/2026-05".into(),
+                outcome: cp_domain::Outcome::Success,
+                ip_address: "203.0.113.7".parse().unwrap(),
+                metadata: serde_json::json!({"format": "pdf"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            },
+            context(),
+        ),
         other => panic!("no sample for event type {other}: add one"),
     }
     .unwrap()

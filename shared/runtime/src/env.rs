@@ -30,6 +30,10 @@ pub const QUEUE_URLS: &str = "QUEUE_URLS";
 pub const KEY_IDS: &str = "KEY_IDS";
 /// People's identity provider (Entra ID), whose discovery health checks.
 pub const IDENTITY_ISSUER: &str = "IDENTITY_ISSUER";
+/// The bucket of the audit trail's signed digests (ADR 0029).
+pub const AUDIT_DIGEST_BUCKET: &str = "AUDIT_DIGEST_BUCKET";
+/// The asymmetric KMS key (id, ARN or alias) that signs them.
+pub const AUDIT_DIGEST_KEY: &str = "AUDIT_DIGEST_KEY";
 
 /// Where the feature flag catalog is read: the AppConfig Lambda extension's
 /// local endpoint for the catalog's application, environment and profile

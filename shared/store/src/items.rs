@@ -6,10 +6,10 @@ use crate::keys::{self, Key};
 use chrono::{DateTime, Utc};
 use cp_domain::{
     AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ApplicationId,
-    AuditRecord, ClientSecret, DomainSlug, EmailAddress, FlagKey, FlagOverrides, Identity,
-    Invitation, InvitationId, InvitationStatus, InvitationTicket, Plan, Role, SealedSecret,
-    SecretId, Session, SessionId, SessionOrigin, SsoConfig, Tenant, TenantId, TenantName,
-    TenantSettings, TenantStatus, TokenHash, User, UserId, UserStatus,
+    AuditRecord, ChainHash, ChainLink, ClientSecret, DomainSlug, EmailAddress, FlagKey,
+    FlagOverrides, Identity, Invitation, InvitationId, InvitationStatus, InvitationTicket, Plan,
+    Role, SealedSecret, SecretId, Session, SessionId, SessionOrigin, SsoConfig, Tenant, TenantId,
+    TenantName, TenantSettings, TenantStatus, TokenHash, User, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -449,8 +449,22 @@ pub(crate) struct AuditItem {
     pub entity: String,
     #[serde(flatten)]
     pub record: AuditFields,
+    /// The record's place in its chain, and the chain's order (GSI2).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainFields>,
     /// Retention (CON-DATA-002): DynamoDB deletes the item after this.
     pub expires_at: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ChainFields {
+    #[serde(rename = "GSI2PK")]
+    pub gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    pub gsi2sk: String,
+    pub seq: u64,
+    pub previous_hash: ChainHash,
+    pub hash: ChainHash,
 }
 
 /// The stored shape of an audit record; metadata is kept as the exact JSON
@@ -488,6 +502,13 @@ impl AuditItem {
                 correlation_id: r.correlation_id.clone(),
                 source: r.source.clone(),
             },
+            chain: r.chain.map(|c| ChainFields {
+                gsi2pk: keys::audit_chain(r.tenant_id),
+                gsi2sk: keys::chain_position(c.seq),
+                seq: c.seq,
+                previous_hash: c.previous_hash,
+                hash: c.hash,
+            }),
             expires_at: epoch(r.retain_until()),
         }
     }
@@ -508,8 +529,34 @@ impl AuditItem {
             metadata,
             correlation_id: f.correlation_id,
             source: f.source,
+            chain: self.chain.map(|c| ChainLink {
+                seq: c.seq,
+                previous_hash: c.previous_hash,
+                hash: c.hash,
+            }),
         })
     }
+}
+
+/// The head of a tenant's (or the platform's) audit chain: its last record,
+/// and how far the signed digests reach. Listed in GSI1 for the digest job.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ChainHeadItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub tenant_id: Option<TenantId>,
+    pub seq: u64,
+    pub hash: ChainHash,
+    #[serde(default)]
+    pub digest_seq: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub digest_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub digest_signature: Option<String>,
 }
 
 // --- applications -------------------------------------------------------

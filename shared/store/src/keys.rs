@@ -15,7 +15,8 @@
 //! | platform user       | `PLATFORM`                  | `USER#<user id>`        |                            |                                 |
 //! | identity binding    | `IDENTITY#<iss>#<sub>`      | `IDENTITY`              |                            |                                 |
 //! | identity link       | `TENANT#<id>`               | `IDENTITY#<iss>#<sub>`  |                            |                                 |
-//! | audit record        | `AUDIT#<tenant or PLATFORM>`| `<time>#<event id>`     |                            |                                 |
+//! | audit record        | `AUDIT#<tenant or PLATFORM>`| `<time>#<event id>`     |                            | `AUDIT#<tenant or PLATFORM>#CHAIN` / `<seq, 20 digits>` |
+//! | audit chain head    | `AUDIT#<tenant or PLATFORM>`| `CHAIN`                 | `AUDIT_CHAINS` / `<tenant or PLATFORM>` |                    |
 //! | outbox event        | `OUTBOX#<event id>`         | `OUTBOX`                |                            |                                 |
 //! | idempotency record  | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY`           |                            |                                 |
 //! | application         | `APP#<id>`                  | `APP`                   | `APPS` / `<name>#<id>`     |                                 |
@@ -159,6 +160,25 @@ pub fn audit_record(tenant: Option<TenantId>, time: DateTime<Utc>, event: EventI
         &format!("{}#{event}", sortable_time(time)),
     )
 }
+
+/// The head of a partition's audit chain; its sort key sorts after every
+/// record's time, outside every time range.
+pub fn audit_chain_head(tenant: Option<TenantId>) -> Key {
+    key(audit_partition(tenant), "CHAIN")
+}
+
+/// GSI2: a partition's audit records in chain order.
+pub fn audit_chain(tenant: Option<TenantId>) -> String {
+    format!("{}#CHAIN", audit_partition(tenant))
+}
+
+/// Sequence numbers, fixed-width so that they sort as strings.
+pub fn chain_position(seq: u64) -> String {
+    format!("{seq:020}")
+}
+
+/// GSI1: every audit chain's head (the digest job's work list).
+pub const ALL_AUDIT_CHAINS: &str = "AUDIT_CHAINS";
 
 pub fn outbox(event: EventId) -> Key {
     key(format!("OUTBOX#{event}"), "OUTBOX")

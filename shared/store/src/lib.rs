@@ -9,6 +9,7 @@
 //! `doc/spec/data-access.md`.
 
 mod billing;
+mod chain;
 mod cursor;
 mod error;
 mod items;
@@ -21,6 +22,7 @@ mod update;
 mod write;
 
 pub use billing::{BillingPage, BillingQuery, EXPORT_LAG, WRITE_DEADLINE};
+pub use chain::{AuditChain, DigestMark};
 pub use cursor::Page;
 pub use items::{IdempotencyRecord, IdentityBinding, IdentityKind};
 pub use limits::RateLimit;

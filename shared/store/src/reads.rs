@@ -412,31 +412,6 @@ impl Store {
         })
     }
 
-    /// Writes an audit record unless it exists. Returns whether it was new:
-    /// a redelivered event finds its record and writes nothing.
-    pub async fn record_audit(&self, record: &AuditRecord) -> Result<bool, Error> {
-        let item: Item = serde_dynamo::to_item(AuditItem::new(record))
-            .map_err(|e| corrupt("audit record", e))?;
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk("PutItem", &e)),
-        }
-    }
-
     /// A page of audit records, newest first.
     pub async fn list_audit(&self, q: &AuditQuery<'_>) -> Result<Page<AuditRecord>, Error> {
         let partition = keys::audit_partition(q.tenant);
