@@ -30,7 +30,7 @@ pub struct Sessions {
     store: Store,
 }
 
-/// Whose sessions a request is about.
+/// Whose sessions a request is about, with them.
 enum Whose {
     Own(Member),
     Member(User),
@@ -43,19 +43,27 @@ impl Sessions {
         })
     }
 
-    async fn whose(&self, request: &ApiRequest) -> Result<Whose, Error> {
+    /// Whose sessions the request names, and those sessions: one query
+    /// finds a user and their sessions together.
+    async fn whose(&self, request: &ApiRequest) -> Result<(Whose, Vec<Session>), Error> {
         if request.path_param("userId").is_err() {
-            return Ok(Whose::Own(request.principal.member(Scope::TenantsRead)?));
+            let me = request.principal.member(Scope::TenantsRead)?;
+            let (_, sessions) = self
+                .store
+                .user_with_sessions(me.tenant_id, me.user_id)
+                .await?
+                .ok_or(Error::AccessDenied)?;
+            return Ok((Whose::Own(me), sessions));
         }
         let me = request.principal.member(Scope::MembersManage)?;
         let id: UserId = request.id_param("userId")?;
-        let user = self
+        let (user, sessions) = self
             .store
-            .tenant_user(me.tenant_id, id)
+            .user_with_sessions(me.tenant_id, id)
             .await?
             .ok_or(Error::NotFound)?;
         may_manage(me.role, user.role)?;
-        Ok(Whose::Member(user))
+        Ok((Whose::Member(user), sessions))
     }
 
     /// Ends `ended` (or, with `all`, every session of `user` and its
@@ -95,13 +103,12 @@ impl HttpFunction for Sessions {
     const NAME: &'static str = "sessions";
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
-        let whose = self.whose(&request).await?;
+        let (whose, sessions) = self.whose(&request).await?;
         let (tenant, user_id) = match &whose {
             Whose::Own(me) => (me.tenant_id, me.user_id),
             Whose::Member(user) => (user.tenant_id, user.id),
         };
         let current = request.claims.as_ref().map(session_of);
-        let sessions = self.store.sessions(tenant, user_id).await?;
         let views = |sessions: &[Session]| -> Vec<SessionView> {
             let current = matches!(whose, Whose::Own(_))
                 .then_some(current.as_ref())

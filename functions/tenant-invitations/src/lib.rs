@@ -145,26 +145,25 @@ impl TenantInvitations {
         Ok(response)
     }
 
-    /// The invitation named in the path, of the caller's tenant, if the
-    /// caller may manage its invitee.
+    /// The invitation named in the path, of the caller's tenant, with the
+    /// tenant (one round trip), if the caller may manage its invitee.
     async fn named(
         &self,
         request: &ApiRequest,
         member: Member,
-    ) -> Result<(Invitation, Option<cp_domain::User>), Error> {
+    ) -> Result<(Invitation, Tenant), Error> {
         let id: InvitationId = request.id_param("invitationId")?;
-        let (invitation, user) = self
+        let (invitation, tenant) = self
             .store
-            .invitation_and_user(member.tenant_id, id)
+            .invitation_and_tenant(member.tenant_id, id)
             .await?
             .ok_or(Error::NotFound)?;
         may_manage(member.role, invitation.role)?;
-        Ok((invitation, user))
+        Ok((invitation, tenant))
     }
 
     async fn resend(&self, request: &ApiRequest, member: Member) -> Result<ApiResponse, Error> {
-        let (mut invitation, _) = self.named(request, member).await?;
-        let tenant = self.tenant(&member).await?;
+        let (mut invitation, tenant) = self.named(request, member).await?;
         let old = invitation.token_hash;
         let token = SecretToken::generate().map_err(|_| Error::Internal)?;
         invitation.reissue(token.hash(), tenant.settings.invitation_ttl(), request.now)?;
@@ -187,11 +186,8 @@ impl TenantInvitations {
     }
 
     async fn revoke(&self, request: &ApiRequest, member: Member) -> Result<ApiResponse, Error> {
-        let (mut invitation, user) = self.named(request, member).await?;
+        let (mut invitation, _) = self.named(request, member).await?;
         invitation.revoke()?;
-        // An open invitation always has its invited user; without one, the
-        // invitation was accepted and the user removed since.
-        let user = user.ok_or(Error::Gone)?;
         let event = event(
             &InvitationRevoked {
                 tenant_id: member.tenant_id,
@@ -201,9 +197,7 @@ impl TenantInvitations {
             request,
         )?;
         let mut writes = self.store.writes();
-        writes
-            .revoke_invitation(&invitation, &user)?
-            .event(&event)?;
+        writes.revoke_invitation(&invitation)?.event(&event)?;
         self.store.commit(writes).await?;
         ApiResponse::ok(&InvitationDetailView::at(&invitation, request.now))
     }

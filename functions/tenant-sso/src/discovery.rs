@@ -354,6 +354,61 @@ mod tests {
         }
     }
 
+    /// A server on loopback (trusted, like the local identity provider)
+    /// that answers every request with a redirect to `location`.
+    async fn redirecting_to(location: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 2048];
+                let _ = socket.read(&mut request).await;
+                let response = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+            }
+        });
+        origin
+    }
+
+    #[tokio::test]
+    async fn uc_tenant_sso_every_redirect_hop_is_checked_like_the_first_url() {
+        for (location, reason) in [
+            (
+                "http://login.example.com/.well-known/openid-configuration",
+                "not https",
+            ),
+            ("https://169.254.169.254/latest/meta-data", "internal"),
+            ("https://127.0.0.1:1/x", "internal"),
+        ] {
+            let origin = redirecting_to(location).await;
+            let fetcher = Fetcher::new(vec![origin.clone()]);
+            let issuer = fetcher.issuer(&origin).unwrap();
+            let Err(Error::InvalidInput(fields)) = fetcher.discover(&issuer).await else {
+                panic!("{location}: followed")
+            };
+            assert!(
+                fields[0].reason.contains(reason),
+                "{location}: {}",
+                fields[0].reason
+            );
+        }
+        // A redirect loop ends.
+        let origin = redirecting_to("/again").await;
+        let fetcher = Fetcher::new(vec![origin.clone()]);
+        let issuer = fetcher.issuer(&origin).unwrap();
+        let Err(Error::InvalidInput(fields)) = fetcher.discover(&issuer).await else {
+            panic!("looped")
+        };
+        assert!(
+            fields[0].reason.contains("too often"),
+            "{}",
+            fields[0].reason
+        );
+    }
+
     #[test]
     fn uc_tenant_sso_a_discovery_document_must_name_the_same_issuer() {
         let issuer = parse_issuer("https://idp.example.com/t").unwrap();

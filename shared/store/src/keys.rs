@@ -7,7 +7,7 @@
 //! | domain guard        | `DOMAIN#<domain>`           | `DOMAIN`                |                            |                                 |
 //! | tenant user         | `TENANT#<id>`               | `USER#<user id>`        | `TENANT#<id>#USERS` / `<email>` | `TENANT#<id>#USERS#<status>` / `<email>` |
 //! | owner count         | `TENANT#<id>`               | `OWNERS`                |                            |                                 |
-//! | session             | `TENANT#<id>`               | `SESSION#<user>#<sid>`  |                            |                                 |
+//! | session             | `TENANT#<id>`               | `USER#<user>#SESSION#<sid>` |                        |                                 |
 //! | SSO configuration   | `TENANT#<id>`               | `SSO`                   |                            |                                 |
 //! | email guard         | `TENANT#<id>`               | `EMAIL#<email>`         |                            |                                 |
 //! | invitation          | `TENANT#<id>`               | `INVITATION#<id>`       |                            |                                 |
@@ -98,17 +98,13 @@ pub fn owner_count(tenant: TenantId) -> Key {
     key(format!("TENANT#{tenant}"), "OWNERS")
 }
 
-/// A tenant user's sign-in session.
+/// A tenant user's sign-in session: under its user's sort key, so that
+/// one query finds a user and their sessions.
 pub fn session(tenant: TenantId, user: UserId, session: &SessionId) -> Key {
     key(
         format!("TENANT#{tenant}"),
-        &format!("{}{session}", sessions_prefix(user)),
+        &format!("{}#SESSION#{session}", tenant_user(tenant, user).sk),
     )
-}
-
-/// A user's sessions share the tenant's partition under this prefix.
-pub fn sessions_prefix(user: UserId) -> String {
-    format!("SESSION#{user}#")
 }
 
 /// A tenant's own identity provider (UC-TENANT-SSO).

@@ -86,6 +86,9 @@ impl WriteSet {
             .key(SK, s(key.sk));
         if let Some((expression, values)) = condition {
             delete = delete.condition_expression(expression);
+            if expression.contains("#status") {
+                delete = delete.expression_attribute_names("#status", "status");
+            }
             for (name, value) in values {
                 delete = delete.expression_attribute_values(name, value);
             }
@@ -164,11 +167,7 @@ impl WriteSet {
 
     /// Revokes an invitation (as read: same token, not accepted since),
     /// its token lookup, and the invited user with their email guard.
-    pub fn revoke_invitation(
-        &mut self,
-        invitation: &Invitation,
-        user: &User,
-    ) -> Result<&mut Self, Error> {
+    pub fn revoke_invitation(&mut self, invitation: &Invitation) -> Result<&mut Self, Error> {
         let item = put(&InvitationItem::new(invitation))?
             .condition_expression("token_hash = :hash AND #status = :pending")
             .expression_attribute_names("#status", "status")
@@ -180,7 +179,18 @@ impl WriteSet {
             None,
             OnConditionFailure::Stale,
         )?;
-        self.remove_user(user)
+        self.delete(
+            keys::tenant_user(invitation.tenant_id, invitation.user_id),
+            Some(("#status = :invited", vec![(":invited", s("Invited"))])),
+            OnConditionFailure::Conflict(
+                "the invitation was accepted meanwhile; remove the user instead",
+            ),
+        )?;
+        self.delete(
+            keys::email_guard(invitation.tenant_id, &invitation.email),
+            None,
+            OnConditionFailure::Stale,
+        )
     }
 
     /// UC-TENANT-INVITE acceptance: the token is used up (a second use, or a
@@ -421,21 +431,29 @@ impl Store {
         page(output, "user", UserItem::into_domain)
     }
 
-    /// A user's recorded sessions, newest first.
-    pub async fn sessions(&self, tenant: TenantId, user: UserId) -> Result<Vec<Session>, Error> {
-        let items = self
-            .query_items(keys::tenant(tenant).pk, &keys::sessions_prefix(user))
-            .await?;
-        let mut sessions = items
-            .into_iter()
-            .map(|i| {
-                serde_dynamo::from_item::<_, SessionItem>(i)
-                    .map(SessionItem::into_domain)
-                    .map_err(|e| corrupt("session", e))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+    /// A user and their recorded sessions (newest first), in one query:
+    /// the sessions' sort keys extend the user's.
+    pub async fn user_with_sessions(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Option<(User, Vec<Session>)>, Error> {
+        let user_key = keys::tenant_user(tenant, user);
+        let mut found = None;
+        let mut sessions = Vec::new();
+        for item in self.query_items(user_key.pk.clone(), &user_key.sk).await? {
+            if item.get(SK).and_then(|v| v.as_s().ok()) == Some(&user_key.sk) {
+                let item: UserItem =
+                    serde_dynamo::from_item(item).map_err(|e| corrupt("user", e))?;
+                found = Some(item.into_domain());
+            } else {
+                let item: SessionItem =
+                    serde_dynamo::from_item(item).map_err(|e| corrupt("session", e))?;
+                sessions.push(item.into_domain());
+            }
+        }
         sessions.sort_by_key(|s| std::cmp::Reverse(s.started_at));
-        Ok(sessions)
+        Ok(found.map(|user| (user, sessions)))
     }
 
     /// Records a session at its first request; a racing twin finds it there.
@@ -508,16 +526,29 @@ impl Store {
         .transpose()
     }
 
-    /// A user and one of their invitations, together (resend, revoke).
-    pub async fn invitation_and_user(
+    /// An invitation and its tenant, in one round trip (resend, revoke).
+    pub async fn invitation_and_tenant(
         &self,
         tenant: TenantId,
         invitation: cp_domain::InvitationId,
-    ) -> Result<Option<(Invitation, Option<User>)>, Error> {
-        let Some(found) = self.invitation(tenant, invitation).await? else {
+    ) -> Result<Option<(Invitation, cp_domain::Tenant)>, Error> {
+        let [invitation_item, tenant_item]: [Option<Item>; 2] = self
+            .batch_get(&[keys::invitation(tenant, invitation), keys::tenant(tenant)])
+            .await?
+            .try_into()
+            .map_err(|_| Error::Internal)?;
+        let (Some(invitation_item), Some(tenant_item)) = (invitation_item, tenant_item) else {
             return Ok(None);
         };
-        let user = self.tenant_user(tenant, found.user_id).await?;
-        Ok(Some((found, user)))
+        let invitation: InvitationItem =
+            serde_dynamo::from_item(invitation_item).map_err(|e| corrupt("invitation", e))?;
+        let tenant: TenantItem =
+            serde_dynamo::from_item(tenant_item).map_err(|e| corrupt("tenant", e))?;
+        Ok(Some((
+            invitation
+                .into_domain()
+                .ok_or_else(|| corrupt("invitation", "bad token hash"))?,
+            tenant.into_domain(),
+        )))
     }
 }
