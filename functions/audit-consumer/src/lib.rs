@@ -7,23 +7,15 @@
 //! reported alone (`batchItemFailures`); the rest of the batch is kept.
 //! After the queue's maximum receives it moves to the dead-letter queue.
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use cp_domain::{ActorType, AuditRecord, Error, Outcome};
 use cp_events::{AuditEventReported, Envelope};
-use cp_runtime::{ConfigError, FunctionEnv};
+use cp_runtime::{ConfigError, FunctionEnv, queue};
 use cp_store::Store;
-use serde::Deserialize;
 use tracing::Instrument;
 
 /// Who recorded control-plane events (as opposed to a managed application).
 pub const SOURCE: &str = "control-plane";
-
-/// The part of an EventBridge event the consumer reads.
-#[derive(Debug, Deserialize)]
-struct BusEvent {
-    source: String,
-    detail: Envelope,
-}
 
 #[derive(Debug)]
 pub struct AuditConsumer {
@@ -40,36 +32,17 @@ impl AuditConsumer {
     }
 
     pub async fn handle(&self, batch: SqsEvent) -> SqsBatchResponse {
-        let mut response = SqsBatchResponse::default();
+        let mut failed = Vec::new();
         for message in &batch.records {
             if self.record(message).await.is_err() {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = message.message_id.clone().unwrap_or_default();
-                response.batch_item_failures.push(failure);
+                failed.push(message);
             }
         }
-        response
+        queue::report(failed)
     }
 
     async fn record(&self, message: &SqsMessage) -> Result<(), Error> {
-        let body = message.body.as_deref().unwrap_or_default();
-        let event = match serde_json::from_str::<BusEvent>(body) {
-            // Only the control plane's own publisher records control-plane
-            // actions; the bus policy admits no other sender of this source.
-            Ok(bus) if bus.source == cp_events::SOURCE => bus.detail,
-            Ok(bus) => {
-                tracing::error!(source = %bus.source, "event from an unexpected source");
-                return Err(Error::AccessDenied);
-            }
-            Err(e) => {
-                tracing::error!(
-                    message_id = message.message_id.as_deref().unwrap_or_default(),
-                    error = %e,
-                    "message is not a control-plane event"
-                );
-                return Err(Error::invalid("body", "not an event"));
-            }
-        };
+        let event = queue::domain_event(message)?;
         let span = tracing::info_span!(
             "event",
             correlation_id = %event.correlation_id,

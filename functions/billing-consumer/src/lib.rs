@@ -11,12 +11,11 @@
 //! that cannot be recorded is reported alone (`batchItemFailures`) and, after
 //! the queue's maximum receives, moves to the dead-letter queue.
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use cp_domain::{BillingEvent, Error, Recorded, Reporter};
 use cp_events::Envelope;
-use cp_runtime::{ConfigError, FunctionEnv};
+use cp_runtime::{ConfigError, FunctionEnv, queue};
 use cp_store::Store;
-use serde::Deserialize;
 use serde_json::Value;
 
 /// The CloudEvents `source` of the control plane's billing events.
@@ -46,13 +45,6 @@ pub const BILLABLE: &[(&str, &[&str])] = &[
     ),
     ("user.removed", &["user_id", "role", "status"]),
 ];
-
-/// The part of an EventBridge event the consumer reads.
-#[derive(Debug, Deserialize)]
-struct BusEvent {
-    source: String,
-    detail: Envelope,
-}
 
 /// The billing event of a domain event; `None` if it is not billable.
 pub fn billing_event(event: &Envelope) -> Option<BillingEvent> {
@@ -95,30 +87,17 @@ impl BillingConsumer {
     }
 
     pub async fn handle(&self, batch: SqsEvent) -> SqsBatchResponse {
-        let mut response = SqsBatchResponse::default();
+        let mut failed = Vec::new();
         for message in &batch.records {
             if self.record(message).await.is_err() {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = message.message_id.clone().unwrap_or_default();
-                response.batch_item_failures.push(failure);
+                failed.push(message);
             }
         }
-        response
+        queue::report(failed)
     }
 
     async fn record(&self, message: &SqsMessage) -> Result<(), Error> {
-        let body = message.body.as_deref().unwrap_or_default();
-        let event = match serde_json::from_str::<BusEvent>(body) {
-            Ok(bus) if bus.source == cp_events::SOURCE => bus.detail,
-            Ok(bus) => {
-                tracing::error!(source = %bus.source, "event from an unexpected source");
-                return Err(Error::AccessDenied);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "message is not a control-plane event");
-                return Err(Error::invalid("body", "not an event"));
-            }
-        };
+        let event = queue::domain_event(message)?;
         let Some(billing) = billing_event(&event) else {
             tracing::info!(event_type = %event.event_type, "not billable");
             return Ok(());

@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod lambda;
 pub mod metrics;
 pub mod problem;
+pub mod queue;
 pub mod telemetry;
 
 pub use clock::{Clock, SystemClock};
