@@ -407,7 +407,7 @@ mod tests {
                 ("TOKEN_AUDIENCE", "apps"),
                 ("TOKEN_SIGNING_KEY", "k"),
                 ("QUEUE_URLS", "{}"),
-                ("KEY_IDS", "{}"),
+                ("KEY_IDS", r#"{"data": "k"}"#),
                 ("IDENTITY_ISSUER", "http://127.0.0.1:1"),
                 ("FLAG_CATALOG_URL", "http://127.0.0.1:1/catalog"),
             ]
