@@ -7,12 +7,13 @@ which DynamoDB itself never does. Serializing the DynamoDB and DynamoDB
 Streams calls restores DynamoDB's guarantee; every other service (SQS long
 polls in particular) still runs concurrently. See doc/adr/0006-local-stack.md.
 
-A cancelled transaction has a second flaw: moto applies its items one by
-one and, when a condition fails, swaps in a copy of the table taken before.
-The stream records the applied items made stay in the old table's stream
-shard, which a shard iterator obtained earlier still reads: the cancelled
-write's events leak. `all_or_nothing` removes them, as DynamoDB never emits
-stream records for a cancelled transaction.
+moto's rollback itself is replaced: it deep-copied every table a
+transaction names, which made each transaction (and, with its sorted full
+scans, each Query) cost time in proportion to the whole table, and it left
+a cancelled transaction's stream records in the shard. `all_or_nothing`
+keeps an undo log of the touched items instead and removes those records,
+as DynamoDB never emits stream records for a cancelled transaction;
+`partition_scoped` lets a Query read only its partition.
 
 The AWS SDK for Rust speaks CloudWatch in Smithy RPC v2 CBOR, which moto
 does not route; moto does speak CloudWatch's JSON protocol. `CborCloudWatch`
@@ -23,6 +24,7 @@ leaves empty.
 Usage: python moto_server.py HOST PORT
 """
 
+import copy
 import datetime
 import io
 import json
@@ -32,8 +34,11 @@ import threading
 
 import cbor2
 
+import moto.dynamodb.models as dynamodb_models
 from moto.cloudwatch.models import Statistics
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from werkzeug.serving import run_simple
 
 from moto.moto_server.werkzeug_app import (
@@ -43,20 +48,65 @@ from moto.moto_server.werkzeug_app import (
 )
 
 
+def _touched_key(table, operation):
+    """The (hash, range) key a transaction operation writes or checks."""
+    attributes = operation.get("Key") or operation.get("Item") or {}
+    hash_value = DynamoType(attributes[table.hash_key_attr])
+    range_attr = table.range_key_attr
+    range_value = DynamoType(attributes[range_attr]) if range_attr else None
+    return hash_value, range_value
+
+
+def _stored(table, hash_value, range_value):
+    partition = table.items.get(hash_value)
+    if partition is None:
+        return None
+    return partition.get(range_value) if range_value is not None else partition
+
+
+def _restore(table, hash_value, range_value, item):
+    if range_value is None:
+        if item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item
+    elif item is None:
+        table.items.get(hash_value, {}).pop(range_value, None)
+    else:
+        table.items[hash_value][range_value] = item
+
+
 def all_or_nothing(original):
-    """Wraps moto's TransactWriteItems: a cancelled one leaves no stream records."""
+    """Wraps moto's TransactWriteItems with an undo log of the items it touches.
+
+    moto itself deep-copies every table a transaction names and swaps the
+    copy back in when a condition fails: the cost grows with the table, and
+    the swap leaks the cancelled items' stream records. Here moto's copy is
+    not taken (`_TablesByReference`); the touched items are copied before
+    and put back after a cancellation, and its stream records are removed.
+    """
 
     def transact_write_items(self, transact_items):
         shards = []
-        for item in transact_items:
-            operation = next(iter(item.values()))
+        before = []
+        for entry in transact_items:
+            operation = next(iter(entry.values()))
             table = self.tables.get(operation.get("TableName"))
+            if table is None:
+                continue
             shard = getattr(table, "stream_shard", None)
             if shard is not None and all(s is not shard for s, _ in shards):
                 shards.append((shard, len(shard.items)))
+            try:
+                key = _touched_key(table, operation)
+            except (KeyError, TypeError):
+                continue  # moto rejects the malformed operation itself
+            before.append((table, key, copy.deepcopy(_stored(table, *key))))
         try:
             return original(self, transact_items)
         except Exception:
+            for table, key, item in reversed(before):
+                _restore(table, *key, item)
             for shard, length in shards:
                 del shard.items[length:]
             raise
@@ -64,9 +114,54 @@ def all_or_nothing(original):
     return transact_write_items
 
 
+class _TablesByReference:
+    """`copy` as moto's DynamoDB backend sees it: tables are not copied."""
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        if isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+dynamodb_models.copy = _TablesByReference()
 DynamoDBBackend.transact_write_items = all_or_nothing(
     DynamoDBBackend.transact_write_items
 )
+
+
+def partition_scoped(original_query, original_all_items):
+    """Lets a query look only where DynamoDB would.
+
+    moto answers every Query by sorting the whole table and then filtering
+    it, so each costs O(n log n) in the table's size. A base-table query
+    needs only its partition; an index query needs every item but no sort
+    (it sorts its matches itself). Scans keep moto's sorted order.
+    """
+
+    def query(self, hash_key, *args, **kwargs):
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        self._query_scope = (hash_key, index_name)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            del self._query_scope
+
+    def all_items(self):
+        scope = self.__dict__.get("_query_scope")
+        if scope is None:
+            return original_all_items(self)
+        hash_key, index_name = scope
+        if index_name is None and self.range_key_attr:
+            return list(self.items.get(hash_key, {}).values())
+        if self.range_key_attr:
+            return [item for partition in self.items.values() for item in partition.values()]
+        return list(self.items.values())
+
+    return query, all_items
+
+
+Table.query, Table.all_items = partition_scoped(Table.query, Table.all_items)
 
 
 def percentiles(original):

@@ -53,14 +53,22 @@ async fn export(token: &str, query: &str) -> BillingPageView {
     response.json().await.unwrap()
 }
 
-/// Every event the export has for `query`, following cursors to the
-/// horizon, once the horizon has passed `Instant::now()` at call time.
-async fn export_all(token: &str, query: &str) -> Vec<BillingEventView> {
+/// When a test began, a little early: the feed holds every test's events,
+/// so a test's exports start at its own rather than at the beginning.
+fn test_start() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::seconds(5)
+}
+
+/// Every event the export has for `query` from `since`, following cursors
+/// to the horizon, once the horizon has passed `Instant::now()` at call
+/// time.
+async fn export_all(
+    token: &str,
+    query: &str,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Vec<BillingEventView> {
     let until = chrono::Utc::now();
-    // The feed holds every test's events: start ten minutes back rather
-    // than at the beginning.
-    let since =
-        (until - chrono::Duration::minutes(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let query = format!("{query}&since={since}");
     let query = query.as_str();
     let mut cursor: Option<String> = None;
@@ -116,6 +124,7 @@ async fn billing_system() -> String {
 
 #[tokio::test]
 async fn fr_bill_002_an_event_is_stored_once_and_its_retry_is_a_duplicate() {
+    let started = test_start();
     let r = reporter(1).await;
     let tenant = r.tenants[0].tenant.id;
     let event = usage(tenant, "//crm.example/api", &unique("req"), 3);
@@ -140,7 +149,12 @@ async fn fr_bill_002_an_event_is_stored_once_and_its_retry_is_a_duplicate() {
     assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
 
     let reader = billing_system().await;
-    let items = export_all(&reader, &format!("tenant_id={tenant}&app_id={}", r.app.id)).await;
+    let items = export_all(
+        &reader,
+        &format!("tenant_id={tenant}&app_id={}", r.app.id),
+        started,
+    )
+    .await;
     assert_eq!(items.len(), 1, "{items:?}");
     let stored = &items[0];
     assert_eq!(stored.id, event["id"].as_str().unwrap());
@@ -326,11 +340,10 @@ async fn fr_bill_002_ingestion_from_the_attackers_side() {
 
 #[tokio::test]
 async fn fr_bill_003_the_export_filters_pages_and_speaks_csv() {
+    let started = test_start();
     let r = reporter(2).await;
     let (t1, t2) = (r.tenants[0].tenant.id, r.tenants[1].tenant.id);
-    // The feed holds every test's events; this test's start where its own do.
-    let since = (chrono::Utc::now() - chrono::Duration::seconds(5))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let source = "//crm.example/export";
     let mut old = usage(t1, source, &unique("old"), 7);
     old["time"] = json!("2026-01-15T00:00:00Z");
@@ -345,15 +358,16 @@ async fn fr_bill_003_the_export_filters_pages_and_speaks_csv() {
     let reader = billing_system().await;
     let app = r.app.id;
 
-    let all = export_all(&reader, &format!("app_id={app}&limit=1")).await;
+    let all = export_all(&reader, &format!("app_id={app}&limit=1"), started).await;
     assert_eq!(all.len(), 4, "pages of one follow each other without loss");
-    let of_t1 = export_all(&reader, &format!("app_id={app}&tenant_id={t1}")).await;
+    let of_t1 = export_all(&reader, &format!("app_id={app}&tenant_id={t1}"), started).await;
     assert_eq!(of_t1.iter().map(|e| e.quantity).sum::<u64>(), 10);
     let january = export_all(
         &reader,
         &format!(
             "app_id={app}&occurred_from=2026-01-01T00:00:00Z&occurred_to=2026-02-01T00:00:00Z"
         ),
+        started,
     )
     .await;
     assert_eq!(january.len(), 1);
@@ -548,6 +562,7 @@ async fn fr_bill_003_a_poller_polling_while_writers_ingest_reconciles_exactly() 
 
 #[tokio::test]
 async fn fr_bill_001_the_control_planes_facts_join_the_feed_once() {
+    let started = test_start();
     // A tenant provisioned, its application enabled and the tenant suspended
     // through the API: the billing consumer turns each event into a
     // billing event.
@@ -618,7 +633,7 @@ async fn fr_bill_001_the_control_planes_facts_join_the_feed_once() {
         || {
             let reader = reader.clone();
             async move {
-                let items = export_all(&reader, &format!("tenant_id={tenant}")).await;
+                let items = export_all(&reader, &format!("tenant_id={tenant}"), started).await;
                 (items.len() >= expected.len()).then_some(items)
             }
         },
@@ -626,7 +641,7 @@ async fn fr_bill_001_the_control_planes_facts_join_the_feed_once() {
     .await;
     // Let a late duplicate delivery show, if there were one.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let items_again = export_all(&reader, &format!("tenant_id={tenant}")).await;
+    let items_again = export_all(&reader, &format!("tenant_id={tenant}"), started).await;
     assert_eq!(items_again.len(), items.len(), "{items_again:?}");
     let mut types: Vec<&str> = items.iter().map(|e| e.event_type.as_str()).collect();
     types.sort_unstable();

@@ -38,6 +38,12 @@ pub const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1
 /// GSI1's propagation, so every event before the horizon is visible.
 pub const EXPORT_LAG: Duration = Duration::seconds(20);
 
+/// How many events a filtered export page may evaluate per shard. DynamoDB
+/// applies `Limit` before a filter, so a page of 10 for one tenant of a busy
+/// feed would otherwise advance 10 events per shard and come back nearly
+/// empty; matches past the page's `limit` are read again by the next page.
+const FILTERED_READ: i32 = 1_000;
+
 /// The stored shape of a billing event.
 #[derive(Debug, Serialize, Deserialize)]
 struct BillingItem {
@@ -339,6 +345,11 @@ impl Store {
                 keys::billing_time(t),
             );
         }
+        let read = if filters.is_empty() {
+            i32::from(q.limit)
+        } else {
+            FILTERED_READ.max(i32::from(q.limit))
+        };
         let output = self
             .client
             .query()
@@ -347,7 +358,7 @@ impl Store {
             .key_condition_expression("GSI1PK = :pk AND GSI1SK BETWEEN :from AND :horizon")
             .set_filter_expression((!filters.is_empty()).then(|| filters.join(" AND ")))
             .set_expression_attribute_values(Some(values))
-            .limit(i32::from(q.limit))
+            .limit(read)
             .send()
             .await
             .map_err(|e| sdk("Query", &e))?;
