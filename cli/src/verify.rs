@@ -253,8 +253,16 @@ fn check_digests(
     Ok(digests.into_iter().map(|f| f.digest).collect())
 }
 
-/// Records from JSON: an array, a page (`{"items": [...]}`) or one per line.
-pub fn read_records(text: &str) -> Result<Vec<AuditRecord>, serde_json::Error> {
+/// Records from an audit CSV export (FR-LOG-002), or from JSON: an array, a
+/// page (`{"items": [...]}`) or one per line.
+pub fn read_records(text: &str) -> Result<Vec<AuditRecord>, String> {
+    if cp_domain::audit_csv::is_audit_csv(text) {
+        return cp_domain::audit_csv::read(text).map_err(|e| e.to_string());
+    }
+    read_json_records(text).map_err(|e| e.to_string())
+}
+
+fn read_json_records(text: &str) -> Result<Vec<AuditRecord>, serde_json::Error> {
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     enum Records {
@@ -562,5 +570,25 @@ mod tests {
             .map(|r| serde_json::to_string(r).unwrap())
             .collect();
         assert_eq!(read_records(&lines.join("\n")).unwrap(), t.records);
+    }
+
+    #[test]
+    fn fr_log_002_a_csv_export_is_checked_like_json_and_tampering_is_caught() {
+        use cp_domain::audit_csv::{header, row};
+        let mut t = trail(4, 2);
+        let mut csv = header();
+        for r in &t.records {
+            csv.extend(row(r));
+        }
+        let text = String::from_utf8(csv).unwrap();
+        t.records = read_records(&text).unwrap();
+        assert_eq!(t.check(Scope::Export).unwrap().records, 4);
+        // An auditor's spreadsheet "corrects" one outcome and saves.
+        let altered = text.replacen(",Success,", ",Failure,", 1);
+        t.records = read_records(&altered).unwrap();
+        assert!(matches!(
+            t.check(Scope::Export).unwrap_err(),
+            Finding::Altered { seq: 1, .. }
+        ));
     }
 }

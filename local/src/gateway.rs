@@ -410,6 +410,7 @@ mod tests {
                 ("KEY_IDS", r#"{"data": "k"}"#),
                 ("IDENTITY_ISSUER", "http://127.0.0.1:1"),
                 ("FLAG_CATALOG_URL", "http://127.0.0.1:1/catalog"),
+                ("AUDIT_EXPORT_BUCKET", "exports"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -34,6 +34,12 @@ impl QueueHandler for billing_consumer::BillingConsumer {
     }
 }
 
+impl QueueHandler for audit_export_job::AuditExportJob {
+    fn call(&self, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {
+        Box::pin(self.handle(event))
+    }
+}
+
 /// The stream mapping: table stream → filter → publisher, in order; a
 /// reported failure is retried from its record (`ReportBatchItemFailures`).
 pub async fn run_stream(

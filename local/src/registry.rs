@@ -93,6 +93,7 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, billing_ingest::BillingIngest::from_env)?;
     add(&mut functions, env, billing_export::BillingExport::from_env)?;
     add(&mut functions, env, audit_ingest::AuditIngest::from_env)?;
+    add(&mut functions, env, audit_export::AuditExports::from_env)?;
     Ok(functions)
 }
 
@@ -109,6 +110,10 @@ pub fn queue_functions(
     functions.insert(
         "billing-consumer",
         Arc::new(billing_consumer::BillingConsumer::from_env(env)?),
+    );
+    functions.insert(
+        "audit-export-job",
+        Arc::new(audit_export_job::AuditExportJob::from_env(env)?),
     );
     Ok(functions)
 }

@@ -11,9 +11,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
-    AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, CONSOLE_URL, EMAIL_FROM, EVENT_BUS_NAME,
-    FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE,
-    TOKEN_ISSUER, TOKEN_SIGNING_KEY,
+    AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, AUDIT_EXPORT_BUCKET, CONSOLE_URL, EMAIL_FROM,
+    EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME,
+    TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -102,6 +102,14 @@ impl StackInfo {
                 self.resources
                     .buckets
                     .get("audit-digests")
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            (
+                AUDIT_EXPORT_BUCKET,
+                self.resources
+                    .buckets
+                    .get("audit-exports")
                     .cloned()
                     .unwrap_or_default(),
             ),

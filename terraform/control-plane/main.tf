@@ -42,6 +42,7 @@ locals {
     FLAG_CATALOG_URL  = "http://localhost:2772${module.flags.extension_path}"
     # The audit trail's signed digests (ADR 0029).
     AUDIT_DIGEST_BUCKET = module.buckets.names["audit-digests"]
+    AUDIT_EXPORT_BUCKET = module.buckets.names["audit-exports"]
     AUDIT_DIGEST_KEY    = module.keys.arns["audit"]
   }
   unknown_environment = distinct(flatten([

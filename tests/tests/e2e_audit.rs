@@ -26,7 +26,7 @@ async fn fetch_records(token: &str, tenant: &str, out: &Path) -> Vec<Value> {
     serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
 }
 
-async fn run_digest_job() {
+pub(crate) async fn run_digest_job() {
     audit_digest::AuditDigest::from_env(&cp_tests::function_env().await)
         .unwrap()
         .run(chrono::Utc::now())
@@ -35,7 +35,7 @@ async fn run_digest_job() {
 }
 
 /// The tenant's digest files, as `aws s3 sync s3://<bucket>/<tenant>/` would.
-async fn download_digests(tenant: &str, dir: &Path) -> Vec<PathBuf> {
+pub(crate) async fn download_digests(tenant: &str, dir: &Path) -> Vec<PathBuf> {
     let s3 = aws_sdk_s3::Client::new(&cp_tests::sdk().await);
     let bucket = &stack().resources.buckets["audit-digests"];
     let listed = s3
@@ -66,7 +66,7 @@ async fn download_digests(tenant: &str, dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The digest key's public half, as `aws kms get-public-key` gives it.
-async fn public_key(path: &Path) {
+pub(crate) async fn public_key(path: &Path) {
     let kms = aws_sdk_kms::Client::new(&cp_tests::sdk().await);
     let key = kms
         .get_public_key()

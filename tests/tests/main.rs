@@ -9,6 +9,7 @@ mod cli;
 mod definitions;
 mod e2e_applications;
 mod e2e_audit;
+mod e2e_audit_export;
 mod e2e_audit_ingest;
 mod e2e_auth;
 mod e2e_billing;

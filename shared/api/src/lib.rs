@@ -104,6 +104,63 @@ impl ProvisionedView {
 /// served as it is stored.
 pub use cp_domain::AuditRecord as AuditRecordView;
 
+/// An audit export job (FR-LOG-002). `tenant_id` is absent for an export of
+/// the platform's own records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditExportView {
+    pub id: cp_domain::AuditExportId,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<TenantId>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    #[serde(flatten)]
+    pub filter: cp_domain::AuditFilter,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub status: cp_domain::ExportStatus,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Once `Succeeded`: what the file holds.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub records: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sha256: Option<String>,
+    /// Once `Succeeded`: a short-lived link to the CSV file, made for this
+    /// answer (ask again for a fresh one).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub download_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub download_expires_at: Option<DateTime<Utc>>,
+    /// Once `Failed`: why.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub failure: Option<String>,
+}
+
+impl From<&cp_domain::AuditExport> for AuditExportView {
+    fn from(job: &cp_domain::AuditExport) -> Self {
+        let file = job.file.as_ref();
+        Self {
+            id: job.id,
+            tenant_id: job.tenant_id,
+            from: job.from,
+            to: job.to,
+            filter: job.filter.clone(),
+            requested_by: job.requested_by.clone(),
+            requested_at: job.requested_at,
+            status: job.status,
+            finished_at: job.finished_at,
+            records: file.map(|f| f.records),
+            bytes: file.map(|f| f.bytes),
+            sha256: file.map(|f| f.sha256.clone()),
+            download_url: None,
+            download_expires_at: None,
+            failure: job.failure.clone(),
+        }
+    }
+}
+
 /// One page of a list. `next_cursor` is absent on the last page; pass it
 /// back as `cursor` for the next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -56,6 +56,10 @@ uuid_id!(
     InvitationId
 );
 uuid_id!(
+    /// An audit export job (FR-LOG-002).
+    AuditExportId
+);
+uuid_id!(
     /// A domain event; consumers deduplicate on it.
     EventId
 );

@@ -7,6 +7,8 @@
 
 pub mod application;
 pub mod audit;
+pub mod audit_csv;
+pub mod audit_export;
 pub mod authz;
 pub mod billing;
 pub mod digest;
@@ -31,13 +33,14 @@ pub use application::{
     PresentedSecret, RegisterApp,
 };
 pub use audit::{AuditRecord, ChainHash, ChainLink, Outcome};
+pub use audit_export::{AuditExport, AuditFilter, ExportFile, ExportStatus};
 pub use authz::{Actor, ActorType, Member, PlatformRole, Principal, Scope, Target};
 pub use billing::{BillingEvent, Recorded, Reporter, StoredBillingEvent};
 pub use error::{Error, FieldError};
 pub use flags::{
     Catalog, Evaluation, FlagDefinition, FlagKey, FlagOverrides, FlagType, OverrideChange, Reason,
 };
-pub use ids::{ApplicationId, EventId, InvitationId, SecretId, TenantId, UserId};
+pub use ids::{ApplicationId, AuditExportId, EventId, InvitationId, SecretId, TenantId, UserId};
 pub use invitation::{Invitation, InvitationStatus, InvitationTicket};
 pub use membership::MemberChange;
 pub use page::PageSize;

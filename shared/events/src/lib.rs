@@ -53,6 +53,8 @@ pub const ALL_TYPES: &[EventType] = &[
     TenantSsoChanged::TYPE,
     TenantFlagOverrideChanged::TYPE,
     AuditEventReported::TYPE,
+    AuditExportRequested::TYPE,
+    AuditExportFinished::TYPE,
 ];
 
 /// The audit action for an event type; unknown (newer) types keep their name,

@@ -4,8 +4,8 @@
 use crate::{EventType, Payload};
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole, Role,
-    SecretId, TenantId, TenantSettings, TenantStatus, UserId, UserStatus,
+    AppEnvironment, AppScope, AppStatus, ApplicationId, AuditExportId, InvitationId, Plan,
+    PlatformRole, Role, SecretId, TenantId, TenantSettings, TenantStatus, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -479,5 +479,70 @@ impl Payload for AuditEventReported {
     }
     fn tenant_id(&self) -> Option<TenantId> {
         Some(self.tenant_id)
+    }
+}
+
+/// UC-AUDIT-EXPORT / FR-LOG-002: somebody asked for an export of a range of
+/// a tenant's (or, without a tenant, the platform's) audit records: an
+/// access to personal data, recorded in the trail it reads (CON-SEC-002).
+/// The export job runs on this event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditExportRequested {
+    pub export_id: AuditExportId,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<TenantId>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub actor_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub action: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub outcome: Option<cp_domain::Outcome>,
+}
+
+impl Payload for AuditExportRequested {
+    const TYPE: EventType = EventType {
+        name: "audit.export_requested",
+        version: 1,
+        audit_action: "audit.export",
+    };
+    fn resource(&self) -> String {
+        format!("audit-export/{}", self.export_id)
+    }
+    fn tenant_id(&self) -> Option<TenantId> {
+        self.tenant_id
+    }
+}
+
+/// FR-LOG-002: an export job ended: its file's record count and SHA-256,
+/// or why it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditExportFinished {
+    pub export_id: AuditExportId,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<TenantId>,
+    pub status: cp_domain::ExportStatus,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub records: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub failure: Option<String>,
+}
+
+impl Payload for AuditExportFinished {
+    const TYPE: EventType = EventType {
+        name: "audit.export_finished",
+        version: 1,
+        audit_action: "audit.export.finish",
+    };
+    fn resource(&self) -> String {
+        format!("audit-export/{}", self.export_id)
+    }
+    fn tenant_id(&self) -> Option<TenantId> {
+        self.tenant_id
     }
 }

@@ -272,6 +272,29 @@ fn sample(name: &str) -> Envelope {
             },
             context(),
         ),
+        "audit.export_requested" => Envelope::new(
+            &AuditExportRequested {
+                export_id: cp_domain::AuditExportId::random(),
+                tenant_id: Some(TenantId::random()),
+                from: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+                to: Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap(),
+                actor_id: None,
+                action: Some("user.role_change".into()),
+                outcome: Some(cp_domain::Outcome::Failure),
+            },
+            context(),
+        ),
+        "audit.export_finished" => Envelope::new(
+            &AuditExportFinished {
+                export_id: cp_domain::AuditExportId::random(),
+                tenant_id: None,
+                status: cp_domain::ExportStatus::Succeeded,
+                records: Some(1200),
+                sha256: Some("ab".repeat(32)),
+                failure: None,
+            },
+            context(),
+        ),
         other => panic!("no sample for event type {other}: add one"),
     }
     .unwrap()

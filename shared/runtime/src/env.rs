@@ -35,6 +35,9 @@ pub const AUDIT_DIGEST_BUCKET: &str = "AUDIT_DIGEST_BUCKET";
 /// The asymmetric KMS key (id, ARN or alias) that signs them.
 pub const AUDIT_DIGEST_KEY: &str = "AUDIT_DIGEST_KEY";
 
+/// The bucket of audit exports' CSV files (FR-LOG-002, ADR 0016).
+pub const AUDIT_EXPORT_BUCKET: &str = "AUDIT_EXPORT_BUCKET";
+
 /// Where the feature flag catalog is read: the AppConfig Lambda extension's
 /// local endpoint for the catalog's application, environment and profile
 /// (the local stack serves the same contract; ADR 0032).

@@ -17,6 +17,7 @@
 //! | identity link       | `TENANT#<id>`               | `IDENTITY#<iss>#<sub>`  |                            |                                 |
 //! | audit record        | `AUDIT#<tenant or PLATFORM>`| `<time>#<event id>`     |                            | `AUDIT#<tenant or PLATFORM>#CHAIN` / `<seq, 20 digits>` |
 //! | audit chain head    | `AUDIT#<tenant or PLATFORM>`| `CHAIN`                 | `AUDIT_CHAINS` / `<tenant or PLATFORM>` |                    |
+//! | audit export job    | `AUDIT_EXPORT#<id>`         | `AUDIT_EXPORT`          |                            |                                 |
 //! | outbox event        | `OUTBOX#<event id>`         | `OUTBOX`                |                            |                                 |
 //! | idempotency record  | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY`           |                            |                                 |
 //! | application         | `APP#<id>`                  | `APP`                   | `APPS` / `<name>#<id>`     |                                 |
@@ -155,6 +156,11 @@ pub fn audit_record(tenant: Option<TenantId>, time: DateTime<Utc>, event: EventI
         audit_partition(tenant),
         &format!("{}#{event}", sortable_time(time)),
     )
+}
+
+/// An audit export job (FR-LOG-002).
+pub fn audit_export(id: cp_domain::AuditExportId) -> Key {
+    key(format!("AUDIT_EXPORT#{id}"), "AUDIT_EXPORT")
 }
 
 /// The head of a partition's audit chain; its sort key sorts after every

@@ -269,7 +269,7 @@ impl WriteSet {
         self.push(put, OnConditionFailure::Conflict(conflict))
     }
 
-    fn replace(
+    pub(crate) fn replace(
         &mut self,
         item: &impl Serialize,
         expected_version: u64,
