@@ -1,11 +1,12 @@
 import type {
   Accepted,
+  AppEnvironment,
   Application,
   ApplicationDetail,
-  AppEnvironment,
   AppScope,
   AppStatus,
   AuditRecord,
+  FlagValue,
   Health,
   Invitation,
   IssuedSecret,
@@ -14,6 +15,7 @@ import type {
   MemberStatus,
   MyTenant,
   Page,
+  PasswordPolicy,
   Plan,
   Problem,
   Provisioned,
@@ -26,8 +28,6 @@ import type {
   TenantRole,
   TenantSettings,
   TenantStatus,
-  FlagValue,
-  PasswordPolicy,
 } from "./types";
 
 /** A refused or failed call: the problem document, or what stood in for it. */

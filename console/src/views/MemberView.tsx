@@ -104,7 +104,7 @@ function MemberDetail({ member, etag, reload }: { member: Member; etag: string; 
     setPending(null);
     act.clearError();
     reload();
-  }, [conflict]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [conflict]);
   const status = member.status;
   return (
     <>
