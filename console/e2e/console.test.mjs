@@ -1,19 +1,23 @@
 // The console in a real browser (Debian's Chromium) against the local
 // stack, signed in through the local OIDC provider. One browser, journeys
 // in order: what an operator does, then what an auditor and a developer
-// see and may not do.
+// see and may not do, then a tenant's own Owner and member.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   accessibilityViolations,
+  callApi,
   cspViolations,
   eventually,
+  invitationLink,
   launch,
   newPage,
   screenshot,
   signIn,
+  signInWithEmail,
   stack,
   timed,
+  token,
   unique,
   writeTimings,
 } from "./harness.mjs";
@@ -170,7 +174,40 @@ describe("operator", () => {
     await assertCleanView(page, "tenants");
   });
 
+  it("IF-OPS-CONSOLE: sets a tenant's flag override of the flag's type, and clears it", async () => {
+    await page.goto(state.tenantUrl);
+    const flags = page.getByRole("region", { name: "Feature flags" });
+    const row = flags.locator('tr[data-flag="max-projects"]');
+    await row.getByRole("cell", { name: "Plan default" }).waitFor();
+    await row.getByRole("cell", { name: "1000" }).first().waitFor();
+    const form = flags.getByRole("form", { name: "Set an override" });
+    await form.getByLabel("Flag").selectOption("max-projects");
+    await form.getByLabel("Value (number)").fill("7");
+    await timed("feedback", "set a flag override (submit → shown)", async () => {
+      await form.getByRole("button", { name: "Set an override" }).click();
+      await flags.getByRole("status").filter({ hasText: "max-projects is now 7" }).waitFor();
+    });
+    await row.getByRole("cell", { name: "Override", exact: true }).waitFor();
+    assert.equal(await row.locator("td").nth(1).textContent(), "7", "the effective value");
+    await form.getByLabel("Flag").selectOption("new-editor");
+    await form.getByLabel("Value (boolean)").selectOption("false");
+    await form.getByRole("button", { name: "Set an override" }).click();
+    await flags.getByRole("status").filter({ hasText: "new-editor is now false" }).waitFor();
+    await assertCleanView(page, "tenant-flags");
+
+    await timed("feedback", "clear a flag override (click → plan default shown)", async () => {
+      await row.getByRole("button", { name: "Clear the override of max-projects" }).click();
+      await flags.getByRole("status").filter({ hasText: "The override of max-projects is cleared" }).waitFor();
+    });
+    await row.getByRole("cell", { name: "Plan default" }).waitFor();
+    assert.equal(await row.locator("td").nth(1).textContent(), "1000");
+    assert.equal(await row.getByRole("button", { name: /^Clear/ }).count(), 0);
+  });
+
   it("IF-OPS-CONSOLE: suspends with a reason after confirming, and resumes", async () => {
+    await page.goto(stack().console + "/tenants");
+    await page.getByLabel("Domain starts with").fill(state.domain);
+    await page.getByRole("button", { name: "Search" }).click();
     await timed("transition", "tenants → tenant", async () => {
       await page.getByRole("link", { name: state.domain, exact: true }).click();
       await page.getByRole("heading", { name: `Tenant ${state.domain}` }).waitFor();
@@ -287,9 +324,13 @@ describe("auditor", () => {
     await page.goto(state.tenantUrl);
     await page.getByRole("heading", { name: `Tenant ${state.domain}` }).waitFor();
     await page.getByRole("heading", { name: "Enabled applications" }).waitFor();
-    for (const action of ["Suspend", "Delete", "Resume", "Restore", "Disable", "Enable"]) {
+    for (const action of ["Suspend", "Delete", "Resume", "Restore", "Disable", "Enable", "Clear", "Set an override"]) {
       assert.equal(await page.getByRole("button", { name: action }).count(), 0, action);
     }
+    // The flags, read-only: the override the operator set is there.
+    const flags = page.getByRole("region", { name: "Feature flags" });
+    await flags.locator('tr[data-flag="new-editor"]').getByRole("cell", { name: "Override", exact: true }).waitFor();
+    assert.equal(await flags.getByRole("form").count(), 0);
     assert.equal(await page.getByRole("link", { name: "Health" }).count(), 0);
     await page.getByRole("link", { name: "Tenants" }).click();
     await page.getByRole("heading", { name: "Tenants" }).waitFor();
@@ -329,5 +370,211 @@ describe("developer", () => {
     await page.getByRole("alert").getByText("Your role does not allow this.").waitFor();
     assert.equal(await page.getByRole("link", { name: "Provision a tenant" }).count(), 0);
     assert.deepEqual(await cspViolations(page), []);
+  });
+});
+
+describe("tenant Owner and member", () => {
+  const domain = unique("org-");
+  const owner = { subject: unique("owner-"), email: `owner@${domain}.example` };
+  const member = { subject: unique("member-"), email: `${unique("m")}@members.example` };
+  let page;
+  let memberPage;
+  before(async () => {
+    // An operator provisions the tenant through the API; its Owner is emailed.
+    const operator = await token(unique("operator-"), { roles: ["Operator"] });
+    const created = await callApi(operator, "POST", "/v1/tenants", {
+      name: "Org Ltd",
+      domain,
+      plan: "Pro",
+      owner_email: owner.email,
+    });
+    assert.equal(created.status, 201);
+    page = await newPage(browser);
+    memberPage = await newPage(browser, { locale: "en-GB", timezoneId: "Europe/Paris" });
+  });
+  after(async () => {
+    await page.context().close();
+    await memberPage.context().close();
+  });
+
+  it("IF-TENANT-CONSOLE: the Owner opens the emailed link, signs in and accepts; the token leaves the address bar", async () => {
+    const link = await eventually(() => invitationLink(owner.email));
+    const tokenValue = new URL(link).hash.slice("#token=".length);
+    await page.goto(link);
+    await page.getByText("Sign in to accept your invitation.").waitFor();
+    assert.equal(new URL(page.url()).hash, "", "the token is out of the address bar before sign-in");
+    await timed("transition", "invitation link → sign-in → accepted", async () => {
+      await signInWithEmail(page, owner.subject, owner.email, page.url());
+      await page.getByRole("status").filter({ hasText: "you are now a member of the tenant, as Owner" }).waitFor();
+    });
+    assert.equal(new URL(page.url()).pathname, "/invitations/accept");
+    assert.doesNotMatch(page.url(), /token/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("console.invitation")), null);
+    await assertCleanView(page, "invitation-accepted");
+
+    // The same link again: used.
+    const again = await newPage(browser);
+    await again.goto(link);
+    await signInWithEmail(again, owner.subject, owner.email, again.url());
+    await again.getByTestId("accept-gone").getByText("Ask for a new invitation.").waitFor();
+    await again.getByRole("alert").getByText("ERR-RES-410").waitFor();
+    await assertCleanView(again, "invitation-gone");
+    await again.context().close();
+    assert.ok(tokenValue.length > 20);
+
+    await page.getByRole("button", { name: "Continue to the console" }).click();
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link", { name: "Members" }).waitFor();
+    assert.deepEqual(await nav.getByRole("link").allTextContents(), [
+      "My tenant",
+      "Members",
+      "Invitations",
+      "Settings",
+      "Single sign-on",
+      "Plan",
+      "Audit records",
+      "My sessions",
+    ]);
+  });
+
+  it("IF-TENANT-CONSOLE: the Owner invites a member, who accepts from another browser", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Invitations" }).click();
+    const form = page.getByRole("form", { name: "Send an invitation" });
+    await form.getByLabel("Email").fill(member.email);
+    await form.getByLabel("Role").selectOption("User");
+    await timed("feedback", "send an invitation (submit → listed)", async () => {
+      await form.getByRole("button", { name: "Send an invitation" }).click();
+      await page.getByRole("status").filter({ hasText: `An invitation was sent to ${member.email}` }).waitFor();
+      await page.getByRole("cell", { name: member.email, exact: true }).waitFor();
+    });
+    await page.getByRole("row", { name: new RegExp(member.email) }).getByText("Pending").waitFor();
+    // The same email again is refused: a member or an open invitation has it.
+    await form.getByLabel("Email").fill(member.email);
+    await form.getByRole("button", { name: "Send an invitation" }).click();
+    await form.getByRole("alert").getByText("ERR-VAL-409").waitFor();
+    await assertCleanView(page, "invitations");
+
+    const link = await eventually(() => invitationLink(member.email));
+    await memberPage.goto(link);
+    await signInWithEmail(memberPage, member.subject, member.email, memberPage.url());
+    await memberPage.getByRole("status").filter({ hasText: "as User" }).waitFor();
+    await memberPage.getByRole("button", { name: "Continue to the console" }).click();
+    const nav = memberPage.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link", { name: "My sessions" }).waitFor();
+    // An ordinary User sees their tenant and their own sessions only.
+    assert.deepEqual(await nav.getByRole("link").allTextContents(), ["My tenant", "My sessions"]);
+    await nav.getByRole("link", { name: "My sessions" }).click();
+    await memberPage.getByRole("cell", { name: "This session" }).waitFor();
+    await memberPage.locator("dd", { hasText: member.email }).waitFor();
+    await assertCleanView(memberPage, "my-sessions");
+  });
+
+  it("IF-TENANT-CONSOLE: the Owner finds the member, ends their session, and changes their role", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Members" }).click();
+    await page.getByLabel("Email starts with").fill(member.email.slice(0, 6));
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("link", { name: member.email }).waitFor();
+    assert.equal(await page.getByRole("link", { name: owner.email }).count(), 0, "the prefix filters");
+    await page.getByLabel("Role").selectOption("Administrator");
+    await page.getByText("No member matches.").waitFor();
+    await page.getByLabel("Role").selectOption("User");
+    await assertCleanView(page, "members");
+    await timed("transition", "members → member", async () => {
+      await page.getByRole("link", { name: member.email }).click();
+      await page.getByRole("heading", { name: `Member ${member.email}` }).waitFor();
+    });
+
+    const sessions = page.getByRole("region", { name: "Sign-in sessions" });
+    await sessions.getByRole("cell", { name: "Active", exact: true }).waitFor();
+    await timed("feedback", "end a member's session (click → ended)", async () => {
+      await sessions.getByRole("button", { name: /^End the session started/ }).click();
+      await page.getByRole("status").filter({ hasText: "The session has ended." }).waitFor();
+      await sessions.getByRole("cell", { name: /^Ended / }).waitFor();
+    });
+    // The member's browser is refused from its next request on.
+    await memberPage.reload();
+    await memberPage.getByRole("alert").getByText("ERR-AUTH-440").waitFor();
+
+    const change = page.getByRole("form", { name: "Change role" });
+    await change.getByLabel("Role").selectOption("Administrator");
+    await timed("feedback", "change a member's role (submit → shown)", async () => {
+      await change.getByRole("button", { name: "Change role" }).click();
+      await page.getByRole("status").filter({ hasText: `${member.email} is now Administrator` }).waitFor();
+    });
+    await page.locator("dd").getByText("Administrator", { exact: true }).waitFor();
+    await assertCleanView(page, "member");
+  });
+
+  it("IF-TENANT-CONSOLE: the last Owner cannot demote themselves, and the console says why", async () => {
+    await page.getByRole("link", { name: "All members" }).click();
+    await page.getByRole("link", { name: owner.email }).click();
+    await page.getByRole("heading", { name: `Member ${owner.email}` }).waitFor();
+    const change = page.getByRole("form", { name: "Change role" });
+    await change.getByLabel("Role").selectOption("User");
+    await change.getByRole("button", { name: "Change role" }).click();
+    await page.getByTestId("last-owner").waitFor();
+    await page.getByRole("alert").getByText("ERR-VAL-422").waitFor();
+    await page.locator("dd").getByText("Owner", { exact: true }).waitFor();
+    await assertCleanView(page, "member-last-owner");
+  });
+
+  it("IF-TENANT-CONSOLE: settings save the invitation lifetime and the password policy", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
+    const ttl = page.getByLabel("Invitation lifetime (days)");
+    await ttl.waitFor();
+    assert.equal(await ttl.inputValue(), "7");
+    await ttl.fill("14");
+    await page.getByLabel("Require a symbol").check();
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("status").filter({ hasText: "The settings are saved." }).waitFor();
+    await page.reload();
+    await page.getByLabel("Invitation lifetime (days)").waitFor();
+    assert.equal(await page.getByLabel("Invitation lifetime (days)").inputValue(), "14");
+    assert.equal(await page.getByLabel("Require a symbol").isChecked(), true);
+    await assertCleanView(page, "settings");
+  });
+
+  it("IF-TENANT-CONSOLE: the Owner changes the plan after confirming", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Plan" }).click();
+    await page.getByTestId("current-plan").getByText("Pro").waitFor();
+    await page.getByLabel("New plan").selectOption("Enterprise");
+    await page.getByRole("button", { name: "Change plan" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("from Pro to Enterprise").waitFor();
+    await screenshot(page, "plan-confirm");
+    await dialog.getByRole("button", { name: "Change plan" }).click();
+    await page.getByRole("status").filter({ hasText: "The plan is now Enterprise." }).waitFor();
+    await page.getByTestId("current-plan").getByText("Enterprise").waitFor();
+    await assertCleanView(page, "plan");
+  });
+
+  it("IF-TENANT-CONSOLE: SSO keeps the client secret write-only and shows a discovery failure's reason", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Single sign-on" }).click();
+    await page.getByText("Single sign-on is not configured.").waitFor();
+    const form = page.getByRole("form", { name: "Configure single sign-on" });
+    assert.equal(await form.getByLabel("Client secret").getAttribute("type"), "password");
+    await form.getByLabel("Issuer URL").fill("https://127.0.0.1/tenant");
+    await form.getByLabel("Client id").fill("console-e2e");
+    await form.getByLabel("Client secret").fill("s3cret-value-for-e2e");
+    await form.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("alert").getByText("ERR-VAL-400").waitFor();
+    assert.equal(await page.getByText("s3cret-value-for-e2e").count(), 0);
+    await assertCleanView(page, "sso-refused");
+
+    // The local provider (trusted by the local stack's SSRF guard) passes discovery.
+    await form.getByLabel("Issuer URL").fill(stack().issuer);
+    await form.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("status").filter({ hasText: "Single sign-on with" }).waitFor();
+    await page.locator("dd", { hasText: "Set (never shown)" }).waitFor();
+    assert.equal(await page.getByLabel("Client secret").inputValue(), "", "the secret is not kept in the form");
+    assert.equal(await page.getByText("s3cret-value-for-e2e").count(), 0);
+    await assertCleanView(page, "sso");
+  });
+
+  it("IF-TENANT-CONSOLE: signing out ends the session at the API first", async () => {
+    const logout = page.waitForResponse((r) => r.url().endsWith("/v1/logout"));
+    await page.getByRole("button", { name: "Sign out" }).click();
+    assert.ok((await logout).ok(), "POST /v1/logout succeeded");
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
   });
 });

@@ -12,6 +12,13 @@ import { ApplicationView } from "./views/ApplicationView";
 import { ApplicationsView } from "./views/ApplicationsView";
 import { AuditView } from "./views/AuditView";
 import { HealthView } from "./views/HealthView";
+import { InvitationsView } from "./views/InvitationsView";
+import { MembersView } from "./views/MembersView";
+import { MemberView } from "./views/MemberView";
+import { MySessionsView } from "./views/MySessionsView";
+import { PlanView } from "./views/PlanView";
+import { SettingsView } from "./views/SettingsView";
+import { SsoView } from "./views/SsoView";
 import { ProvisionView } from "./views/ProvisionView";
 import { TenantView } from "./views/TenantView";
 import { TenantsView } from "./views/TenantsView";
@@ -23,7 +30,13 @@ export function navigation(can: Capabilities): { to: string; label: Parameters<R
     ...(can.ownTenant ? [{ to: `/tenants/${can.ownTenant}`, label: "nav.myTenant" as const }] : []),
     ...(can.appsRead ? [{ to: "/applications", label: "nav.applications" as const }] : []),
     ...(can.health ? [{ to: "/health", label: "nav.health" as const }] : []),
+    ...(can.members ? [{ to: "/members", label: "nav.members" as const }] : []),
+    ...(can.members ? [{ to: "/invitations", label: "nav.invitations" as const }] : []),
+    ...(can.members ? [{ to: "/settings", label: "nav.settings" as const }] : []),
+    ...(can.tenantConfigure ? [{ to: "/sso", label: "nav.sso" as const }] : []),
+    ...(can.tenantConfigure ? [{ to: "/plan", label: "nav.plan" as const }] : []),
     ...(can.audit ? [{ to: "/audit", label: "nav.audit" as const }] : []),
+    ...(can.ownSessions ? [{ to: "/sessions", label: "nav.sessions" as const }] : []),
   ];
 }
 
@@ -37,6 +50,13 @@ function Page({ path }: { path: string }) {
   if ((params = match("/applications/:id", path))) return <ApplicationView id={params.id ?? ""} />;
   if (match("/health", path)) return <HealthView />;
   if (match("/audit", path)) return <AuditView />;
+  if (match("/members", path)) return <MembersView />;
+  if ((params = match("/members/:id", path))) return <MemberView id={params.id ?? ""} />;
+  if (match("/invitations", path)) return <InvitationsView />;
+  if (match("/settings", path)) return <SettingsView />;
+  if (match("/sso", path)) return <SsoView />;
+  if (match("/plan", path)) return <PlanView />;
+  if (match("/sessions", path)) return <MySessionsView />;
   return (
     <>
       <h1>{t("app.title")}</h1>
@@ -86,6 +106,15 @@ export function Shell({ me, api, onSignOut }: { me: Me; api: Api; onSignOut: () 
     main.current?.focus();
   }, [path]);
   const roles = me.kind === "platform" ? me.roles.join(", ") : me.role;
+  // A tenant user's sign-out ends their session at the API first (UC-LOGOUT),
+  // so its tokens stop working, then at the identity provider.
+  const signOut = () => {
+    if (me.kind !== "tenant_user") return onSignOut();
+    void api
+      .logout()
+      .catch(() => undefined)
+      .finally(onSignOut);
+  };
   return (
     <SessionContext.Provider value={session}>
       <a className="skip" href="#main">
@@ -97,7 +126,7 @@ export function Shell({ me, api, onSignOut }: { me: Me; api: Api; onSignOut: () 
           {t("app.signedInAs", { roles })}
         </span>
         <LanguagePicker />
-        <button type="button" onClick={onSignOut}>
+        <button type="button" onClick={signOut}>
           {t("app.signOut")}
         </button>
       </header>

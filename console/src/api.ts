@@ -1,19 +1,32 @@
 import type {
+  Accepted,
+  AppEnvironment,
   Application,
   ApplicationDetail,
-  AppEnvironment,
   AppScope,
   AppStatus,
   AuditRecord,
+  FlagValue,
   Health,
+  Invitation,
   IssuedSecret,
   Me,
+  Member,
+  MemberStatus,
+  MyTenant,
   Page,
+  PasswordPolicy,
   Plan,
   Problem,
   Provisioned,
   Secret,
+  SignInSession,
+  SsoConfig,
   Tenant,
+  TenantFlag,
+  TenantFlags,
+  TenantRole,
+  TenantSettings,
   TenantStatus,
 } from "./types";
 
@@ -35,6 +48,13 @@ export class ApiError extends Error {
 }
 
 type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  idempotencyKey?: string;
+  ifMatch?: string;
+}
 
 function queryString(query: Query | undefined): string {
   const params = new URLSearchParams();
@@ -81,16 +101,22 @@ export class Api {
     private readonly onUnauthorized: () => void = () => {},
   ) {}
 
-  async request<T>(
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.exchange<T>(method, path, options)).data;
+  }
+
+  /** The answer with its `ETag` (a member's version, sent back as `If-Match`). */
+  private async exchange<T>(
     method: string,
     path: string,
-    options: { query?: Query; body?: unknown; idempotencyKey?: string } = {},
-  ): Promise<T> {
+    options: RequestOptions = {},
+  ): Promise<{ data: T; etag?: string }> {
     const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
     if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
+    if (options.ifMatch) headers["If-Match"] = options.ifMatch;
     let response: Response;
     try {
       response = await fetch(this.baseUrl + path + queryString(options.query), {
@@ -106,9 +132,10 @@ export class Api {
       if (response.status === 401) this.onUnauthorized();
       throw error;
     }
-    if (response.status === 204) return undefined as T;
+    const etag = response.headers.get("etag") ?? undefined;
+    if (response.status === 204) return { data: undefined as T, etag };
     const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    return { data: (text ? JSON.parse(text) : undefined) as T, etag };
   }
 
   me = () => this.request<Me>("GET", "/v1/me");
@@ -160,4 +187,61 @@ export class Api {
   health = () => this.request<Health>("GET", "/v1/health");
   auditRecords = (q: { tenant_id?: string; from?: string; to?: string; limit?: number; cursor?: string }) =>
     this.request<Page<AuditRecord>>("GET", "/v1/audit-records", { query: q });
+
+  /** UC-LOGOUT: ends the current session (a tenant user's). */
+  logout = () => this.request<unknown>("POST", "/v1/logout");
+
+  members = (q: { email?: string; role?: TenantRole | ""; status?: MemberStatus | ""; limit?: number; cursor?: string }) =>
+    this.request<Page<Member>>("GET", "/v1/users", { query: q });
+  /** One member and its `ETag`. */
+  member = async (id: string) => {
+    const { data, etag } = await this.exchange<Member>("GET", `/v1/users/${encodeURIComponent(id)}`);
+    return { member: data, etag: etag ?? `"${data.version}"` };
+  };
+  updateMember = (id: string, body: { role?: TenantRole; status?: "Active" | "Disabled" }, etag: string) =>
+    this.request<Member>("PATCH", `/v1/users/${encodeURIComponent(id)}`, { body, ifMatch: etag });
+  deleteMember = (id: string) => this.request<unknown>("DELETE", `/v1/users/${encodeURIComponent(id)}`);
+  memberSessions = (id: string) =>
+    this.request<{ items: SignInSession[] }>("GET", `/v1/users/${encodeURIComponent(id)}/sessions`);
+  endMemberSession = (id: string, sessionId: string) =>
+    this.request<unknown>(
+      "DELETE",
+      `/v1/users/${encodeURIComponent(id)}/sessions/${encodeURIComponent(sessionId)}`,
+    );
+  endMemberSessions = (id: string) =>
+    this.request<unknown>("DELETE", `/v1/users/${encodeURIComponent(id)}/sessions`);
+
+  invitations = () => this.request<{ items: Invitation[] }>("GET", "/v1/invitations");
+  invite = (body: { email: string; role: TenantRole }, idempotencyKey: string) =>
+    this.request<Invitation>("POST", "/v1/invitations", { body, idempotencyKey });
+  resendInvitation = (id: string) =>
+    this.request<Invitation>("POST", `/v1/invitations/${encodeURIComponent(id)}/resend`, { body: {} });
+  revokeInvitation = (id: string) => this.request<unknown>("DELETE", `/v1/invitations/${encodeURIComponent(id)}`);
+  acceptInvitation = (token: string) => this.request<Accepted>("POST", "/v1/invitations/accept", { body: { token } });
+
+  mySessions = () => this.request<{ items: SignInSession[] }>("GET", "/v1/me/sessions");
+  endMySession = (id: string) => this.request<unknown>("DELETE", `/v1/me/sessions/${encodeURIComponent(id)}`);
+
+  settings = () => this.request<TenantSettings>("GET", "/v1/tenant/settings");
+  updateSettings = (body: { invitation_ttl_days?: number; password_policy?: PasswordPolicy }) =>
+    this.request<TenantSettings>("PATCH", "/v1/tenant/settings", { body });
+
+  sso = () => this.request<SsoConfig>("GET", "/v1/tenant/sso");
+  createSso = (body: { issuer: string; client_id: string; client_secret: string }) =>
+    this.request<SsoConfig>("POST", "/v1/tenant/sso", { body });
+  updateSso = (body: { issuer: string; client_id: string; client_secret?: string }) =>
+    this.request<SsoConfig>("PUT", "/v1/tenant/sso", { body });
+  deleteSso = () => this.request<unknown>("DELETE", "/v1/tenant/sso");
+
+  changePlan = (plan: Plan) => this.request<MyTenant>("PUT", "/v1/tenant/plan", { body: { plan } });
+
+  flags = (tenantId: string) => this.request<TenantFlags>("GET", `/v1/tenants/${encodeURIComponent(tenantId)}/flags`);
+  setFlag = (tenantId: string, key: string, value: FlagValue) =>
+    this.request<TenantFlag>(
+      "PUT",
+      `/v1/tenants/${encodeURIComponent(tenantId)}/flags/${encodeURIComponent(key)}`,
+      { body: { value } },
+    );
+  clearFlag = (tenantId: string, key: string) =>
+    this.request<TenantFlag>("DELETE", `/v1/tenants/${encodeURIComponent(tenantId)}/flags/${encodeURIComponent(key)}`);
 }

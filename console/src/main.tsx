@@ -6,7 +6,9 @@ import { App } from "./App";
 import { Auth, CALLBACK_PATH } from "./auth";
 import { loadConfig, type RuntimeConfig } from "./config";
 import { I18nProvider, useI18n } from "./i18n";
-import { Router } from "./router";
+import { ACCEPT_PATH, captureInvitationToken } from "./invitation";
+import { Router, useRouter } from "./router";
+import { AcceptInvitationView } from "./views/AcceptInvitationView";
 import "./styles.css";
 
 function SignIn({ auth, failure }: { auth: Auth; failure?: string }) {
@@ -15,6 +17,7 @@ function SignIn({ auth, failure }: { auth: Auth; failure?: string }) {
   return (
     <main className="sign-in" id="main">
       <h1>{t("app.title")}</h1>
+      {window.location.pathname === ACCEPT_PATH ? <p>{t("accept.signIn")}</p> : null}
       {failure ? (
         <p className="problem" role="alert">
           {t("app.signInFailed", { message: failure })}
@@ -48,7 +51,16 @@ function Fatal({ message }: { message: string }) {
   );
 }
 
+/** The invitation link's page, or the console. */
+function Root({ api, onSignOut }: { api: Api; onSignOut: (returnTo?: string) => void }) {
+  const { path } = useRouter();
+  if (path === ACCEPT_PATH) return <AcceptInvitationView api={api} onSignOut={() => onSignOut(ACCEPT_PATH)} />;
+  return <App api={api} onSignOut={() => onSignOut()} />;
+}
+
 async function start() {
+  // First of all: the invitation token out of the address bar.
+  captureInvitationToken();
   const root = createRoot(document.getElementById("root")!);
   const render = (node: React.ReactNode) =>
     root.render(
@@ -80,11 +92,11 @@ async function start() {
     render(<SignIn auth={auth} />);
     return;
   }
-  const signOut = () => {
-    void auth.signOut().then(() => window.location.assign("/"));
+  const signOut = (returnTo = "/") => {
+    void auth.signOut().then(() => window.location.assign(returnTo));
   };
   const api = new Api(config.api_base_url, () => auth.token(user), () => void auth.signOut());
-  render(<App api={api} onSignOut={signOut} />);
+  render(<Root api={api} onSignOut={signOut} />);
 }
 
 void start();

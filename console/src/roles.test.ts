@@ -22,4 +22,17 @@ describe("capabilities mirror the API's scopes", () => {
     const admin = capabilities({ kind: "tenant_user", user_id: "u", tenant_id: "t", role: "Administrator" });
     expect(admin.audit).toBe(false);
   });
+
+  it("an Owner manages members, Owners, the plan and SSO; an Administrator members only; a User their sessions", () => {
+    const of = (role: "Owner" | "Administrator" | "User") =>
+      capabilities({ kind: "tenant_user", user_id: "u", tenant_id: "t", role });
+    expect(of("Owner")).toMatchObject({ members: true, manageOwners: true, tenantConfigure: true, ownSessions: true });
+    expect(of("Administrator")).toMatchObject({ members: true, manageOwners: false, tenantConfigure: false, ownSessions: true });
+    expect(of("User")).toMatchObject({ members: false, manageOwners: false, tenantConfigure: false, ownSessions: true });
+  });
+
+  it("no platform role administers a tenant's members (the API leaves that to the tenant)", () => {
+    const c = capabilities({ kind: "platform", user_id: "u", roles: ["Operator", "Auditor", "Developer"] });
+    expect(c).toMatchObject({ members: false, tenantConfigure: false, ownSessions: false });
+  });
 });

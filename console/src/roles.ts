@@ -16,6 +16,14 @@ export interface Capabilities {
   appsWrite: boolean;
   health: boolean;
   audit: boolean;
+  /** A tenant's members, invitations and settings (`members:manage`: Owner, Administrator). */
+  members: boolean;
+  /** Act on Owners and grant Owner (an Administrator may not). */
+  manageOwners: boolean;
+  /** The tenant's plan and SSO (`tenant:configure`: Owner). */
+  tenantConfigure: boolean;
+  /** One's own sign-in sessions (any tenant user). */
+  ownSessions: boolean;
   /** A tenant user's own tenant, if any. */
   ownTenant?: string;
 }
@@ -27,11 +35,24 @@ export const NONE: Capabilities = {
   appsWrite: false,
   health: false,
   audit: false,
+  members: false,
+  manageOwners: false,
+  tenantConfigure: false,
+  ownSessions: false,
 };
 
 export function capabilities(me: Me): Capabilities {
   if (me.kind === "tenant_user") {
-    return { ...NONE, audit: me.role === "Owner", ownTenant: me.tenant_id };
+    const owner = me.role === "Owner";
+    return {
+      ...NONE,
+      audit: owner,
+      members: owner || me.role === "Administrator",
+      manageOwners: owner,
+      tenantConfigure: owner,
+      ownSessions: true,
+      ownTenant: me.tenant_id,
+    };
   }
   const has = (role: string) => me.roles.includes(role as never);
   const operator = has("Operator");
@@ -44,5 +65,9 @@ export function capabilities(me: Me): Capabilities {
     appsWrite: operator || developer,
     health: operator,
     audit: operator || auditor,
+    members: false,
+    manageOwners: false,
+    tenantConfigure: false,
+    ownSessions: false,
   };
 }

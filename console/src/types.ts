@@ -4,9 +4,27 @@
 export type PlatformRole = "Operator" | "Auditor" | "Developer";
 export type TenantRole = "Owner" | "Administrator" | "User";
 
+export const TENANT_ROLES = ["Owner", "Administrator", "User"] as const;
+
 export type Me =
   | { kind: "platform"; user_id: string; roles: PlatformRole[] }
-  | { kind: "tenant_user"; user_id: string; tenant_id: string; role: TenantRole };
+  | {
+      kind: "tenant_user";
+      user_id: string;
+      tenant_id: string;
+      role: TenantRole;
+      email?: string;
+      tenant?: MyTenant;
+    };
+
+/** A tenant user's own tenant, as `GET /v1/me` and `PUT /v1/tenant/plan` answer it. */
+export interface MyTenant {
+  id: string;
+  name: string;
+  domain: string;
+  plan: Plan;
+  status: TenantStatus;
+}
 
 export const PLANS = ["Free", "Pro", "Enterprise"] as const;
 export type Plan = (typeof PLANS)[number];
@@ -107,6 +125,91 @@ export interface AuditRecord {
   metadata: unknown;
   correlation_id: string;
   source: string;
+}
+
+export const MEMBER_STATUSES = ["Invited", "Active", "Disabled"] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+/** A member of a tenant; `version` is also its `ETag`. */
+export interface Member {
+  id: string;
+  email: string;
+  role: TenantRole;
+  status: MemberStatus;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+/** An open invitation (never its token). */
+export interface Invitation {
+  id: string;
+  user_id: string;
+  email: string;
+  role: TenantRole;
+  status: "Pending" | "Expired";
+  created_at: string;
+  expires_at: string;
+}
+
+export interface Accepted {
+  tenant_id: string;
+  user_id: string;
+  role: TenantRole;
+  status: MemberStatus;
+}
+
+/** A sign-in session. */
+export interface SignInSession {
+  id: string;
+  started_at: string;
+  ip_address?: string;
+  user_agent?: string;
+  ended_at?: string;
+  current: boolean;
+}
+
+export interface PasswordPolicy {
+  min_length: number;
+  require_uppercase: boolean;
+  require_lowercase: boolean;
+  require_digit: boolean;
+  require_symbol: boolean;
+}
+
+export interface TenantSettings {
+  invitation_ttl_days: number;
+  password_policy: PasswordPolicy;
+}
+
+/** The tenant's SSO configuration; the client secret is never returned. */
+export interface SsoConfig {
+  issuer: string;
+  client_id: string;
+  client_secret_set: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export type FlagType = "boolean" | "string" | "number" | "object";
+export type FlagValue = boolean | string | number | Record<string, unknown> | unknown[] | null;
+
+/** A flag as operators see it for one tenant. */
+export interface TenantFlag {
+  key: string;
+  type: FlagType;
+  description: string;
+  value: FlagValue;
+  reason: "override" | "plan_default" | "static";
+  plan_default: FlagValue;
+  override: FlagValue;
+}
+
+export interface TenantFlags {
+  tenant_id: string;
+  plan: Plan;
+  catalog_version: string;
+  flags: TenantFlag[];
 }
 
 /** An RFC 7807 problem as the API sends it (doc/spec/errors.md). */

@@ -26,6 +26,7 @@ function api(current: Tenant) {
     tenant: async () => current,
     tenantApplications: async () => ({ items: [] }),
     applications: async () => ({ items: [] }),
+    flags: async () => ({ tenant_id: current.id, plan: current.plan, catalog_version: "1", flags: [] }),
     deleteTenant: async (id: string, domain: string) => {
       calls.push(`delete ${id} ${domain}`);
       return { ...current, status: "PendingDeletion", purge_at: "2026-12-23T08:00:00Z" };

@@ -7,6 +7,7 @@ import { useI18n } from "../i18n";
 import { Link } from "../router";
 import { useSession } from "../session";
 import type { Application, Tenant } from "../types";
+import { TenantFlags } from "./TenantFlags";
 
 type Pending =
   | { kind: "suspend" }
@@ -16,7 +17,8 @@ type Pending =
 /**
  * One tenant: its details, its lifecycle (suspend / resume, delete with the
  * domain typed to confirm, restore during the grace period) and the
- * applications enabled for it. Only operators are offered the actions.
+ * applications enabled for it, and its feature flags. Only operators are
+ * offered the actions.
  */
 export function TenantView({ id }: { id: string }) {
   const { api } = useSession();
@@ -162,6 +164,7 @@ function TenantDetail({ tenant, reload }: { tenant: Tenant; reload: () => void }
         onDisable={(app) => setPending({ kind: "disable", app })}
         onChanged={(message) => setNotice(message)}
       />
+      {can.tenantsRead && status !== "Purged" ? <TenantFlags tenantId={tenant.id} /> : null}
     </>
   );
 }
