@@ -19,7 +19,8 @@ The AWS SDK for Rust speaks CloudWatch in Smithy RPC v2 CBOR, which moto
 does not route; moto does speak CloudWatch's JSON protocol. `CborCloudWatch`
 translates one into the other at the door (the backend is moto's own), and
 `percentiles` lets GetMetricData answer `p99`-style statistics, which moto
-leaves empty.
+leaves empty. `bucketless_status` keeps moto's own data dump (which the
+tests read moto's SES messages from) working after a multipart upload.
 
 Usage: python moto_server.py HOST PORT
 """
@@ -39,6 +40,8 @@ from moto.cloudwatch.models import Statistics
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import FakeKey
 from werkzeug.serving import run_simple
 
 from moto.moto_server.werkzeug_app import (
@@ -181,6 +184,26 @@ def percentiles(original):
 
 
 Statistics.get_statistics_for_type = percentiles(Statistics.get_statistics_for_type)
+
+
+def bucketless_status(original):
+    """Lets a multipart upload's parts answer `status`.
+
+    moto's `FakeKey.status` looks up the key's bucket, which the parts of a
+    multipart upload do not name: `/moto-api/data.json` (how the tests read
+    the emails moto's SES accepted) then fails for every later call.
+    """
+
+    def status(self):
+        try:
+            return original.fget(self)
+        except MissingBucket:
+            return self._status
+
+    return property(status, original.fset)
+
+
+FakeKey.status = bucketless_status(FakeKey.status)
 
 
 CBOR_PATH = re.compile(r"^/service/GraniteServiceVersion20100801/operation/(\w+)$")
