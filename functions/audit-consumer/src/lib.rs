@@ -32,13 +32,7 @@ impl AuditConsumer {
     }
 
     pub async fn handle(&self, batch: SqsEvent) -> SqsBatchResponse {
-        let mut failed = Vec::new();
-        for message in &batch.records {
-            if self.record(message).await.is_err() {
-                failed.push(message);
-            }
-        }
-        queue::report(failed)
+        queue::each(&batch, |message| self.record(message)).await
     }
 
     async fn record(&self, message: &SqsMessage) -> Result<(), Error> {

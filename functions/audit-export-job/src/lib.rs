@@ -45,13 +45,7 @@ impl AuditExportJob {
     }
 
     pub async fn handle(&self, batch: SqsEvent) -> SqsBatchResponse {
-        let mut failed = Vec::new();
-        for message in &batch.records {
-            if self.run(message).await.is_err() {
-                failed.push(message);
-            }
-        }
-        queue::report(failed)
+        queue::each(&batch, |message| self.run(message)).await
     }
 
     async fn run(&self, message: &SqsMessage) -> Result<(), Error> {

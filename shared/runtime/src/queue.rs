@@ -2,7 +2,7 @@
 //! billing consumer): SQS messages that EventBridge rules delivered, handled
 //! one by one, with partial batch responses.
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsMessage};
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use cp_domain::Error;
 use cp_events::Envelope;
 use serde::Deserialize;
@@ -36,10 +36,26 @@ pub fn domain_event(message: &SqsMessage) -> Result<Envelope, Error> {
     }
 }
 
+/// Handles a batch one message at a time, in order, and answers the
+/// partial batch response naming the messages `handle` failed.
+pub async fn each<'a, F, Fut>(batch: &'a SqsEvent, mut handle: F) -> SqsBatchResponse
+where
+    F: FnMut(&'a SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    let mut failed = Vec::new();
+    for message in &batch.records {
+        if handle(message).await.is_err() {
+            failed.push(message);
+        }
+    }
+    report(failed)
+}
+
 /// The partial batch response naming the messages that failed: only they
 /// come back, and after the queue's maximum receives they move to its
 /// dead-letter queue.
-pub fn report<'a>(failed: impl IntoIterator<Item = &'a SqsMessage>) -> SqsBatchResponse {
+fn report<'a>(failed: impl IntoIterator<Item = &'a SqsMessage>) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     for message in failed {
         let mut failure = BatchItemFailure::default();
