@@ -37,7 +37,10 @@ pub fn domain_event(message: &SqsMessage) -> Result<Envelope, Error> {
 }
 
 /// Handles a batch one message at a time, in order, and answers the
-/// partial batch response naming the messages `handle` failed.
+/// partial batch response naming the messages `handle` failed. Each
+/// message's future is boxed: the consumers' futures nest the SDK's deep
+/// ones, and inlining them here would push the handler's future past the
+/// compiler's layout depth limit.
 pub async fn each<'a, F, Fut>(batch: &'a SqsEvent, mut handle: F) -> SqsBatchResponse
 where
     F: FnMut(&'a SqsMessage) -> Fut,
@@ -45,7 +48,7 @@ where
 {
     let mut failed = Vec::new();
     for message in &batch.records {
-        if handle(message).await.is_err() {
+        if Box::pin(handle(message)).await.is_err() {
             failed.push(message);
         }
     }
