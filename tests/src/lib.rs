@@ -139,6 +139,40 @@ pub async fn get(token: &str, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// The audit action of a read of personal data (CON-SEC-002): every
+/// listing of a trail adds one to it.
+pub const READ_ACTION: &str = "personal_data.read";
+
+/// A trail's records (`trail`: a tenant id or `platform`), newest first,
+/// from every page, without the records of reads unless `filters` asks for
+/// them: listing a trail adds those, so polling for a change would
+/// otherwise push it off the page. `filters` is added to the query (e.g.
+/// `&action=tenant.suspend`).
+pub async fn audit_trail(token: &str, trail: &str, filters: &str) -> Vec<cp_api::AuditRecordView> {
+    let mut records = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: cp_api::PageView<cp_api::AuditRecordView> = get(
+            token,
+            &format!("/v1/audit-records?tenant_id={trail}&limit=100{filters}{cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let reads_asked = filters.contains(READ_ACTION);
+        records.extend(
+            page.items
+                .into_iter()
+                .filter(|r| reads_asked || r.action != READ_ACTION),
+        );
+        match page.next_cursor {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return records,
+        }
+    }
+}
+
 /// Polls `check` until it returns `Some`, for asynchronous effects (the
 /// event pipeline). Fails the test after `timeout`.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T

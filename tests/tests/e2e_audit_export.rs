@@ -8,7 +8,7 @@ use crate::e2e_applications::{access_token, enable, register, secret};
 use crate::e2e_audit::{download_digests, public_key, run_digest_job};
 use crate::e2e_provisioning::problem;
 use crate::fixtures;
-use cp_api::{AuditExportView, AuditRecordView, PageView};
+use cp_api::{AuditExportView, AuditRecordView};
 use cp_cli::verify::{Finding, Scope};
 use cp_cli::{CliError, verify_files};
 use cp_domain::ExportStatus;
@@ -37,15 +37,7 @@ async fn finished(token: &str, location: &str) -> AuditExportView {
 
 /// Every record of the tenant so far, as an auditor lists them.
 async fn listed(token: &str, tenant: cp_domain::TenantId) -> Vec<AuditRecordView> {
-    let page: PageView<AuditRecordView> = get(
-        token,
-        &format!("/v1/audit-records?tenant_id={tenant}&limit=100"),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    page.items
+    cp_tests::audit_trail(token, &tenant.to_string(), "").await
 }
 
 #[tokio::test]
@@ -76,6 +68,8 @@ async fn uc_audit_export_an_auditor_exports_a_range_as_csv_that_verifies_offline
         assert!(r.status().is_success(), "{}", r.status());
     }
     let auditor = platform_token(&unique("auditor"), &["Auditor"]).await;
+    // Listing adds records of the reads (CON-SEC-002), after this moment.
+    let listed_at = chrono::Utc::now();
     let records = eventually("the records", Duration::from_secs(30), || async {
         let records = listed(&auditor, tenant).await;
         (records.len() >= 3).then_some(records)
@@ -86,7 +80,7 @@ async fn uc_audit_export_an_auditor_exports_a_range_as_csv_that_verifies_offline
     // The whole range.
     let response = request_export(
         &auditor,
-        &json!({ "tenant_id": tenant, "from": started, "to": chrono::Utc::now() + chrono::Duration::seconds(1) }),
+        &json!({ "tenant_id": tenant, "from": started, "to": listed_at }),
     )
     .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
@@ -169,7 +163,21 @@ async fn uc_audit_export_an_auditor_exports_a_range_as_csv_that_verifies_offline
                     r.action == "audit.export.finish" && r.metadata["status"] == "Succeeded"
                 })
                 .count();
-            (asked == 2 && ended == 2).then_some(())
+            // Each link handed out is a read of the file (CON-SEC-002).
+            let reads = cp_tests::audit_trail(
+                &auditor,
+                &tenant.to_string(),
+                &format!("&action={}&actor_id={auditor_id}", cp_tests::READ_ACTION),
+            )
+            .await;
+            let links = reads
+                .iter()
+                .filter(|r| {
+                    r.metadata["data"] == "audit_export_file"
+                        && r.resource == format!("audit-export/{}", job.id)
+                })
+                .count();
+            (asked == 2 && ended == 2 && links >= 1).then_some(())
         },
     )
     .await;

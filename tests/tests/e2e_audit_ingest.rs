@@ -7,8 +7,7 @@
 use crate::e2e_applications::{access_token, enable, register, secret};
 use crate::e2e_provisioning::problem;
 use crate::fixtures;
-use cp_api::{AuditRecordView, PageView};
-use cp_tests::{developer, eventually, get, operator, platform_token, send_json, store, unique};
+use cp_tests::{developer, eventually, operator, platform_token, send_json, store, unique};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -85,16 +84,8 @@ async fn fr_log_001_an_application_reports_events_once_each_into_the_tenant_s_ch
     // reported them, in the same chain as the control plane's records.
     let auditor = platform_token(&unique("auditor"), &["Auditor"]).await;
     let records = eventually("the reported events", Duration::from_secs(20), || async {
-        let page: PageView<AuditRecordView> = get(
-            &auditor,
-            &format!("/v1/audit-records?tenant_id={tenant}&limit=100"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-        let reported: Vec<_> = page
-            .items
+        let reported: Vec<_> = cp_tests::audit_trail(&auditor, &tenant.to_string(), "")
+            .await
             .into_iter()
             .filter(|r| r.source == app.id.to_string())
             .collect();

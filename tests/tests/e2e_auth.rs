@@ -261,17 +261,12 @@ async fn fr_sys_004_an_operator_gets_one_user_record_at_first_sign_in_and_keeps_
         "the sign-in audit record",
         std::time::Duration::from_secs(20),
         || async {
-            let page: Value = get(&token, "/v1/audit-records?tenant_id=platform&limit=100")
+            let filter = format!("&actor_id={user_id}&action=platform_user.create");
+            let mine: Vec<Value> = cp_tests::audit_trail(&token, "platform", &filter)
                 .await
-                .json()
-                .await
-                .unwrap();
-            let mine: Vec<Value> = page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|r| r["resource"] == resource.as_str())
-                .cloned()
+                .into_iter()
+                .filter(|r| r.resource == resource)
+                .map(|r| serde_json::to_value(r).unwrap())
                 .collect();
             (!mine.is_empty()).then_some(mine)
         },

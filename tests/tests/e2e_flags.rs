@@ -159,17 +159,10 @@ async fn fr_flag_001_operators_set_and_clear_overrides_and_see_each_value_with_i
     // is not a change.
     let tenant = p.tenant.id.to_string();
     let changes = eventually("flag changes audited", Duration::from_secs(20), || async {
-        let page: Value = get(&op, &format!("/v1/audit-records?tenant_id={tenant}"))
+        let changes: Vec<Value> = cp_tests::audit_trail(&op, &tenant, "&action=tenant.flag.update")
             .await
-            .json()
-            .await
-            .unwrap();
-        let changes: Vec<Value> = page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["action"] == "tenant.flag.update")
-            .cloned()
+            .into_iter()
+            .map(|r| serde_json::to_value(r).unwrap())
             .collect();
         (changes.len() == 3).then_some(changes)
     })

@@ -5,7 +5,7 @@
 use crate::e2e_provisioning::problem;
 use crate::fixtures;
 use chrono::{Duration, Utc};
-use cp_api::{AuditRecordView, PageView, TenantView};
+use cp_api::TenantView;
 use cp_domain::TenantStatus;
 use cp_tests::{eventually, get, idp, operator, platform_token, send_json, unique};
 use reqwest::{Method, StatusCode};
@@ -17,13 +17,11 @@ async fn post(token: &str, path: &str, body: &Value) -> reqwest::Response {
 
 /// The audit actions recorded for a tenant so far.
 async fn audit_actions(token: &str, tenant: &str) -> Vec<String> {
-    let page: PageView<AuditRecordView> =
-        get(token, &format!("/v1/audit-records?tenant_id={tenant}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-    page.items.into_iter().map(|r| r.action).collect()
+    cp_tests::audit_trail(token, tenant, "")
+        .await
+        .into_iter()
+        .map(|r| r.action)
+        .collect()
 }
 
 #[tokio::test]

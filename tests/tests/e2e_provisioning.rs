@@ -63,13 +63,7 @@ async fn tenants_with_domain(token: &str, domain: &str) -> Vec<TenantView> {
 }
 
 async fn audit_records(token: &str, tenant: &str) -> Vec<AuditRecordView> {
-    let page: PageView<AuditRecordView> =
-        get(token, &format!("/v1/audit-records?tenant_id={tenant}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-    page.items
+    cp_tests::audit_trail(token, tenant, "").await
 }
 
 #[tokio::test]

@@ -918,3 +918,111 @@ async fn uc_tenant_sso_issuers_that_would_reach_inside_are_refused_with_the_reas
     }
     assert!(store().await.sso(org.tenant_id).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn con_sec_002_reads_of_members_invitations_sessions_and_the_trail_are_audited() {
+    let org = onboarded().await;
+    let (_, member_token, member_id) = join(&org, "User").await;
+    let pending = format!("{}@members.example", unique("pending"));
+    assert_eq!(
+        invite(&org.owner_token, &pending, "User").await.status(),
+        StatusCode::CREATED
+    );
+    let owner: Value = me(&org.owner_token).await.json().await.unwrap();
+    let owner_id = owner["user_id"].as_str().unwrap().to_owned();
+    // The member's first request records their session.
+    assert_eq!(me(&member_token).await.status(), StatusCode::OK);
+
+    // The Owner reads members, one member, invitations, the member's
+    // sessions; the member reads their own sessions (their own data).
+    for path in [
+        "/v1/users?role=User".to_owned(),
+        format!("/v1/users/{member_id}"),
+        "/v1/invitations".to_owned(),
+        format!("/v1/users/{member_id}/sessions"),
+    ] {
+        assert_eq!(get(&org.owner_token, &path).await.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        get(&member_token, "/v1/me/sessions").await.status(),
+        StatusCode::OK
+    );
+    // An auditor reads the tenant's trail.
+    let auditor = cp_tests::platform_token(&unique("auditor"), &["Auditor"]).await;
+    let tenant = org.tenant_id.to_string();
+    assert_eq!(
+        get(&auditor, &format!("/v1/audit-records?tenant_id={tenant}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let reads = cp_tests::eventually(
+        "the reads audited",
+        std::time::Duration::from_secs(30),
+        || async {
+            // Listing the reads is a read too: the Owner's own listings are
+            // left out by actor below, and by what they read.
+            let page: PageView<cp_api::AuditRecordView> = get(
+                &org.owner_token,
+                &format!(
+                    "/v1/audit-records?action={}&limit=100",
+                    cp_tests::READ_ACTION
+                ),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+            let reads: Vec<_> = page
+                .items
+                .into_iter()
+                .filter(|r| r.metadata["data"] != "audit_records" || r.actor_id != owner_id)
+                .collect();
+            (reads.len() >= 5).then_some(reads)
+        },
+    )
+    .await;
+    let by = |data: &str| {
+        reads
+            .iter()
+            .find(|r| r.metadata["data"] == data)
+            .unwrap_or_else(|| panic!("no record of reading {data}: {reads:?}"))
+    };
+    let members = by("members");
+    assert_eq!(members.actor_id, owner_id);
+    assert_eq!(members.resource, format!("tenant/{tenant}/users"));
+    assert_eq!(members.metadata["query"]["role"], "User");
+    // The member and the invitee (an Invited user): ids, not emails.
+    assert_eq!(members.metadata["count"], 2);
+    assert!(
+        members.metadata["subjects"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(member_id.to_string()))
+    );
+    assert_eq!(
+        by("member").metadata["subjects"],
+        json!([member_id.to_string()])
+    );
+    assert_eq!(by("member").resource, format!("user/{member_id}"));
+    assert_eq!(by("invitations").metadata["count"], 1);
+    let sessions = by("member_sessions");
+    assert_eq!(sessions.resource, format!("user/{member_id}/sessions"));
+    assert_eq!(
+        sessions.metadata["subjects"],
+        json!([member_id.to_string()])
+    );
+    let trail = by("audit_records");
+    let auditor_me: Value = me(&auditor).await.json().await.unwrap();
+    assert_eq!(trail.actor_id, auditor_me["user_id"].as_str().unwrap());
+    assert_eq!(trail.resource, format!("audit/{tenant}"));
+    // Nobody's data but the member's own: not recorded.
+    assert!(
+        reads.iter().all(|r| r.actor_id != member_id.to_string()),
+        "{reads:?}"
+    );
+    // The data itself stays out of the trail.
+    let text = serde_json::to_string(&reads).unwrap();
+    assert!(!text.contains(&pending) && !text.contains("@members.example"));
+}

@@ -5,7 +5,7 @@
 use audit_consumer::AuditConsumer;
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{Duration, Utc};
-use cp_domain::{Actor, PageSize, TenantId};
+use cp_domain::{Actor, AuditFilter, PageSize, TenantId};
 use cp_events::{Envelope, EventContext, TenantProvisioned};
 use cp_store::AuditQuery;
 use cp_tests::{eventually, function_env, store};
@@ -42,6 +42,7 @@ async fn audit_count(tenant: TenantId) -> usize {
             to: Utc::now() + Duration::hours(1),
             limit: PageSize::parse(Some("100")).unwrap(),
             cursor: None,
+            filter: &AuditFilter::default(),
         })
         .await
         .unwrap()
@@ -142,6 +143,7 @@ async fn uc_audit_record_cp_the_consumer_is_idempotent_and_reports_only_the_bad_
             to: first.time + Duration::seconds(1),
             limit: PageSize::DEFAULT,
             cursor: None,
+            filter: &AuditFilter::default(),
         })
         .await
         .unwrap()

@@ -4,7 +4,8 @@ use crate::fixtures;
 use chrono::{Duration, TimeZone, Utc};
 use cp_domain::provisioning::{NewIds, ProvisionTenant, provision};
 use cp_domain::{
-    ActorType, AuditRecord, Error, EventId, Outcome, PageSize, SecretToken, TenantId, TenantStatus,
+    ActorType, AuditFilter, AuditRecord, Error, EventId, Outcome, PageSize, SecretToken, TenantId,
+    TenantStatus,
 };
 use cp_store::{AuditQuery, Committed, IdempotencyRecord, TenantQuery};
 use cp_tests::{store, unique};
@@ -210,6 +211,7 @@ async fn fr_log_003_an_audit_record_is_written_once_and_listed_by_range_newest_f
             to: t0 + Duration::seconds(2),
             limit: PageSize::DEFAULT,
             cursor: None,
+            filter: &AuditFilter::default(),
         })
         .await
         .unwrap();
@@ -221,6 +223,61 @@ async fn fr_log_003_an_audit_record_is_written_once_and_listed_by_range_newest_f
     assert_eq!(listed, records[1]);
     assert_eq!(link.seq, 2, "the second record of its tenant's chain");
     assert!(page.items[0].hash_holds());
+}
+
+#[tokio::test]
+async fn fr_log_002_audit_records_filtered_by_actor_action_and_outcome_page_without_gaps() {
+    let store = store().await;
+    let tenant = TenantId::random();
+    let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
+    // Seven records; the 2nd, 4th, 5th and 7th are `alice`'s failed logins.
+    let mut matching = Vec::new();
+    for s in 0..7 {
+        let mut r = audit_record(tenant, t0 + Duration::seconds(s));
+        if [1, 3, 4, 6].contains(&s) {
+            r.actor_id = "alice".into();
+            r.action = "user.login".into();
+            r.outcome = Outcome::Failure;
+            matching.push(r.id);
+        } else if s == 2 {
+            // Same actor and action, other outcome: not admitted.
+            r.actor_id = "alice".into();
+            r.action = "user.login".into();
+        }
+        store.record_audit(&r).await.unwrap();
+    }
+    matching.reverse(); // newest first
+    let filter = AuditFilter::parse(
+        Some("alice".into()),
+        Some("user.login".into()),
+        Some("Failure"),
+    )
+    .unwrap();
+    let mut listed = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .list_audit(&AuditQuery {
+                tenant: Some(tenant),
+                from: t0,
+                to: t0 + Duration::minutes(1),
+                limit: PageSize::parse(Some("2")).unwrap(),
+                cursor: cursor.as_deref(),
+                filter: &filter,
+            })
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 2, "a page holds at most its limit");
+        listed.extend(page.items.iter().map(|r| r.id));
+        pages += 1;
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(listed, matching, "every match once, newest first");
+    assert!(pages <= 3, "pages of two, not of records evaluated");
 }
 
 #[tokio::test]

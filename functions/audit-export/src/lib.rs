@@ -20,7 +20,7 @@ use cp_domain::{
     AuditExport, AuditExportId, AuditFilter, Error, ExportStatus, Principal, Scope, Target,
     TenantId,
 };
-use cp_events::{AuditExportRequested, Envelope};
+use cp_events::{AuditExportRequested, Envelope, PersonalData, PersonalDataRead};
 use cp_runtime::env::AUDIT_EXPORT_BUCKET;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
@@ -122,6 +122,15 @@ impl AuditExports {
         let mut view = AuditExportView::from(&job);
         if let (ExportStatus::Succeeded, Some(file)) = (job.status, &job.file) {
             let link = self.link(&file.object_key, &job).await?;
+            let read = PersonalDataRead {
+                tenant_id: job.tenant_id,
+                data: PersonalData::AuditExportFile,
+                resource: format!("audit-export/{}", job.id),
+                subjects: Vec::new(),
+                count: file.records,
+                query: Default::default(),
+            };
+            request.record_read(&self.store, read, &[]).await?;
             view.download_url = Some(link);
             view.download_expires_at = Some(request.now + LINK_LIFETIME);
         }

@@ -1,11 +1,13 @@
 //! `GET /v1/audit-records`: a tenant's audit records (FR-LOG-003) in
-//! `[from, to)`, newest first, in pages. `tenant_id` is required for platform
+//! `[from, to)`, newest first, in pages, optionally only those of one
+//! `actor_id`, `action` or `outcome`. `tenant_id` is required for platform
 //! people (`platform` for platform-level records); a tenant Owner reads their
 //! own tenant's and may omit it.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use cp_api::{AuditRecordView, PageView};
-use cp_domain::{Error, PageSize, Principal, Scope, Target, TenantId};
+use cp_domain::{AuditFilter, Error, PageSize, Principal, Scope, Target, TenantId};
+use cp_events::{PersonalData, PersonalDataRead};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{AuditQuery, Store};
 
@@ -72,14 +74,38 @@ impl HttpFunction for AuditList {
         if from >= to {
             return Err(Error::invalid("from", "must be before `to`"));
         }
+        let filter = AuditFilter::parse(
+            request.query("actor_id")?.map(str::to_owned),
+            request.query("action")?.map(str::to_owned),
+            request.query("outcome")?,
+        )?;
         let query = AuditQuery {
             tenant,
             from,
             to,
             limit: PageSize::parse(request.query("limit")?)?,
             cursor: request.query("cursor")?,
+            filter: &filter,
         };
         let page = self.store.list_audit(&query).await?;
+        let mut actors: Vec<String> = page.items.iter().map(|r| r.actor_id.clone()).collect();
+        actors.sort();
+        actors.dedup();
+        let read = PersonalDataRead {
+            tenant_id: tenant,
+            data: PersonalData::AuditRecords,
+            resource: format!("audit/{}", cp_domain::digest::partition_label(tenant)),
+            subjects: actors,
+            count: page.items.len() as u64,
+            query: Default::default(),
+        };
+        request
+            .record_read(
+                &self.store,
+                read,
+                &["from", "to", "actor_id", "action", "outcome"],
+            )
+            .await?;
         ApiResponse::ok(&PageView::<AuditRecordView>::from(page))
     }
 }

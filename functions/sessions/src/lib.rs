@@ -17,7 +17,7 @@ use cp_api::SessionView;
 use cp_auth::session_of;
 use cp_domain::membership::may_manage;
 use cp_domain::{Error, Member, Scope, Session, SessionId, User, UserId};
-use cp_events::{Envelope, SessionsEnded};
+use cp_events::{Envelope, PersonalData, PersonalDataRead, SessionsEnded};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use http::Method;
@@ -128,7 +128,20 @@ impl HttpFunction for Sessions {
                 .transpose()?
         };
         match (&request.method, named) {
-            (&Method::GET, _) => ApiResponse::ok(&serde_json::json!({ "items": views(&sessions) })),
+            (&Method::GET, _) => {
+                if let Whose::Member(user) = &whose {
+                    let read = PersonalDataRead {
+                        tenant_id: Some(tenant),
+                        data: PersonalData::MemberSessions,
+                        resource: format!("user/{}/sessions", user.id),
+                        subjects: vec![user.id.to_string()],
+                        count: sessions.len() as u64,
+                        query: Default::default(),
+                    };
+                    request.record_read(&self.store, read, &[]).await?;
+                }
+                ApiResponse::ok(&serde_json::json!({ "items": views(&sessions) }))
+            }
             (_, Some(id)) => {
                 let session = sessions
                     .iter()

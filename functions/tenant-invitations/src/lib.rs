@@ -19,7 +19,10 @@ use cp_domain::membership::{may_grant, may_manage};
 use cp_domain::{
     EmailAddress, Error, Invitation, InvitationId, Member, Role, Scope, SecretToken, Tenant, UserId,
 };
-use cp_events::{Envelope, InvitationResent, InvitationRevoked, Payload, UserInvited};
+use cp_events::{
+    Envelope, InvitationResent, InvitationRevoked, Payload, PersonalData, PersonalDataRead,
+    UserInvited,
+};
 use cp_mail::Mailer;
 use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM};
 use cp_runtime::idempotency::{self, Idempotency};
@@ -218,6 +221,15 @@ impl HttpFunction for TenantInvitations {
             (&Method::DELETE, _) => self.revoke(&request, member).await,
             _ => {
                 let open = self.store.open_invitations(member.tenant_id).await?;
+                let read = PersonalDataRead {
+                    tenant_id: Some(member.tenant_id),
+                    data: PersonalData::Invitations,
+                    resource: format!("tenant/{}/invitations", member.tenant_id),
+                    subjects: open.iter().map(|i| i.id.to_string()).collect(),
+                    count: open.len() as u64,
+                    query: Default::default(),
+                };
+                request.record_read(&self.store, read, &[]).await?;
                 let items: Vec<_> = open
                     .iter()
                     .map(|i| InvitationDetailView::at(i, request.now))

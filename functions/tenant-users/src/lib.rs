@@ -19,7 +19,10 @@
 use cp_api::{MemberView, PageView};
 use cp_domain::membership::may_manage;
 use cp_domain::{Error, MemberChange, PageSize, Role, Scope, User, UserId, UserStatus};
-use cp_events::{Envelope, Payload, UserRemoved, UserRoleChanged, UserStatusChanged};
+use cp_events::{
+    Envelope, Payload, PersonalData, PersonalDataRead, UserRemoved, UserRoleChanged,
+    UserStatusChanged,
+};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Store, UserQuery};
 use http::{Method, header};
@@ -165,6 +168,17 @@ impl HttpFunction for TenantUsers {
                 cursor: request.query("cursor")?,
             };
             let page = self.store.list_users(me.tenant_id, &query).await?;
+            let read = PersonalDataRead {
+                tenant_id: Some(me.tenant_id),
+                data: PersonalData::Members,
+                resource: format!("tenant/{}/users", me.tenant_id),
+                subjects: page.items.iter().map(|u| u.id.to_string()).collect(),
+                count: page.items.len() as u64,
+                query: Default::default(),
+            };
+            request
+                .record_read(&self.store, read, &["role", "status", "email"])
+                .await?;
             return ApiResponse::ok(&PageView::<MemberView>::from(page));
         }
         let user = self.named(&request, me.tenant_id).await?;
@@ -174,7 +188,18 @@ impl HttpFunction for TenantUsers {
                 self.remove(&request, me.role, &user).await?;
                 ApiResponse::ok(&MemberView::from(&user))
             }
-            _ => member(&user),
+            _ => {
+                let read = PersonalDataRead {
+                    tenant_id: Some(me.tenant_id),
+                    data: PersonalData::Member,
+                    resource: format!("user/{}", user.id),
+                    subjects: vec![user.id.to_string()],
+                    count: 1,
+                    query: Default::default(),
+                };
+                request.record_read(&self.store, read, &[]).await?;
+                member(&user)
+            }
         }
     }
 }

@@ -12,6 +12,16 @@ pub enum Outcome {
     Failure,
 }
 
+impl Outcome {
+    /// As it is written: `Success` or `Failure`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "Success",
+            Self::Failure => "Failure",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// The id of the event it records: recording the same event twice is the

@@ -55,6 +55,7 @@ pub const ALL_TYPES: &[EventType] = &[
     AuditEventReported::TYPE,
     AuditExportRequested::TYPE,
     AuditExportFinished::TYPE,
+    PersonalDataRead::TYPE,
 ];
 
 /// The audit action for an event type; unknown (newer) types keep their name,

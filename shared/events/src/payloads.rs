@@ -546,3 +546,59 @@ impl Payload for AuditExportFinished {
         self.tenant_id
     }
 }
+
+/// What personal data a read returned (CON-SEC-002).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonalData {
+    /// A page of a tenant's members (email, name, role, status).
+    Members,
+    /// One member.
+    Member,
+    /// A tenant's open invitations (the invitees' emails).
+    Invitations,
+    /// A member's sessions (IP addresses, user agents), read by an Owner or
+    /// Administrator.
+    MemberSessions,
+    /// A page of audit records (actors, IP addresses).
+    AuditRecords,
+    /// A link to an audit export's file.
+    AuditExportFile,
+}
+
+/// CON-SEC-002: somebody read personal data of people other than
+/// themselves. Recorded in the trail of the tenant (or the platform) the
+/// data belongs to, before the answer leaves. Ids and the request's
+/// filters, not the data returned: the trail must not become a copy of what
+/// it guards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalDataRead {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tenant_id: Option<TenantId>,
+    pub data: PersonalData,
+    /// What was read, e.g. `tenant/<id>/users`.
+    pub resource: String,
+    /// Whose data the answer held: user ids (members, sessions), invitation
+    /// ids, the actor ids of audit records.
+    pub subjects: Vec<String>,
+    /// How many items the answer held.
+    pub count: u64,
+    /// The request's filters, as given (no cursor).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty", default)]
+    pub query: std::collections::BTreeMap<String, String>,
+}
+
+impl Payload for PersonalDataRead {
+    const TYPE: EventType = EventType {
+        name: "personal_data.read",
+        version: 1,
+        audit_action: "personal_data.read",
+    };
+    fn resource(&self) -> String {
+        self.resource.clone()
+    }
+    fn tenant_id(&self) -> Option<TenantId> {
+        self.tenant_id
+    }
+}

@@ -295,6 +295,17 @@ fn sample(name: &str) -> Envelope {
             },
             context(),
         ),
+        "personal_data.read" => Envelope::new(
+            &PersonalDataRead {
+                tenant_id: Some(TenantId::random()),
+                data: PersonalData::Members,
+                resource: "tenant/x/users".into(),
+                subjects: vec![cp_domain::UserId::random().to_string()],
+                count: 1,
+                query: [("role".to_owned(), "Admin".to_owned())].into(),
+            },
+            context(),
+        ),
         other => panic!("no sample for event type {other}: add one"),
     }
     .unwrap()

@@ -21,7 +21,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use cp_auth::{PrincipalResolver, TokenClaims};
 use cp_domain::{Error, Principal, SessionOrigin};
-use cp_events::EventContext;
+use cp_events::{Envelope, EventContext, PersonalDataRead};
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::request::RequestContext;
@@ -177,6 +177,29 @@ impl ApiRequest {
             actor: self.principal.actor(),
             correlation_id: self.correlation_id.clone(),
         }
+    }
+
+    /// CON-SEC-002: records that this request read personal data, before
+    /// the answer leaves; an answer whose read could not be recorded is not
+    /// given. `filters` names the query parameters the record keeps (never
+    /// a cursor). An answer that holds nothing reveals nothing, and is not
+    /// recorded.
+    pub async fn record_read(
+        &self,
+        store: &cp_store::Store,
+        mut read: PersonalDataRead,
+        filters: &[&str],
+    ) -> Result<(), Error> {
+        if read.count == 0 {
+            return Ok(());
+        }
+        for name in filters {
+            if let Some(value) = self.query(name)? {
+                read.query.insert((*name).to_owned(), value.to_owned());
+            }
+        }
+        let event = Envelope::new(&read, self.event_context()).map_err(|_| Error::Internal)?;
+        store.emit(&event).await
     }
 }
 

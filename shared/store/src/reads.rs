@@ -10,8 +10,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    Application, ApplicationId, AuditRecord, ClientSecret, Error, FlagOverrides, Invitation,
-    InvitationId, PageSize, SecretId, Tenant, TenantId, TenantStatus, User, UserId,
+    Application, ApplicationId, AuditFilter, AuditRecord, ClientSecret, Error, FlagOverrides,
+    Invitation, InvitationId, PageSize, SecretId, Tenant, TenantId, TenantStatus, User, UserId,
 };
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -40,7 +40,15 @@ pub struct AuditQuery<'a> {
     pub to: DateTime<Utc>,
     pub limit: PageSize,
     pub cursor: Option<&'a str>,
+    /// Only the records this admits (actor, action, outcome).
+    pub filter: &'a AuditFilter,
 }
+
+/// How many records a filtered page of audit records may evaluate. DynamoDB
+/// applies `Limit` before a filter, so a page of 50 of a rare action would
+/// otherwise come back nearly empty; matches past the page are read again
+/// by the next page.
+const FILTERED_READ: i32 = 1_000;
 
 fn key_attributes(key: &Key) -> Item {
     HashMap::from([
@@ -416,22 +424,70 @@ impl Store {
     pub async fn list_audit(&self, q: &AuditQuery<'_>) -> Result<Page<AuditRecord>, Error> {
         let partition = keys::audit_partition(q.tenant);
         let start = cursor::decode(q.cursor, &[PK, SK], &[(PK, &partition)])?;
-        // Sort keys are `<time>#<event id>`: BETWEEN from AND to covers
-        // [from, to), since every key at `to` sorts after the bare `to`.
+        let limit = i32::from(q.limit.get());
+        let mut filters = Vec::new();
+        let mut values = HashMap::from([
+            (":pk".to_owned(), AttributeValue::S(partition)),
+            // Sort keys are `<time>#<event id>`: BETWEEN from AND to covers
+            // [from, to), since every key at `to` sorts after the bare `to`.
+            (
+                ":from".to_owned(),
+                AttributeValue::S(keys::sortable_time(q.from)),
+            ),
+            (
+                ":to".to_owned(),
+                AttributeValue::S(keys::sortable_time(q.to)),
+            ),
+        ]);
+        let mut names = HashMap::new();
+        let mut filter = |attribute: &str, value: Option<String>| {
+            if let Some(value) = value {
+                filters.push(format!("#{attribute} = :{attribute}"));
+                names.insert(format!("#{attribute}"), attribute.to_owned());
+                values.insert(format!(":{attribute}"), AttributeValue::S(value));
+            }
+        };
+        filter("actor_id", q.filter.actor_id.clone());
+        filter("action", q.filter.action.clone());
+        filter("outcome", q.filter.outcome.map(|o| o.as_str().to_owned()));
         let output = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", AttributeValue::S(partition))
-            .expression_attribute_values(":from", AttributeValue::S(keys::sortable_time(q.from)))
-            .expression_attribute_values(":to", AttributeValue::S(keys::sortable_time(q.to)))
+            .set_filter_expression((!filters.is_empty()).then(|| filters.join(" AND ")))
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_values(Some(values))
             .scan_index_forward(false)
-            .limit(i32::from(q.limit.get()))
+            .limit(if filters.is_empty() {
+                limit
+            } else {
+                FILTERED_READ.max(limit)
+            })
             .set_exclusive_start_key(start)
             .send()
             .await
             .map_err(|e| error::query(&e, q.cursor.is_some()))?;
-        page_with(output, "audit record", AuditItem::into_domain)
+        let mut items = output.items.unwrap_or_default();
+        // More matches than the page holds: the next page starts after the
+        // last one it shows, not after the last one evaluated.
+        let next = if items.len() > usize::from(q.limit.get()) {
+            items.truncate(usize::from(q.limit.get()));
+            items.last().map(|last| {
+                [PK, SK]
+                    .iter()
+                    .filter_map(|k| last.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+                    .collect::<Item>()
+            })
+        } else {
+            output.last_evaluated_key
+        };
+        Ok(Page {
+            items: items
+                .into_iter()
+                .map(|item| parse::<AuditItem>("audit record", item)?.into_domain())
+                .collect::<Result<_, _>>()?,
+            next_cursor: cursor::encode(next.as_ref()),
+        })
     }
 }

@@ -46,6 +46,19 @@ pub(crate) enum OnConditionFailure {
     Replay(Key),
 }
 
+impl OutboxItem {
+    fn new(event: &Envelope) -> Result<Self, Error> {
+        Ok(Self {
+            keys: keys::outbox(event.id).into(),
+            entity: "Outbox".into(),
+            event_type: event.event_type.clone(),
+            event: serde_json::to_string(event).map_err(|e| corrupt("outbox event", e))?,
+            created_at: event.time,
+            expires_at: (event.time + OUTBOX_RETENTION).timestamp(),
+        })
+    }
+}
+
 #[derive(Debug)]
 struct Op {
     write: TransactWriteItem,
@@ -230,15 +243,7 @@ impl WriteSet {
     /// The outbox item of a domain event; the publisher takes it from the
     /// table's stream.
     pub fn event(&mut self, event: &Envelope) -> Result<&mut Self, Error> {
-        let item = OutboxItem {
-            keys: keys::outbox(event.id).into(),
-            entity: "Outbox".into(),
-            event_type: event.event_type.clone(),
-            event: serde_json::to_string(event).map_err(|e| corrupt("outbox event", e))?,
-            created_at: event.time,
-            expires_at: (event.time + OUTBOX_RETENTION).timestamp(),
-        };
-        self.insert(&item, "event id already used")
+        self.insert(&OutboxItem::new(event)?, "event id already used")
     }
 
     /// Records the outcome of an idempotent request with its effects. An
@@ -331,6 +336,22 @@ impl Store {
     }
 
     /// Writes the set atomically: all of it, or none of it.
+    /// An event that changes no state of its own (CON-SEC-002: somebody
+    /// read personal data): its outbox item alone, in one `PutItem` rather
+    /// than a transaction. Fresh event ids never collide, so no condition.
+    pub async fn emit(&self, event: &Envelope) -> Result<(), Error> {
+        let item = serde_dynamo::to_item(OutboxItem::new(event)?)
+            .map_err(|e| corrupt("outbox event", e))?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| sdk("PutItem", &e))?;
+        Ok(())
+    }
+
     pub async fn commit(&self, set: WriteSet) -> Result<Committed, Error> {
         let writes: Vec<TransactWriteItem> = set.ops.iter().map(|op| op.write.clone()).collect();
         let mut attempt = 0;
