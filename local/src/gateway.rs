@@ -411,6 +411,8 @@ mod tests {
                 ("IDENTITY_ISSUER", "http://127.0.0.1:1"),
                 ("FLAG_CATALOG_URL", "http://127.0.0.1:1/catalog"),
                 ("AUDIT_EXPORT_BUCKET", "exports"),
+                ("AUDIT_DIGEST_BUCKET", "digests"),
+                ("AUDIT_DIGEST_KEY", "k"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -8,10 +8,11 @@ use crate::e2e_applications::{access_token, enable, register, secret};
 use crate::e2e_audit::{download_digests, public_key, run_digest_job};
 use crate::e2e_provisioning::problem;
 use crate::fixtures;
+use aws_sdk_dynamodb::types::AttributeValue;
 use cp_api::{AuditExportView, AuditRecordView};
 use cp_cli::verify::{Finding, Scope};
 use cp_cli::{CliError, verify_files};
-use cp_domain::ExportStatus;
+use cp_domain::{ExportStatus, Integrity};
 use cp_tests::{
     developer, eventually, get, http, idp, operator, platform_token, send_json, store, unique,
 };
@@ -91,6 +92,17 @@ async fn uc_audit_export_an_auditor_exports_a_range_as_csv_that_verifies_offline
     let job = finished(&auditor, &location).await;
     assert_eq!(job.status, ExportStatus::Succeeded, "{job:?}");
     assert_eq!(job.records, Some(records.len() as u64));
+    // The job checked the file's records against the signed digests.
+    // (Another test's digest run may have split the trail in two digests.)
+    let n = records.len() as u64;
+    assert!(
+        matches!(
+            job.integrity,
+            Some(Integrity::Verified { records, digests: 1.., digested_through, not_yet_digested: 0 })
+                if records == n && digested_through >= n
+        ),
+        "{job:?}"
+    );
 
     // The link needs no token: it is the authorisation, for five minutes.
     let link = job.download_url.clone().unwrap();
@@ -144,6 +156,13 @@ async fn uc_audit_export_an_auditor_exports_a_range_as_csv_that_verifies_offline
     let filtered = finished(&auditor, &location).await;
     assert_eq!(filtered.records, Some(1));
     assert_eq!(filtered.filter.outcome, Some(cp_domain::Outcome::Failure));
+    assert!(
+        matches!(
+            filtered.integrity,
+            Some(Integrity::Verified { records: 1, .. })
+        ),
+        "{filtered:?}"
+    );
 
     // Both exports, who asked and how they ended are in the tenant's trail.
     let me: Value = get(&auditor, "/v1/me").await.json().await.unwrap();
@@ -181,6 +200,43 @@ async fn uc_audit_export_an_auditor_exports_a_range_as_csv_that_verifies_offline
         },
     )
     .await;
+
+    // Somebody with write access to the table rewrites a failure into a
+    // success: the next export's check names the record.
+    let failure = records
+        .iter()
+        .find(|r| r.outcome == cp_domain::Outcome::Failure)
+        .unwrap();
+    let key = cp_store::keys::audit_record(Some(tenant), failure.timestamp, failure.id);
+    aws_sdk_dynamodb::Client::new(&cp_tests::sdk().await)
+        .update_item()
+        .table_name(&cp_tests::stack().resources.table)
+        .key("PK", AttributeValue::S(key.pk))
+        .key("SK", AttributeValue::S(key.sk))
+        .update_expression("SET outcome = :s")
+        .expression_attribute_values(":s", AttributeValue::S("Success".into()))
+        .send()
+        .await
+        .unwrap();
+    let response = request_export(
+        &auditor,
+        &json!({ "tenant_id": tenant, "from": started, "to": listed_at }),
+    )
+    .await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let tampered = finished(&auditor, &location).await;
+    assert_eq!(tampered.status, ExportStatus::Succeeded);
+    assert_eq!(
+        tampered.integrity,
+        Some(Integrity::Failed {
+            problem: "altered".into(),
+            message: format!(
+                "record {} ({}) was altered",
+                failure.chain.unwrap().seq,
+                failure.id
+            ),
+        })
+    );
 }
 
 #[tokio::test]

@@ -426,3 +426,39 @@ async fn cc_dat_001_of_racing_writers_of_one_version_exactly_one_wins() {
     let stored = store.tenant(p.tenant.id).await.unwrap().unwrap();
     assert_eq!(stored.version, 2);
 }
+
+#[tokio::test]
+async fn fr_log_002_a_running_export_notes_its_progress_without_a_new_version() {
+    let store = store().await;
+    let now = Utc::now();
+    let job = cp_domain::AuditExport::request(
+        cp_domain::AuditExportId::random(),
+        Some(TenantId::random()),
+        now - Duration::days(1),
+        now,
+        AuditFilter::default(),
+        "auditor".into(),
+        now,
+    )
+    .unwrap();
+    let mut writes = store.writes();
+    writes.insert_audit_export(&job).unwrap();
+    store.commit(writes).await.unwrap();
+
+    store.note_export_progress(job.id, 4000).await.unwrap();
+    let running = store.audit_export(job.id).await.unwrap().unwrap();
+    assert_eq!(running.progress_records, Some(4000));
+    assert_eq!(running.version, job.version, "progress is not a change");
+
+    // The job's end, conditioned on the version it read, still goes in;
+    // a late note after it changes nothing.
+    let mut ended = running.clone();
+    ended.fail("x", now);
+    let mut writes = store.writes();
+    writes.replace_audit_export(&ended).unwrap();
+    store.commit(writes).await.unwrap();
+    store.note_export_progress(job.id, 9000).await.unwrap();
+    let after = store.audit_export(job.id).await.unwrap().unwrap();
+    assert_eq!(after.status, cp_domain::ExportStatus::Failed);
+    assert_eq!(after.progress_records, Some(4000));
+}

@@ -127,6 +127,13 @@ pub struct AuditExportView {
     pub bytes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sha256: Option<String>,
+    /// While `Running`: records written so far.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub progress_records: Option<u64>,
+    /// Once `Succeeded`: the file's records checked against the signed
+    /// digests.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub integrity: Option<cp_domain::Integrity>,
     /// Once `Succeeded`: a short-lived link to the CSV file, made for this
     /// answer (ask again for a fresh one).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -154,6 +161,8 @@ impl From<&cp_domain::AuditExport> for AuditExportView {
             records: file.map(|f| f.records),
             bytes: file.map(|f| f.bytes),
             sha256: file.map(|f| f.sha256.clone()),
+            progress_records: job.progress_records,
+            integrity: job.integrity.clone(),
             download_url: None,
             download_expires_at: None,
             failure: job.failure.clone(),

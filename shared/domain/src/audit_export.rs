@@ -7,6 +7,7 @@
 //! may read the records it exports.
 
 use crate::audit::{AuditRecord, Outcome};
+use crate::audit_verify::{Finding, Verified};
 use crate::{AuditExportId, Error, Retention, TenantId, Transition};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -88,6 +89,50 @@ pub struct ExportFile {
     pub sha256: String,
 }
 
+/// What the export job found when it checked the records of its file
+/// against the signed digests (FR-LOG-003, ADR 0029): shown beside the file,
+/// so an auditor need not run `cpctl audit verify` to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Integrity {
+    Verified {
+        records: u64,
+        digests: u64,
+        /// The last sequence number the digests cover.
+        digested_through: u64,
+        /// Records newer than the last digest, checked by their chain only.
+        not_yet_digested: u64,
+    },
+    Failed {
+        /// `altered`, `inserted`, `removed`, `digest_altered`, ...
+        problem: String,
+        message: String,
+    },
+    NotChecked {
+        reason: String,
+    },
+}
+
+impl Integrity {
+    pub fn of(checked: Result<Verified, Finding>) -> Self {
+        match checked {
+            Ok(v) => Self::Verified {
+                records: v.records as u64,
+                digests: v.digests as u64,
+                digested_through: v.digested_through,
+                not_yet_digested: v.not_yet_digested as u64,
+            },
+            Err(finding) => Self::Failed {
+                problem: serde_json::to_value(&finding)
+                    .ok()
+                    .and_then(|v| v["problem"].as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                message: finding.to_string(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditExport {
     pub id: AuditExportId,
@@ -101,6 +146,10 @@ pub struct AuditExport {
     pub requested_at: DateTime<Utc>,
     pub status: ExportStatus,
     pub file: Option<ExportFile>,
+    /// Once `Succeeded`: the file's records checked against the digests.
+    pub integrity: Option<Integrity>,
+    /// While `Running`: records written so far.
+    pub progress_records: Option<u64>,
     pub failure: Option<String>,
     pub finished_at: Option<DateTime<Utc>>,
     pub version: u64,
@@ -142,6 +191,8 @@ impl AuditExport {
             requested_at: now,
             status: ExportStatus::Running,
             file: None,
+            integrity: None,
+            progress_records: None,
             failure: None,
             finished_at: None,
             version: 0,
@@ -150,12 +201,19 @@ impl AuditExport {
 
     /// The job wrote its file. A finished job stays as it ended (a
     /// redelivered request changes nothing).
-    pub fn succeed(&mut self, file: ExportFile, now: DateTime<Utc>) -> Transition {
+    pub fn succeed(
+        &mut self,
+        file: ExportFile,
+        integrity: Integrity,
+        now: DateTime<Utc>,
+    ) -> Transition {
         if self.status != ExportStatus::Running {
             return Transition::Unchanged;
         }
         self.status = ExportStatus::Succeeded;
+        self.progress_records = Some(file.records);
         self.file = Some(file);
+        self.integrity = Some(integrity);
         self.finished_at = Some(now);
         Transition::Changed
     }
@@ -267,7 +325,33 @@ mod tests {
             bytes: 1,
             sha256: "0".repeat(64),
         };
-        assert_eq!(job.succeed(file, now), Transition::Unchanged);
+        let checked = Integrity::NotChecked { reason: "r".into() };
+        assert_eq!(job.succeed(file, checked, now), Transition::Unchanged);
         assert_eq!(job.status, ExportStatus::Failed);
+        assert_eq!(job.integrity, None);
+    }
+
+    #[test]
+    fn fr_log_003_an_integrity_result_names_the_problem_found() {
+        let failed = Integrity::of(Err(Finding::Removed { seq: 4, id: None }));
+        assert_eq!(
+            serde_json::to_value(&failed).unwrap(),
+            serde_json::json!({
+                "result": "failed",
+                "problem": "removed",
+                "message": "record 4 was removed",
+            })
+        );
+        let verified = Integrity::of(Ok(Verified {
+            tenant_id: None,
+            records: 3,
+            digests: 1,
+            digested_through: 2,
+            not_yet_digested: 1,
+        }));
+        assert_eq!(
+            serde_json::to_value(&verified).unwrap()["result"],
+            "verified"
+        );
     }
 }

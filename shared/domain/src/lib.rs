@@ -9,6 +9,7 @@ pub mod application;
 pub mod audit;
 pub mod audit_csv;
 pub mod audit_export;
+pub mod audit_verify;
 pub mod authz;
 pub mod billing;
 pub mod digest;
@@ -33,7 +34,7 @@ pub use application::{
     PresentedSecret, RegisterApp,
 };
 pub use audit::{AuditRecord, ChainHash, ChainLink, Outcome};
-pub use audit_export::{AuditExport, AuditFilter, ExportFile, ExportStatus};
+pub use audit_export::{AuditExport, AuditFilter, ExportFile, ExportStatus, Integrity};
 pub use authz::{Actor, ActorType, Member, PlatformRole, Principal, Scope, Target};
 pub use billing::{BillingEvent, Recorded, Reporter, StoredBillingEvent};
 pub use error::{Error, FieldError};

@@ -516,8 +516,8 @@ impl Payload for AuditExportRequested {
     }
 }
 
-/// FR-LOG-002: an export job ended: its file's record count and SHA-256,
-/// or why it failed.
+/// FR-LOG-002: an export job ended: its file's record count, SHA-256 and
+/// integrity check, or why it failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditExportFinished {
@@ -529,6 +529,9 @@ pub struct AuditExportFinished {
     pub records: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sha256: Option<String>,
+    /// The file's records checked against the signed digests.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub integrity: Option<cp_domain::Integrity>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub failure: Option<String>,
 }

@@ -291,6 +291,12 @@ fn sample(name: &str) -> Envelope {
                 status: cp_domain::ExportStatus::Succeeded,
                 records: Some(1200),
                 sha256: Some("ab".repeat(32)),
+                integrity: Some(cp_domain::Integrity::Verified {
+                    records: 1200,
+                    digests: 2,
+                    digested_through: 1100,
+                    not_yet_digested: 100,
+                }),
                 failure: None,
             },
             context(),

@@ -8,7 +8,8 @@ use crate::{Store, WriteSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use cp_domain::{
-    AuditExport, AuditExportId, AuditFilter, AuditRecord, Error, ExportFile, ExportStatus, TenantId,
+    AuditExport, AuditExportId, AuditFilter, AuditRecord, Error, ExportFile, ExportStatus,
+    Integrity, TenantId,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -34,6 +35,11 @@ struct AuditExportItem {
     #[serde(flatten, skip_serializing_if = "Option::is_none", default)]
     file: Option<ExportFile>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    integrity: Option<Integrity>,
+    /// Written by [`Store::note_export_progress`] without a new version.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    progress_records: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     failure: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     finished_at: Option<DateTime<Utc>>,
@@ -55,6 +61,8 @@ impl AuditExportItem {
             requested_at: job.requested_at,
             status: job.status,
             file: job.file.clone(),
+            integrity: job.integrity.clone(),
+            progress_records: job.progress_records,
             failure: job.failure.clone(),
             finished_at: job.finished_at,
             version: job.version,
@@ -73,6 +81,8 @@ impl AuditExportItem {
             requested_at: self.requested_at,
             status: self.status,
             file: self.file,
+            integrity: self.integrity,
+            progress_records: self.progress_records,
             failure: self.failure,
             finished_at: self.finished_at,
             version: self.version,
@@ -108,6 +118,37 @@ impl Store {
                     .map_err(|e| corrupt("audit export", e))
             })
             .transpose()
+    }
+
+    /// How many records a running job has written, for its requester to
+    /// see. Not a change of the job: its version stays, so the job's final
+    /// write (conditioned on the version it read) is not disturbed.
+    pub async fn note_export_progress(&self, id: AuditExportId, records: u64) -> Result<(), Error> {
+        let key = keys::audit_export(id);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, AttributeValue::S(key.pk))
+            .key(SK, AttributeValue::S(key.sk))
+            .update_expression("SET progress_records = :n")
+            .condition_expression("#status = :running")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":n", AttributeValue::N(records.to_string()))
+            .expression_attribute_values(":running", AttributeValue::S("Running".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Ended meanwhile (a concurrent redelivery): nothing to note.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk("UpdateItem", &e)),
+        }
     }
 
     /// Up to a thousand records of `[from, to)` in time order, from
