@@ -5,6 +5,9 @@ import type {
   ApplicationDetail,
   AppScope,
   AppStatus,
+  AuditExport,
+  AuditExportRequest,
+  AuditFilter,
   AuditRecord,
   FlagValue,
   Health,
@@ -185,8 +188,12 @@ export class Api {
     );
 
   health = () => this.request<Health>("GET", "/v1/health");
-  auditRecords = (q: { tenant_id?: string; from?: string; to?: string; limit?: number; cursor?: string }) =>
+  auditRecords = (q: AuditFilter & { tenant_id?: string; from?: string; to?: string; limit?: number; cursor?: string }) =>
     this.request<Page<AuditRecord>>("GET", "/v1/audit-records", { query: q });
+  /** UC-AUDIT-EXPORT: starts the CSV export job (`202 Accepted` with the job). */
+  requestAuditExport = (body: AuditExportRequest) =>
+    this.request<AuditExport>("POST", "/v1/audit-exports", { body });
+  auditExport = (id: string) => this.request<AuditExport>("GET", `/v1/audit-exports/${encodeURIComponent(id)}`);
 
   /** UC-LOGOUT: ends the current session (a tenant user's). */
   logout = () => this.request<unknown>("POST", "/v1/logout");

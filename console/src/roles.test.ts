@@ -1,6 +1,15 @@
 import { capabilities } from "./roles";
 
 describe("capabilities mirror the API's scopes", () => {
+  it("whoever may read audit records may export them (audit:read): platform people and a tenant's Owner", () => {
+    const platform = (role: "Operator" | "Auditor" | "Developer") =>
+      capabilities({ kind: "platform", user_id: "u", roles: [role] }).exportAudit;
+    const tenant = (role: "Owner" | "Administrator" | "User") =>
+      capabilities({ kind: "tenant_user", user_id: "u", tenant_id: "t", role }).exportAudit;
+    expect([platform("Operator"), platform("Auditor"), platform("Developer")]).toEqual([true, true, false]);
+    expect([tenant("Owner"), tenant("Administrator"), tenant("User")]).toEqual([true, false, false]);
+  });
+
   it("an operator may do everything", () => {
     const c = capabilities({ kind: "platform", user_id: "u", roles: ["Operator"] });
     expect(c).toMatchObject({ tenantsRead: true, tenantsWrite: true, appsWrite: true, health: true, audit: true });

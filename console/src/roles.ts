@@ -16,6 +16,8 @@ export interface Capabilities {
   appsWrite: boolean;
   health: boolean;
   audit: boolean;
+  /** Export audit records as CSV: whoever may read them (`audit:read`). */
+  exportAudit: boolean;
   /** A tenant's members, invitations and settings (`members:manage`: Owner, Administrator). */
   members: boolean;
   /** Act on Owners and grant Owner (an Administrator may not). */
@@ -35,6 +37,7 @@ export const NONE: Capabilities = {
   appsWrite: false,
   health: false,
   audit: false,
+  exportAudit: false,
   members: false,
   manageOwners: false,
   tenantConfigure: false,
@@ -47,6 +50,7 @@ export function capabilities(me: Me): Capabilities {
     return {
       ...NONE,
       audit: owner,
+      exportAudit: owner,
       members: owner || me.role === "Administrator",
       manageOwners: owner,
       tenantConfigure: owner,
@@ -65,6 +69,7 @@ export function capabilities(me: Me): Capabilities {
     appsWrite: operator || developer,
     health: operator,
     audit: operator || auditor,
+    exportAudit: operator || auditor,
     members: false,
     manageOwners: false,
     tenantConfigure: false,

@@ -127,6 +127,55 @@ export interface AuditRecord {
   source: string;
 }
 
+export const AUDIT_OUTCOMES = ["Success", "Failure"] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** Which records an export holds (and the list shows): each only when set. */
+export type AuditFilter = {
+  actor_id?: string;
+  action?: string;
+  outcome?: AuditOutcome;
+};
+
+/** `POST /v1/audit-exports`: a tenant's (or `platform`) records of a range. */
+export interface AuditExportRequest extends AuditFilter {
+  tenant_id?: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * The exported file checked against the trail's signed digests: records
+ * through `digested_through` are covered by a digest, newer ones by their
+ * hash chain only.
+ */
+export type ExportIntegrity =
+  | { result: "verified"; records: number; digests: number; digested_through: number; not_yet_digested: number }
+  | { result: "failed"; problem: string; message: string }
+  | { result: "not_checked"; reason: string };
+
+/** An audit export job (`GET /v1/audit-exports/{id}`). */
+export interface AuditExport extends AuditFilter {
+  id: string;
+  tenant_id?: string;
+  from: string;
+  to: string;
+  requested_by: string;
+  requested_at: string;
+  status: "Running" | "Succeeded" | "Failed";
+  finished_at?: string;
+  /** While running: records written so far. */
+  progress_records?: number;
+  records?: number;
+  bytes?: number;
+  sha256?: string;
+  /** A presigned link, valid until `download_expires_at`; a fresh GET makes a fresh one. */
+  download_url?: string;
+  download_expires_at?: string;
+  failure?: string;
+  integrity?: ExportIntegrity;
+}
+
 export const MEMBER_STATUSES = ["Invited", "Active", "Disabled"] as const;
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
