@@ -100,8 +100,9 @@ pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, Proces
     let launcher_file = ("moto_server.py", MOTO_LAUNCHER);
     let mut cmd = launcher(venv, logs, "moto", launcher_file, "moto.log")?;
     cmd.args(["127.0.0.1", &port.to_string()]);
-    let managed = spawn("moto", cmd)?;
-    wait_ready("moto", &format!("http://127.0.0.1:{port}/moto-api/")).await?;
+    let mut managed = spawn("moto", cmd)?;
+    let url = format!("http://127.0.0.1:{port}/moto-api/");
+    wait_ready(&mut managed, &url, &logs.join("moto.log")).await?;
     Ok(managed)
 }
 
@@ -133,12 +134,9 @@ pub async fn oidc(
         &client.console_origin,
     ])
     .args(&client.redirect_uris);
-    let managed = spawn("oidc-provider-mock", cmd)?;
-    wait_ready(
-        "oidc-provider-mock",
-        &format!("http://127.0.0.1:{port}/.well-known/openid-configuration"),
-    )
-    .await?;
+    let mut managed = spawn("oidc-provider-mock", cmd)?;
+    let url = format!("http://127.0.0.1:{port}/.well-known/openid-configuration");
+    wait_ready(&mut managed, &url, &logs.join("oidc.log")).await?;
     Ok(managed)
 }
 
@@ -155,7 +153,10 @@ fn spawn(name: &'static str, mut cmd: Command) -> Result<Managed, ProcessError> 
 /// one (a build beside the tests).
 const READY_WITHIN: Duration = Duration::from_secs(180);
 
-async fn wait_ready(name: &'static str, url: &str) -> Result<(), ProcessError> {
+/// Waits for `url` to answer; a process that died meanwhile (a missing
+/// package, a taken port) fails at once with the end of its log.
+async fn wait_ready(process: &mut Managed, url: &str, log: &Path) -> Result<(), ProcessError> {
+    let name = process.name;
     let client = reqwest::Client::new();
     let started = Instant::now();
     while started.elapsed() < READY_WITHIN {
@@ -163,6 +164,19 @@ async fn wait_ready(name: &'static str, url: &str) -> Result<(), ProcessError> {
             && r.status().is_success()
         {
             return Ok(());
+        }
+        if let Ok(Some(status)) = process.child.try_wait() {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(ProcessError::Start {
+                name,
+                reason: format!(
+                    "exited ({status}) before answering; the end of {}:\n{}",
+                    log.display(),
+                    tail.join("\n")
+                ),
+            });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
