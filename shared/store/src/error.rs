@@ -68,6 +68,23 @@ where
 }
 
 /// An item that does not have the shape its key promises.
+/// A conditional write whose condition did not hold, where that means
+/// "nothing to do" (the item is there already, the job ended meanwhile).
+pub(crate) fn unless_condition_failed<O, E, R>(
+    operation: &'static str,
+    result: Result<O, SdkError<E, R>>,
+) -> Result<(), Error>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: Debug,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(()),
+        Err(e) => Err(sdk(operation, &e)),
+    }
+}
+
 pub(crate) fn corrupt(what: &'static str, err: impl std::fmt::Display) -> Error {
     tracing::error!(item = what, error = %err, "item could not be read");
     Error::Internal

@@ -138,17 +138,8 @@ impl Store {
             .expression_attribute_values(":running", AttributeValue::S("Running".into()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Ended meanwhile (a concurrent redelivery): nothing to note.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk("UpdateItem", &e)),
-        }
+        // Ended meanwhile (a concurrent redelivery): nothing to note.
+        crate::error::unless_condition_failed("UpdateItem", result)
     }
 
     /// Up to a thousand records of `[from, to)` in time order, from

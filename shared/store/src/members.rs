@@ -468,16 +468,7 @@ impl Store {
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk("PutItem", &e)),
-        }
+        crate::error::unless_condition_failed("PutItem", result)
     }
 
     /// A tenant user, their tenant and the session their token belongs to,
