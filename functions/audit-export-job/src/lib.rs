@@ -149,10 +149,10 @@ impl AuditExportJob {
             for record in page.iter().filter(|r| job.filter.admits(r)) {
                 buffer.extend(audit_csv::row(record));
                 records += 1;
-                checked = checked.filter(|c| c.len() < MAX_CHECKED).map(|mut c| {
-                    c.push(Checked::from(record));
-                    c
-                });
+                match checked.as_mut() {
+                    Some(c) if c.len() < MAX_CHECKED => c.push(Checked::from(record)),
+                    _ => checked = None,
+                }
             }
             if noted.elapsed() >= PROGRESS_EVERY {
                 self.store.note_export_progress(job.id, records).await?;
