@@ -6,9 +6,11 @@
 
 use crate::e2e_applications::{access_token, enable, register, secret};
 use crate::e2e_provisioning::problem;
+use crate::e2e_tenant_admin::{delete, join, onboarded, patch_user};
+use aws_sdk_dynamodb::types::AttributeValue;
 use cp_api::{ApplicationView, BillingEventView, BillingPageView};
-use cp_domain::TenantId;
 use cp_domain::provisioning::Provisioned;
+use cp_domain::{TenantId, UserId};
 use cp_tests::{developer, eventually, http, operator, send_json, stack, store, unique, url};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -435,8 +437,8 @@ async fn fr_bill_003_the_export_filters_pages_and_speaks_csv() {
 /// event was exported exactly once and the sums per tenant match.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fr_bill_003_a_poller_polling_while_writers_ingest_reconciles_exactly() {
-    const WRITERS: usize = 2;
-    const BATCHES: usize = 5;
+    const WRITERS: usize = 4;
+    const BATCHES: usize = 8;
     const PER_BATCH: usize = 100;
     let r = std::sync::Arc::new(reporter(3).await);
     let reader = billing_system().await;
@@ -560,113 +562,159 @@ async fn fr_bill_003_a_poller_polling_while_writers_ingest_reconciles_exactly() 
     );
 }
 
+/// FR-BILL-001: the control plane's own facts join the feed, once each.
+/// Everything happens through the API as people do it: an operator
+/// provisions a tenant and its Owner accepts the emailed invitation, an
+/// application is enabled for it, the Owner invites a member who accepts (a
+/// seat), makes them an Administrator, disables and removes them, and the
+/// operator suspends the tenant. Then one of those domain events is
+/// delivered again (EventBridge delivers at least once): the feed keeps it
+/// once.
 #[tokio::test]
 async fn fr_bill_001_the_control_planes_facts_join_the_feed_once() {
     let started = test_start();
-    // A tenant provisioned, its application enabled and the tenant suspended
-    // through the API: the billing consumer turns each event into a
-    // billing event.
     let op = operator().await;
-    let domain = unique("billed");
-    let response = send_json(
-        Method::POST,
-        &op,
-        "/v1/tenants",
-        &json!({"name": "Billed Ltd", "domain": domain, "plan": "Pro", "owner_email": format!("owner@{domain}.example")}),
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let tenant: TenantId = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let org = onboarded().await;
+    let tenant = org.tenant_id;
     let app = register(&developer().await).await;
     enable(&op, tenant, &app).await;
-    let suspend = send_json(
-        Method::POST,
-        &op,
-        &format!("/v1/tenants/{tenant}/suspend"),
-        &json!({}),
-    )
-    .await;
-    assert_eq!(suspend.status(), StatusCode::OK);
-
-    // A seat: a user.activated event as tenant administration emits it,
-    // delivered twice (EventBridge delivers at least once).
-    let envelope = cp_events::Envelope::new(
-        &cp_events::UserActivated {
-            tenant_id: tenant,
-            user_id: cp_domain::UserId::random(),
-            role: cp_domain::Role::User,
-            invitation_id: cp_domain::InvitationId::random(),
-        },
-        cp_events::EventContext {
-            time: chrono::Utc::now(),
-            actor: cp_domain::Actor::system("billing-test"),
-            correlation_id: unique("corr"),
-        },
-    )
-    .unwrap();
-    let bus = aws_sdk_eventbridge::Client::new(&cp_tests::sdk().await);
-    for _ in 0..2 {
-        let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
-            .event_bus_name(&stack().resources.bus)
-            .source(cp_events::SOURCE)
-            .detail_type(&envelope.event_type)
-            .detail(serde_json::to_string(&envelope).unwrap())
-            .build();
-        let out = bus.put_events().entries(entry).send().await.unwrap();
-        assert_eq!(out.failed_entry_count(), 0);
+    let (_, _, member) = join(&org, "User").await;
+    for change in [
+        json!({"role": "Administrator"}),
+        json!({"status": "Disabled"}),
+    ] {
+        let response = patch_user(&org.owner_token, member, &change, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{change}");
     }
+    let removed = delete(&org.owner_token, &format!("/v1/users/{member}")).await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    tenant_action(&op, tenant, "suspend").await;
 
     let reader = billing_system().await;
-    let expected = [
+    let query = format!("tenant_id={tenant}");
+    let mut expected = vec![
         "tenant.provisioned",
-        "tenant.application_enabled",
-        "tenant.suspended",
         "user.activated",
+        "tenant.application_enabled",
+        "user.activated",
+        "user.role_changed",
+        "user.status_changed",
+        "user.removed",
+        "tenant.suspended",
     ];
-    let items = eventually(
-        "the control plane's facts in the export",
-        Duration::from_secs(60),
-        || {
-            let reader = reader.clone();
-            async move {
-                let items = export_all(&reader, &format!("tenant_id={tenant}"), started).await;
-                (items.len() >= expected.len()).then_some(items)
-            }
-        },
-    )
-    .await;
-    // Let a late duplicate delivery show, if there were one.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let items_again = export_all(&reader, &format!("tenant_id={tenant}"), started).await;
-    assert_eq!(items_again.len(), items.len(), "{items_again:?}");
-    let mut types: Vec<&str> = items.iter().map(|e| e.event_type.as_str()).collect();
-    types.sort_unstable();
-    let mut want = expected.to_vec();
-    want.sort_unstable();
-    assert_eq!(types, want);
+    let items = feed_of(&reader, &query, started, expected.len()).await;
+    assert_eq!(types(&items), sorted(&expected));
     for e in &items {
         assert_eq!(e.source, "urn:saas-control-plane");
         assert_eq!(e.app_id, None);
         assert_eq!(e.quantity, 1);
     }
-    let provisioned = items
-        .iter()
-        .find(|e| e.event_type == "tenant.provisioned")
-        .unwrap();
-    assert_eq!(provisioned.properties["plan"], "Pro");
-    let enabled = items
-        .iter()
-        .find(|e| e.event_type == "tenant.application_enabled")
-        .unwrap();
-    assert_eq!(enabled.properties["app_id"], app.id.to_string());
-    let seat = items
-        .iter()
-        .find(|e| e.event_type == "user.activated")
-        .unwrap();
-    assert_eq!(seat.id, envelope.id.to_string());
+    let one = |event_type: &str, user: Option<UserId>| {
+        items
+            .iter()
+            .find(|e| {
+                e.event_type == event_type
+                    && user.is_none_or(|u| e.properties["user_id"] == u.to_string())
+            })
+            .unwrap_or_else(|| panic!("{event_type} in {items:?}"))
+    };
+    assert_eq!(one("tenant.provisioned", None).properties["plan"], "Pro");
+    assert_eq!(
+        one("tenant.application_enabled", None).properties["app_id"],
+        app.id.to_string()
+    );
+    let seat = one("user.activated", Some(member));
     assert_eq!(seat.properties["role"], "User");
+    let changed = &one("user.role_changed", Some(member)).properties;
+    assert_eq!(
+        (&changed["previous_role"][..], &changed["role"][..]),
+        ("User", "Administrator")
+    );
+    assert_eq!(
+        one("user.status_changed", Some(member)).properties["status"],
+        "Disabled"
+    );
+    let gone = &one("user.removed", Some(member)).properties;
+    assert_eq!(
+        (&gone["role"][..], &gone["status"][..]),
+        ("Administrator", "Disabled")
+    );
+    // The billing system counts seats from the feed: the Owner remains.
+    let seats: i64 = items
+        .iter()
+        .map(|e| match e.event_type.as_str() {
+            "user.activated" => 1,
+            "user.removed" => -1,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(seats, 1);
+
+    // The member's activation, exactly as the outbox published it, is
+    // delivered again; then the tenant is resumed. Once the resumption is
+    // in the feed, the redelivery has had its turn: the feed holds it once.
+    let outbox = aws_sdk_dynamodb::Client::new(&cp_tests::sdk().await)
+        .get_item()
+        .table_name(&stack().resources.table)
+        .key("PK", AttributeValue::S(format!("OUTBOX#{}", seat.id)))
+        .key("SK", AttributeValue::S("OUTBOX".into()))
+        .send()
+        .await
+        .unwrap();
+    let envelope = outbox.item().unwrap()["event"].as_s().unwrap().clone();
+    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .event_bus_name(&stack().resources.bus)
+        .source(cp_events::SOURCE)
+        .detail_type("user.activated")
+        .detail(envelope)
+        .build();
+    let bus = aws_sdk_eventbridge::Client::new(&cp_tests::sdk().await);
+    let out = bus.put_events().entries(entry).send().await.unwrap();
+    assert_eq!(out.failed_entry_count(), 0);
+    tenant_action(&op, tenant, "resume").await;
+    expected.push("tenant.resumed");
+    let items = feed_of(&reader, &query, started, expected.len()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let again = export_all(&reader, &query, started).await;
+    assert_eq!(again.len(), items.len(), "{again:?}");
+    assert_eq!(types(&again), sorted(&expected));
+}
+
+async fn tenant_action(operator: &str, tenant: TenantId, action: &str) {
+    let path = format!("/v1/tenants/{tenant}/{action}");
+    let response = send_json(Method::POST, operator, &path, &json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK, "{action}");
+}
+
+/// The feed of one query once it holds at least `count` events.
+async fn feed_of(
+    reader: &str,
+    query: &str,
+    since: chrono::DateTime<chrono::Utc>,
+    count: usize,
+) -> Vec<BillingEventView> {
+    eventually(
+        "the control plane's facts in the export",
+        Duration::from_secs(60),
+        || async move {
+            let items = export_all(reader, query, since).await;
+            (items.len() >= count).then_some(items)
+        },
+    )
+    .await
+}
+
+fn types(items: &[BillingEventView]) -> Vec<&str> {
+    sorted(
+        &items
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn sorted<'a>(types: &[&'a str]) -> Vec<&'a str> {
+    let mut types = types.to_vec();
+    types.sort_unstable();
+    types
 }

@@ -547,3 +547,85 @@ async fn fr_flag_002_the_openfeature_python_sdk_with_the_ofrep_provider_reads_fl
     python.arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/ofrep.py"));
     assert_client_saw_the_flags(&drive(python).await);
 }
+
+/// The Rust how-to of doc/how-to-read-flags.md, as an application runs it.
+/// The lines between the markers are the how-to's lines, word for word
+/// (`fr_flag_002_the_rust_how_to_is_the_code_the_tests_run`).
+#[rustfmt::skip]
+async fn rust_how_to(
+    api_url: String,
+    token: &str,
+    user_id: &str,
+    tenant_id: String,
+) -> Result<bool, Box<dyn std::error::Error>> {
+    use open_feature::{EvaluationContext, OpenFeature};
+    use open_feature_ofrep::{OfrepOptions, OfrepProvider};
+    use reqwest::header::{AUTHORIZATION, HeaderMap};
+    // how-to: begin
+    let headers = HeaderMap::from_iter([(AUTHORIZATION, format!("Bearer {token}").parse()?)]);
+    let provider = OfrepProvider::new(OfrepOptions { base_url: api_url, headers, ..Default::default() }).await?;
+    let mut api = OpenFeature::singleton_mut().await; api.set_provider(provider).await;
+    let context = EvaluationContext::default().with_targeting_key(user_id).with_custom_field("tenantId", tenant_id);
+    let on = api.create_client().get_bool_value("new-editor", Some(&context), None).await.unwrap_or(false);
+    // how-to: end
+    Ok(on)
+}
+
+#[tokio::test]
+async fn fr_flag_002_the_openfeature_rust_sdk_with_the_ofrep_provider_reads_flags_unchanged() {
+    use open_feature::{EvaluationContext, EvaluationErrorCode, OpenFeature};
+    let (token, p) = reader().await;
+    let api_url = stack().gateway_url.clone();
+    let tenant = p.tenant.id.to_string();
+
+    // A Pro tenant's default, then the operator's change from the next
+    // evaluation on (this provider evaluates each flag on the server).
+    let initial = rust_how_to(api_url.clone(), &token, "user-42", tenant.clone()).await;
+    assert!(initial.unwrap());
+    let response = set(&operator().await, &p, "new-editor", json!(false)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let changed = rust_how_to(api_url.clone(), &token, "user-42", tenant.clone()).await;
+    assert!(!changed.unwrap());
+
+    // With the provider the how-to set: another tenant is refused, and an
+    // unknown flag is named; the how-to's `unwrap_or` would give the
+    // application its default.
+    let client = OpenFeature::singleton().await.create_client();
+    let context = |tenant: String| {
+        EvaluationContext::default()
+            .with_targeting_key("user-42")
+            .with_custom_field("tenantId", tenant)
+    };
+    let other = fixtures::tenant(&store().await).await.tenant.id.to_string();
+    let refused = client
+        .get_bool_value("new-editor", Some(&context(other)), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused.code, EvaluationErrorCode::General(_)),
+        "{refused:?}"
+    );
+    let missing = client
+        .get_bool_value("no-such-flag", Some(&context(tenant.clone())), None)
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code, EvaluationErrorCode::FlagNotFound);
+    let projects = client
+        .get_int_value("max-projects", Some(&context(tenant)), None)
+        .await
+        .unwrap();
+    assert_eq!(projects, 50);
+}
+
+#[test]
+fn fr_flag_002_the_rust_how_to_is_the_code_the_tests_run() {
+    let code = include_str!("e2e_flags.rs");
+    let begin = code.find("// how-to: begin\n").unwrap();
+    let end = code.find("    // how-to: end").unwrap();
+    let ran: Vec<&str> = code[begin..end].lines().skip(1).map(str::trim).collect();
+    let doc = include_str!("../../doc/how-to-read-flags.md");
+    let rust = doc.split("```rust\n").nth(1).unwrap();
+    let documented: Vec<&str> = rust[..rust.find("```").unwrap()].lines().collect();
+    assert_eq!(documented, ran);
+    assert_eq!(ran.len(), 5);
+}

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 /// Somebody who signs in at the local provider with a verified email.
 #[derive(Debug, Clone)]
-struct Person {
+pub(crate) struct Person {
     subject: String,
     email: String,
 }
@@ -62,13 +62,13 @@ async fn accept(token: &str, invitation_token: &str) -> Response {
 
 /// A tenant provisioned by an operator, whose Owner accepted the emailed
 /// invitation: the product's own onboarding (UC-PROV-001).
-struct Org {
-    tenant_id: TenantId,
+pub(crate) struct Org {
+    pub(crate) tenant_id: TenantId,
     owner: Person,
-    owner_token: String,
+    pub(crate) owner_token: String,
 }
 
-async fn onboarded() -> Org {
+pub(crate) async fn onboarded() -> Org {
     let domain = unique("org");
     let owner = Person::new(&format!("owner@{domain}.example"));
     let created: Value = send_json(
@@ -104,7 +104,7 @@ async fn invite(token: &str, email: &str, role: &str) -> Response {
 
 /// Invites somebody with `role` into the org and has them accept; returns
 /// them with a signed-in token and their user id.
-async fn join(org: &Org, role: &str) -> (Person, String, UserId) {
+pub(crate) async fn join(org: &Org, role: &str) -> (Person, String, UserId) {
     let person = Person::new(&format!("{}@members.example", unique("m")));
     let invited = invite(&org.owner_token, &person.email, role).await;
     assert_eq!(invited.status(), StatusCode::CREATED);
@@ -122,7 +122,12 @@ async fn me(token: &str) -> Response {
     get(token, "/v1/me").await
 }
 
-async fn patch_user(token: &str, user: UserId, body: &Value, if_match: Option<&str>) -> Response {
+pub(crate) async fn patch_user(
+    token: &str,
+    user: UserId,
+    body: &Value,
+    if_match: Option<&str>,
+) -> Response {
     let mut request = http()
         .patch(url(&format!("/v1/users/{user}")))
         .bearer_auth(token)
@@ -133,7 +138,7 @@ async fn patch_user(token: &str, user: UserId, body: &Value, if_match: Option<&s
     request.send().await.unwrap()
 }
 
-async fn delete(token: &str, path: &str) -> Response {
+pub(crate) async fn delete(token: &str, path: &str) -> Response {
     http()
         .delete(url(path))
         .bearer_auth(token)
