@@ -201,7 +201,7 @@ module "function" {
   permissions   = each.value.permissions
   environment   = { for v in each.value.environment : v => lookup(local.environment_values, v, "") }
   # Functions that read the flag catalog get the AppConfig extension (ADR 0032).
-  layers                = contains(keys(each.value.permissions), "flags") ? [var.appconfig_extension_layer_arn] : []
+  layers                = contains(keys(each.value.permissions), "flags") ? [data.aws_lambda_layer_version.appconfig_extension.arn] : []
   extension_environment = contains(keys(each.value.permissions), "flags") ? { AWS_APPCONFIG_EXTENSION_POLL_INTERVAL_SECONDS = tostring(local.resources.flags.poll_interval_s) } : {}
 
   resource_arns   = local.resource_arns

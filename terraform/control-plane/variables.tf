@@ -159,12 +159,12 @@ variable "permissions_boundary_arn" {
 }
 
 variable "appconfig_extension_layer_arn" {
-  description = "The AWS AppConfig Lambda extension layer (arm64) of var.region, added to the functions that read the flag catalog; AWS lists the ARN per region and version in the AppConfig user guide (\"Available versions of the AWS AppConfig Lambda extension\")."
+  description = "The AWS AppConfig Lambda extension layer (arm64) of var.region, for the functions that read the flag catalog. Null (the default) takes the region's layer from local.appconfig_extension_layers (appconfig_extension.tf); set it to move to another extension version."
   type        = string
-  default     = "arn:aws:lambda:ap-northeast-1:980059726660:layer:AWS-AppConfig-Extension-Arm64:133"
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:AWS-AppConfig-Extension-Arm64:[0-9]+$", var.appconfig_extension_layer_arn))
+    condition     = var.appconfig_extension_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:AWS-AppConfig-Extension-Arm64:[0-9]+$", var.appconfig_extension_layer_arn))
     error_message = "The functions are arm64: use the AWS-AppConfig-Extension-Arm64 layer of the region."
   }
 }

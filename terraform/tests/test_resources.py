@@ -207,4 +207,26 @@ def test_the_flag_catalog_is_published_and_read_through_the_appconfig_extension(
     # Exactly the functions that read the catalog get the extension.
     fn = m.named(root, "module")["function"]
     assert 'contains(keys(each.value.permissions), "flags")' in m.expr(fn["layers"])
+    assert "data.aws_lambda_layer_version.appconfig_extension.arn" in m.expr(fn["layers"]), "the layer is read at plan time"
     assert any("flags" in f["permissions"] for f in m.functions().values())
+
+
+RESIDENCY_REGIONS = ["ap-northeast-1", "ap-northeast-3", "eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"]
+
+
+@pytest.mark.parametrize("region", RESIDENCY_REGIONS)
+def test_every_region_an_environment_may_use_has_its_own_arm64_appconfig_extension(root, region):
+    """ADR 0032: the layer is AWS's, per region and architecture; a layer of
+    another region cannot be attached, so each allowed region needs its own."""
+    layers = m.locals_of(root)["appconfig_extension_layers"]
+    region_validation = m.first(m.named(root, "variable")["region"], "validation")["condition"]
+    assert m.eval_contains_condition(region_validation, "region", region)
+    arn = layers[region]
+    assert re.fullmatch(rf"arn:aws:lambda:{region}:[0-9]{{12}}:layer:AWS-AppConfig-Extension-Arm64:[0-9]+", arn), arn
+
+
+def test_an_appconfig_extension_of_another_region_fails_the_plan(root):
+    data = m.resources_of(root, "data")[("aws_lambda_layer_version", "appconfig_extension")]
+    condition = m.expr(m.first(m.first(data, "lifecycle"), "precondition")["condition"])
+    assert condition == "local.appconfig_extension_layer[3] == var.region"
+    assert m.expr(data["layer_name"]) == "join(\":\", slice(local.appconfig_extension_layer, 0, 7))"
