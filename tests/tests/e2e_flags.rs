@@ -6,8 +6,8 @@
 
 use crate::e2e_applications::{access_token, enable, register, secret};
 use crate::e2e_provisioning::problem;
+use crate::e2e_tenant_admin::onboarded;
 use crate::fixtures;
-use cp_domain::Plan;
 use cp_domain::provisioning::Provisioned;
 use cp_tests::{
     developer, eventually, get, http, idp, operator, platform_token, send_json, stack, store,
@@ -290,28 +290,6 @@ async fn fr_flag_002_an_application_reads_its_tenants_flags_over_ofrep_with_etag
         (&json!("support-tier"), &json!("standard"))
     );
 
-    // The plan's defaults follow the tenant's current plan (provisioning,
-    // tenant.plan_changed) and never touch its overrides.
-    let store = store().await;
-    let mut tenant = store.tenant(p.tenant.id).await.unwrap().unwrap();
-    tenant.plan = Plan::Free;
-    fixtures::save_tenant(&store, &tenant).await;
-    let free: Value = ofrep(&token, "/support-tier", &context(&p), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        (&free["value"], &free["variant"]),
-        (&json!("community"), &json!("Free"))
-    );
-    let projects: Value = ofrep(&token, "/max-projects", &context(&p), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(projects["value"], 7);
-
     // The provider's configuration.
     let response = get(&token, "/ofrep/v1/configuration").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -319,6 +297,65 @@ async fn fr_flag_002_an_application_reads_its_tenants_flags_over_ofrep_with_etag
     assert_eq!(
         configuration["capabilities"]["cacheInvalidation"]["polling"]["minPollingIntervalMs"],
         30000
+    );
+}
+
+/// FR-FLAG-001: a tenant's flags follow its plan. The Owner changes the
+/// plan through the API (`tenant.plan_changed`): the new plan's defaults
+/// apply from the next evaluation on, with a new `ETag`, and the operator's
+/// override stays.
+#[tokio::test]
+async fn fr_flag_001_a_plan_change_moves_the_defaults_and_keeps_the_overrides() {
+    let org = onboarded().await;
+    let dev = developer().await;
+    let app = register(&dev).await;
+    let token = access_token(&secret(&dev, &app, &["flags:read"]).await).await;
+    let op = operator().await;
+    enable(&op, org.tenant_id, &app).await;
+    let path = format!("/v1/tenants/{}/flags/max-projects", org.tenant_id);
+    let set = send_json(Method::PUT, &op, &path, &json!({ "value": 7 })).await;
+    assert_eq!(set.status(), StatusCode::OK);
+    let context = json!({"context": {"targetingKey": "user-1", "tenantId": org.tenant_id}});
+    let evaluate = |etag: Option<String>| {
+        let (token, context) = (token.clone(), context.clone());
+        async move { ofrep(&token, "", &context, etag.as_deref()).await }
+    };
+    let flag = |body: &Value, key: &str| {
+        body["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .cloned()
+            .unwrap()
+    };
+
+    let before = evaluate(None).await;
+    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
+    let before: Value = before.json().await.unwrap();
+    assert_eq!(flag(&before, "support-tier")["variant"], "Pro");
+
+    let changed = send_json(
+        Method::PUT,
+        &org.owner_token,
+        "/v1/tenant/plan",
+        &json!({ "plan": "Free" }),
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let after = evaluate(Some(etag.clone())).await;
+    assert_eq!(after.status(), StatusCode::OK, "a new plan is a new ETag");
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    let after: Value = after.json().await.unwrap();
+    let support = flag(&after, "support-tier");
+    assert_eq!(
+        (&support["value"], &support["reason"], &support["variant"]),
+        (&json!("community"), &json!("DEFAULT"), &json!("Free"))
+    );
+    let projects = flag(&after, "max-projects");
+    assert_eq!(
+        (&projects["value"], &projects["variant"]),
+        (&json!(7), &json!("override"))
     );
 }
 
