@@ -45,14 +45,18 @@ async fn clear(token: &str, p: &Provisioned, key: &str) -> Response {
 async fn flag(token: &str, p: &Provisioned, key: &str) -> Value {
     let response = get(token, &flags_path(p)).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
+    flag_of(&response.json().await.unwrap(), key)
+}
+
+/// One flag of a list of flags (the operator's view, OFREP's bulk answer).
+fn flag_of(body: &Value, key: &str) -> Value {
     body["flags"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["key"] == key)
         .cloned()
-        .unwrap()
+        .unwrap_or_else(|| panic!("{key} in {body}"))
 }
 
 /// An OFREP request with an application's token.
@@ -320,20 +324,11 @@ async fn fr_flag_001_a_plan_change_moves_the_defaults_and_keeps_the_overrides() 
         let (token, context) = (token.clone(), context.clone());
         async move { ofrep(&token, "", &context, etag.as_deref()).await }
     };
-    let flag = |body: &Value, key: &str| {
-        body["flags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["key"] == key)
-            .cloned()
-            .unwrap()
-    };
 
     let before = evaluate(None).await;
     let etag = before.headers()["etag"].to_str().unwrap().to_owned();
     let before: Value = before.json().await.unwrap();
-    assert_eq!(flag(&before, "support-tier")["variant"], "Pro");
+    assert_eq!(flag_of(&before, "support-tier")["variant"], "Pro");
 
     let changed = send_json(
         Method::PUT,
@@ -347,12 +342,12 @@ async fn fr_flag_001_a_plan_change_moves_the_defaults_and_keeps_the_overrides() 
     assert_eq!(after.status(), StatusCode::OK, "a new plan is a new ETag");
     assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
     let after: Value = after.json().await.unwrap();
-    let support = flag(&after, "support-tier");
+    let support = flag_of(&after, "support-tier");
     assert_eq!(
         (&support["value"], &support["reason"], &support["variant"]),
         (&json!("community"), &json!("DEFAULT"), &json!("Free"))
     );
-    let projects = flag(&after, "max-projects");
+    let projects = flag_of(&after, "max-projects");
     assert_eq!(
         (&projects["value"], &projects["variant"]),
         (&json!(7), &json!("override"))
