@@ -686,7 +686,9 @@ async fn tenant_action(operator: &str, tenant: TenantId, action: &str) {
     assert_eq!(response.status(), StatusCode::OK, "{action}");
 }
 
-/// The feed of one query once it holds at least `count` events.
+/// The feed of one query once it holds at least `count` events. Each read
+/// follows the export to a horizon past its start (20 s behind now), and
+/// the consumer shares moto with every other test: hence the long bound.
 async fn feed_of(
     reader: &str,
     query: &str,
@@ -695,7 +697,7 @@ async fn feed_of(
 ) -> Vec<BillingEventView> {
     eventually(
         "the control plane's facts in the export",
-        Duration::from_secs(60),
+        Duration::from_secs(240),
         || async move {
             let items = export_all(reader, query, since).await;
             (items.len() >= count).then_some(items)

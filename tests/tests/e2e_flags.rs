@@ -320,12 +320,8 @@ async fn fr_flag_001_a_plan_change_moves_the_defaults_and_keeps_the_overrides() 
     let set = send_json(Method::PUT, &op, &path, &json!({ "value": 7 })).await;
     assert_eq!(set.status(), StatusCode::OK);
     let context = json!({"context": {"targetingKey": "user-1", "tenantId": org.tenant_id}});
-    let evaluate = |etag: Option<String>| {
-        let (token, context) = (token.clone(), context.clone());
-        async move { ofrep(&token, "", &context, etag.as_deref()).await }
-    };
 
-    let before = evaluate(None).await;
+    let before = ofrep(&token, "", &context, None).await;
     let etag = before.headers()["etag"].to_str().unwrap().to_owned();
     let before: Value = before.json().await.unwrap();
     assert_eq!(flag_of(&before, "support-tier")["variant"], "Pro");
@@ -338,7 +334,7 @@ async fn fr_flag_001_a_plan_change_moves_the_defaults_and_keeps_the_overrides() 
     )
     .await;
     assert_eq!(changed.status(), StatusCode::OK);
-    let after = evaluate(Some(etag.clone())).await;
+    let after = ofrep(&token, "", &context, Some(&etag)).await;
     assert_eq!(after.status(), StatusCode::OK, "a new plan is a new ETag");
     assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
     let after: Value = after.json().await.unwrap();
