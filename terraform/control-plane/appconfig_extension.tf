@@ -15,6 +15,8 @@ locals {
     "eu-south-1"     = "arn:aws:lambda:eu-south-1:203683718741:layer:AWS-AppConfig-Extension-Arm64:177"
     "eu-south-2"     = "arn:aws:lambda:eu-south-2:586093569114:layer:AWS-AppConfig-Extension-Arm64:175"
   }
+  # A region without a layer gets a placeholder of the ARN's shape, so that the
+  # precondition below names the region instead of an index error.
   appconfig_extension_layer_arn = coalesce(var.appconfig_extension_layer_arn, lookup(local.appconfig_extension_layers, var.region, "arn:aws:lambda:none:0:layer:none:0"))
   # arn:aws:lambda:<region>:<account>:layer:<name>:<version>
   appconfig_extension_layer = split(":", local.appconfig_extension_layer_arn)
