@@ -16,5 +16,7 @@ scripts/setup-clients.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The capacity tests (NFR-CAP-002), alone on an emulator of their own.
+cargo test -p cp-tests --test integration --locked -- --ignored
 scripts/check-infra.sh
 scripts/check-console.sh

@@ -314,3 +314,15 @@ def test_every_environment_variable_has_a_value_in_terraform(root):
         assert var in constants, f"terraform sets {var}, which shared/runtime/src/env.rs does not read"
     call = m.named(root, "module")["function"]
     assert m.expr(call["environment"]) == '{for v in each.value.environment : v => lookup(local.environment_values, v, "")}'
+
+
+def test_uc_tenant_sso_no_deployed_function_trusts_an_origin_past_the_ssrf_guard(root):
+    # Only the local stack lets its own loopback identity provider stand in
+    # for a tenant's issuer; a deployed function must never be given it.
+    sso_rs = (m.ROOT / "functions" / "tenant-sso" / "src" / "lib.rs").read_text()
+    (variable,) = re.findall(r'pub const SSO_TRUSTED_ORIGINS: &str = "([A-Z_]+)";', sso_rs)
+    assert variable not in m.locals_of(root)["environment_values"]
+    for path in m.tf_files(m.ROOT / "terraform"):
+        assert variable not in path.read_text(), f"{path} names {variable}"
+    for name, f in m.functions().items():
+        assert variable not in f["environment"], f"functions.json: {name} reads {variable}"

@@ -273,7 +273,7 @@ async fn fr_tenant_007_resend_replaces_the_link_and_revoke_withdraws_it() {
 }
 
 #[tokio::test]
-async fn fr_tenant_001_an_expired_invitation_is_gone_and_a_member_cannot_be_invited_twice() {
+async fn fr_tenant_001_an_expired_invitation_is_gone_until_resent_and_a_member_cannot_be_invited_twice() {
     let org = onboarded().await;
     // An invitation that expired (written as the use case writes it, a
     // week in the past).
@@ -311,6 +311,28 @@ async fn fr_tenant_001_an_expired_invitation_is_gone_and_a_member_cannot_be_invi
         .find(|i| i["email"] == carol.email.as_str())
         .unwrap();
     assert_eq!(listed["status"], "Expired");
+    // UC-TENANT-INVITE-RESEND: an expired invitation is sent again, with a
+    // fresh expiry and a link that works.
+    let resent: InvitationDetailView = send_json(
+        Method::POST,
+        &org.owner_token,
+        &format!("/v1/invitations/{}/resend", invitation.id),
+        &json!({}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let hours = (resent.expires_at - Utc::now()).num_hours();
+    assert!((167..=168).contains(&hours), "7 days again: {hours} h");
+    let accepted = accept(&carol.sign_in().await, &emailed_token(&carol.email).await).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    problem(
+        accept(&carol.sign_in().await, token.expose()).await,
+        StatusCode::GONE,
+        "ERR-RES-410",
+    )
+    .await;
 
     // The Owner is a member: inviting their address is a conflict.
     problem(
@@ -589,6 +611,166 @@ async fn fr_auth_005_sessions_are_recorded_listed_and_ended_at_the_next_request(
 }
 
 #[tokio::test]
+async fn fr_auth_005_a_user_ends_another_of_their_own_sessions_and_never_somebody_elses() {
+    let org = onboarded().await;
+    let (person, laptop, _) = join(&org, "User").await;
+    // The phone's first request records its session, with what it is.
+    let phone = person.sign_in().await;
+    let first = http()
+        .get(url("/v1/me"))
+        .bearer_auth(&phone)
+        .header("user-agent", "Mozilla/5.0 (Phone)")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let own = |token: String| async move {
+        let listed: Value = get(&token, "/v1/me/sessions").await.json().await.unwrap();
+        serde_json::from_value::<Vec<SessionView>>(listed["items"].clone()).unwrap()
+    };
+    let sessions = own(laptop.clone()).await;
+    let on_phone = sessions.iter().find(|s| !s.current).unwrap().clone();
+    assert_eq!(on_phone.user_agent.as_deref(), Some("Mozilla/5.0 (Phone)"));
+
+    // Somebody else's session, named through one's own sessions: not
+    // found, and it goes on.
+    let (_, colleague, _) = join(&org, "User").await;
+    let theirs = own(colleague.clone()).await;
+    assert_eq!(theirs.len(), 1);
+    for id in [theirs[0].id.as_str(), "not-a-session"] {
+        problem(
+            delete(&laptop, &format!("/v1/me/sessions/{id}")).await,
+            StatusCode::NOT_FOUND,
+            "ERR-RES-404",
+        )
+        .await;
+    }
+    assert_eq!(me(&colleague).await.status(), StatusCode::OK);
+
+    // From the laptop, the phone's session ends; the laptop's goes on.
+    let ended = delete(&laptop, &format!("/v1/me/sessions/{}", on_phone.id)).await;
+    assert_eq!(ended.status(), StatusCode::OK);
+    problem(me(&phone).await, StatusCode::UNAUTHORIZED, "ERR-AUTH-440").await;
+    assert_eq!(me(&laptop).await.status(), StatusCode::OK);
+    let after = own(laptop).await;
+    let phone_now = after.iter().find(|s| s.id == on_phone.id).unwrap();
+    assert!(phone_now.ended_at.is_some(), "{after:?}");
+}
+
+/// FR-TENANT-004 under concurrency: the Owner count is kept in the same
+/// transaction as each change, so two Owners stepping down at the same
+/// moment cannot leave the tenant without one.
+#[tokio::test]
+async fn fr_tenant_004_two_owners_stepping_down_at_once_leave_one_owner() {
+    let org = onboarded().await;
+    let (second, _, second_id) = join(&org, "Administrator").await;
+    let owner_id: UserId = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let promoted = patch_user(
+        &org.owner_token,
+        second_id,
+        &json!({ "role": "Owner" }),
+        None,
+    )
+    .await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+    // The promotion ended the second Owner's sessions: they sign in again
+    // (in a later second than the revocation).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let second_token = second.sign_in().await;
+
+    // Each demotes themselves and disables the other, all at once.
+    let demote = json!({ "role": "Administrator" });
+    let disable = json!({ "status": "Disabled" });
+    let (a, b, c, d) = tokio::join!(
+        patch_user(&org.owner_token, owner_id, &demote, None),
+        patch_user(&second_token, second_id, &demote, None),
+        patch_user(&org.owner_token, second_id, &disable, None),
+        patch_user(&second_token, owner_id, &disable, None),
+    );
+    let statuses = [a.status(), b.status(), c.status(), d.status()];
+    for status in statuses {
+        assert!(
+            [
+                StatusCode::OK,
+                StatusCode::CONFLICT,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::UNAUTHORIZED
+            ]
+            .contains(&status),
+            "{statuses:?}"
+        );
+    }
+    assert!(
+        statuses.contains(&StatusCode::OK),
+        "one change goes in: {statuses:?}"
+    );
+
+    // However the race went, exactly one Active Owner is left.
+    let store = store().await;
+    let mut active_owners = 0;
+    for id in [owner_id, second_id] {
+        let user = store.tenant_user(org.tenant_id, id).await.unwrap().unwrap();
+        if user.role == Role::Owner && user.status == cp_domain::UserStatus::Active {
+            active_owners += 1;
+        }
+    }
+    assert_eq!(active_owners, 1, "{statuses:?}");
+}
+
+/// Racing administrators who read the same version: exactly one change
+/// goes in, the others are told (ERR-VAL-409), and nothing is lost.
+#[tokio::test]
+async fn fr_tenant_006_of_racing_changes_from_one_read_exactly_one_goes_in() {
+    let org = onboarded().await;
+    let (_, _, user_id) = join(&org, "User").await;
+    let read = get(&org.owner_token, &format!("/v1/users/{user_id}")).await;
+    let etag = read.headers()["etag"].to_str().unwrap().to_owned();
+    let bodies = [
+        json!({ "role": "Administrator" }),
+        json!({ "status": "Disabled" }),
+        json!({ "role": "Administrator", "status": "Disabled" }),
+        json!({ "role": "User", "status": "Disabled" }),
+    ];
+    let answers = futures::future::join_all(
+        bodies
+            .iter()
+            .map(|body| patch_user(&org.owner_token, user_id, body, Some(&etag))),
+    )
+    .await;
+    let mut won = Vec::new();
+    for (body, answer) in bodies.iter().zip(answers) {
+        match answer.status() {
+            StatusCode::OK => won.push((body.clone(), answer.json::<MemberView>().await.unwrap())),
+            _ => {
+                problem(answer, StatusCode::CONFLICT, "ERR-VAL-409").await;
+            }
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one of the racing changes: {won:?}");
+    let (body, answered) = &won[0];
+    let stored: MemberView = get(&org.owner_token, &format!("/v1/users/{user_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (stored.role, stored.status),
+        (answered.role, answered.status)
+    );
+    let expected_role = body["role"].as_str().unwrap_or("User");
+    let expected_status = body["status"].as_str().unwrap_or("Active");
+    assert_eq!(stored.role, Role::parse(expected_role).unwrap());
+    assert_eq!(
+        serde_json::to_value(stored.status).unwrap(),
+        json!(expected_status)
+    );
+}
+
+#[tokio::test]
 async fn fr_tenant_003_only_the_owner_changes_the_plan() {
     let org = onboarded().await;
     let (_, admin_token, _) = join(&org, "Administrator").await;
@@ -781,6 +963,65 @@ async fn cc_auth_003_every_tenant_admin_endpoint_refuses_users_and_hides_other_t
     .await
     .unwrap();
     assert!(still["items"][0]["ended_at"].is_null());
+    // Through one's own sessions, the victim's session is not found either.
+    problem(
+        delete(
+            &attacker.owner_token,
+            &format!("/v1/me/sessions/{session_id}"),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "ERR-RES-404",
+    )
+    .await;
+    assert_eq!(me(&member_token).await.status(), StatusCode::OK);
+
+    // The tenant comes from the caller's token, never from the request: a
+    // body naming another tenant is refused, a query naming it is ignored.
+    let victim_id = victim.tenant_id.to_string();
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/v1/invitations",
+            json!({ "tenant_id": victim_id, "email": "spy@example.com", "role": "Owner" }),
+        ),
+        (
+            Method::PATCH,
+            "/v1/tenant/settings",
+            json!({ "tenant_id": victim_id, "invitation_ttl_days": 1 }),
+        ),
+        (
+            Method::PUT,
+            "/v1/tenant/plan",
+            json!({ "tenant_id": victim_id, "plan": "Free" }),
+        ),
+    ] {
+        let response = send_json(method, &attacker.owner_token, path, &body).await;
+        problem(response, StatusCode::BAD_REQUEST, "ERR-VAL-400").await;
+    }
+    let theirs: PageView<MemberView> = get(
+        &attacker.owner_token,
+        &format!("/v1/users?tenant_id={victim_id}"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(theirs.items.len(), 1, "only the attacker's own Owner");
+    assert_ne!(theirs.items[0].id, victim_member);
+    let settings: Value = get(&victim.owner_token, "/v1/tenant/settings")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["invitation_ttl_days"], 7);
+    let tenant = store()
+        .await
+        .tenant(victim.tenant_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tenant.plan, cp_domain::Plan::Pro);
 
     // A User (role) is refused every administrative endpoint.
     let admin_endpoints: Vec<(Method, String, Value)> = [
@@ -803,6 +1044,18 @@ async fn cc_auth_003_every_tenant_admin_endpoint_refuses_users_and_hides_other_t
                 "/v1/tenant/settings".to_owned(),
                 json!({ "invitation_ttl_days": 3 }),
             ),
+            (Method::GET, "/v1/tenant/sso".to_owned(), json!(null)),
+            (
+                Method::POST,
+                "/v1/tenant/sso".to_owned(),
+                json!({ "issuer": "https://login.example.com", "client_id": "c", "client_secret": "s" }),
+            ),
+            (
+                Method::PUT,
+                "/v1/tenant/sso".to_owned(),
+                json!({ "issuer": "https://login.example.com", "client_id": "c" }),
+            ),
+            (Method::DELETE, "/v1/tenant/sso".to_owned(), json!(null)),
         ],
         by_id,
     ]
@@ -890,6 +1143,21 @@ async fn uc_tenant_sso_the_owner_configures_a_validated_issuer_and_the_secret_is
         sealer.open(org.tenant_id, &config.secret).await.unwrap(),
         secret
     );
+
+    // Removed, it is gone; configured again, it is new.
+    let removed = delete(&org.owner_token, "/v1/tenant/sso").await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    problem(
+        get(&org.owner_token, "/v1/tenant/sso").await,
+        StatusCode::NOT_FOUND,
+        "ERR-RES-404",
+    )
+    .await;
+    assert!(store().await.sso(org.tenant_id).await.unwrap().is_none());
+    let again = send_json(Method::POST, &org.owner_token, "/v1/tenant/sso", &body).await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    // The secret was never logged.
+    assert!(!cp_tests::stack_log().contains(&secret));
 }
 
 #[tokio::test]
@@ -1010,10 +1278,16 @@ async fn con_sec_002_reads_of_members_invitations_sessions_and_the_trail_are_aud
         by("member").metadata["subjects"],
         json!([member_id.to_string()])
     );
-    assert_eq!(by("member").resource, format!("user/{member_id}"));
+    assert_eq!(
+        by("member").resource,
+        format!("tenant/{tenant}/user/{member_id}")
+    );
     assert_eq!(by("invitations").metadata["count"], 1);
     let sessions = by("member_sessions");
-    assert_eq!(sessions.resource, format!("user/{member_id}/sessions"));
+    assert_eq!(
+        sessions.resource,
+        format!("tenant/{tenant}/user/{member_id}/sessions")
+    );
     assert_eq!(
         sessions.metadata["subjects"],
         json!([member_id.to_string()])
@@ -1030,4 +1304,125 @@ async fn con_sec_002_reads_of_members_invitations_sessions_and_the_trail_are_aud
     // The data itself stays out of the trail.
     let text = serde_json::to_string(&reads).unwrap();
     assert!(!text.contains(&pending) && !text.contains("@members.example"));
+}
+
+/// FR-LOG-003: each change of tenant administration reaches the tenant's
+/// trail once, attributed to whoever made it, through the outbox and the
+/// audit consumer like every other change.
+#[tokio::test]
+async fn fr_log_003_every_tenant_administration_change_is_in_the_tenants_trail_once() {
+    let org = onboarded().await;
+    let owner_id = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, member_token, member) = join(&org, "User").await;
+    assert_eq!(me(&member_token).await.status(), StatusCode::OK);
+    let withdrawn: InvitationDetailView = invite(
+        &org.owner_token,
+        &format!("{}@example.com", unique("withdrawn")),
+        "User",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let resend = format!("/v1/invitations/{}/resend", withdrawn.id);
+    let owner = org.owner_token.as_str();
+    let member_path = format!("/v1/users/{member}");
+    for (method, path, body) in [
+        (Method::POST, resend.as_str(), json!({})),
+        (
+            Method::DELETE,
+            &format!("/v1/invitations/{}", withdrawn.id),
+            json!(null),
+        ),
+        (
+            Method::PATCH,
+            &member_path,
+            json!({ "role": "Administrator" }),
+        ),
+        (Method::PATCH, &member_path, json!({ "status": "Disabled" })),
+        (
+            Method::DELETE,
+            &format!("{member_path}/sessions"),
+            json!(null),
+        ),
+        (Method::DELETE, &member_path, json!(null)),
+        (
+            Method::PUT,
+            "/v1/tenant/plan",
+            json!({ "plan": "Enterprise" }),
+        ),
+        (
+            Method::PATCH,
+            "/v1/tenant/settings",
+            json!({ "invitation_ttl_days": 3 }),
+        ),
+        (
+            Method::POST,
+            "/v1/tenant/sso",
+            json!({ "issuer": cp_tests::stack().oidc_issuer, "client_id": "c", "client_secret": unique("s") }),
+        ),
+    ] {
+        let response = send_json(method.clone(), owner, path, &body).await;
+        assert!(
+            response.status().is_success(),
+            "{method} {path}: {}",
+            response.status()
+        );
+    }
+
+    let tenant = org.tenant_id.to_string();
+    let by_owner = [
+        "user.invited",
+        "invitation.resent",
+        "invitation.revoked",
+        "user.role_changed",
+        "user.status_changed",
+        "user.sessions_ended",
+        "user.removed",
+        "tenant.plan_changed",
+        "tenant.settings_changed",
+        "tenant.sso_changed",
+    ];
+    let trail = cp_tests::eventually(
+        "every change in the trail",
+        std::time::Duration::from_secs(60),
+        || async {
+            let trail = cp_tests::audit_trail(owner, &tenant, "").await;
+            by_owner
+                .iter()
+                .all(|t| trail.iter().any(|r| r.action == cp_events::audit_action(t)))
+                .then_some(trail)
+        },
+    )
+    .await;
+    let of = |event_type: &str| -> Vec<&cp_api::AuditRecordView> {
+        let action = cp_events::audit_action(event_type);
+        trail.iter().filter(|r| r.action == action).collect()
+    };
+    // Two invitations by the Owner (the member's and the withdrawn one),
+    // each other change once; all by the Owner, all successes.
+    assert_eq!(of("user.invited").len(), 2);
+    for event_type in &by_owner[1..] {
+        let records = of(event_type);
+        assert_eq!(records.len(), 1, "{event_type}: {records:?}");
+        assert_eq!(records[0].actor_id, owner_id, "{event_type}");
+        assert_eq!(records[0].outcome, cp_domain::Outcome::Success);
+    }
+    for event_type in ["user.role_changed", "user.status_changed", "user.removed"] {
+        assert_eq!(
+            of(event_type)[0].resource,
+            format!("tenant/{tenant}/user/{member}")
+        );
+    }
+    // The Owner's and the member's acceptances, each by themselves.
+    let activated = of("user.activated");
+    let mut actors: Vec<&str> = activated.iter().map(|r| r.actor_id.as_str()).collect();
+    actors.sort_unstable();
+    let member_id = member.to_string();
+    let mut expected = vec![owner_id.as_str(), member_id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(actors, expected);
 }

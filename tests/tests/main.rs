@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod audit_chain;
+mod capacity;
 mod cli;
 mod definitions;
 mod e2e_applications;

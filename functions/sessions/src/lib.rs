@@ -133,7 +133,7 @@ impl HttpFunction for Sessions {
                     let read = PersonalDataRead {
                         tenant_id: Some(tenant),
                         data: PersonalData::MemberSessions,
-                        resource: format!("user/{}/sessions", user.id),
+                        resource: format!("tenant/{}/user/{}/sessions", tenant, user.id),
                         subjects: vec![user.id.to_string()],
                         count: sessions.len() as u64,
                         query: Default::default(),

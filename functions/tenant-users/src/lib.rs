@@ -192,7 +192,7 @@ impl HttpFunction for TenantUsers {
                 let read = PersonalDataRead {
                     tenant_id: Some(me.tenant_id),
                     data: PersonalData::Member,
-                    resource: format!("user/{}", user.id),
+                    resource: format!("tenant/{}/user/{}", me.tenant_id, user.id),
                     subjects: vec![user.id.to_string()],
                     count: 1,
                     query: Default::default(),

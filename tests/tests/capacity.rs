@@ -1,0 +1,144 @@
+//! NFR-CAP-002: a tenant of 10,000 members. The members are written
+//! through the store as the invitation use case writes them (25 to a
+//! transaction, so that seeding takes seconds, not minutes); everything
+//! read is read through the gateway, as an Owner reads it.
+//!
+//! These tests run alone, after the rest of the suite (`scripts/test.sh`
+//! runs the ignored tests in a second pass): moto answers a query on an
+//! index by walking the whole table, so 100 pages over 40,000 items take
+//! about a minute, and beside the other tests they would starve those
+//! tests' waits on the event pipeline.
+
+use crate::e2e_tenant_admin::onboarded;
+use chrono::{Duration as Span, Utc};
+use cp_api::{MemberView, PageView};
+use cp_domain::{EmailAddress, Invitation, InvitationId, Role, SecretToken, UserId};
+use cp_tests::{get, store, unique};
+use std::collections::BTreeSet;
+
+const MEMBERS: usize = 10_000;
+/// Users per transaction: each invitation is 4 items, a transaction 100.
+const PER_TRANSACTION: usize = 25;
+
+#[tokio::test]
+#[ignore = "runs alone after the suite (scripts/test.sh)"]
+async fn nfr_cap_002_a_tenant_of_ten_thousand_members_is_paged_filtered_and_searched() {
+    let org = onboarded().await;
+    let domain = format!("{}.example", unique("big"));
+    // The Owner is one member; 9,999 more are invited, every tenth an
+    // Administrator.
+    let email = |i: usize| format!("m{i:05}@{domain}");
+    let store = store().await;
+    let started = std::time::Instant::now();
+    let chunks: Vec<Vec<usize>> = (1..MEMBERS)
+        .collect::<Vec<_>>()
+        .chunks(PER_TRANSACTION)
+        .map(<[usize]>::to_vec)
+        .collect();
+    for batch in chunks.chunks(4) {
+        let writes = batch.iter().map(|chunk| {
+            let store = store.clone();
+            let org_tenant = org.tenant_id;
+            let emails: Vec<(String, Role)> = chunk
+                .iter()
+                .map(|&i| {
+                    let role = if i % 10 == 0 {
+                        Role::Administrator
+                    } else {
+                        Role::User
+                    };
+                    (email(i), role)
+                })
+                .collect();
+            async move {
+                let mut writes = store.writes();
+                for (address, role) in emails {
+                    let token = SecretToken::generate().unwrap();
+                    let (user, invitation) = Invitation::issue(
+                        (InvitationId::random(), UserId::random()),
+                        org_tenant,
+                        EmailAddress::parse(&address).unwrap(),
+                        role,
+                        token.hash(),
+                        Span::days(7),
+                        Utc::now(),
+                    );
+                    writes.invite(&user, &invitation).unwrap();
+                }
+                store.commit(writes).await.unwrap();
+            }
+        });
+        futures::future::join_all(writes).await;
+    }
+    eprintln!(
+        "NFR-CAP-002: {} members written in {:?}",
+        MEMBERS - 1,
+        started.elapsed()
+    );
+
+    // Every member once, in email order, in pages of 100.
+    let started = std::time::Instant::now();
+    let mut seen: Vec<String> = Vec::with_capacity(MEMBERS);
+    let mut pages = 0;
+    let mut cursor = String::new();
+    loop {
+        let page: PageView<MemberView> =
+            get(&org.owner_token, &format!("/v1/users?limit=100{cursor}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+        pages += 1;
+        seen.extend(page.items.into_iter().map(|m| m.email));
+        match page.next_cursor {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    eprintln!(
+        "NFR-CAP-002: {} members read in {pages} pages in {:?}",
+        seen.len(),
+        started.elapsed()
+    );
+    assert_eq!(seen.len(), MEMBERS);
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "in email order, each once"
+    );
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), MEMBERS);
+
+    // One member by their address's prefix: one page, one member.
+    let found: PageView<MemberView> = get(&org.owner_token, "/v1/users?email=m04321@")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        found
+            .items
+            .iter()
+            .map(|m| m.email.as_str())
+            .collect::<Vec<_>>(),
+        [email(4321)]
+    );
+    assert!(found.next_cursor.is_none());
+    // By status: the one Active member among 10,000, in one page.
+    let active: PageView<MemberView> = get(&org.owner_token, "/v1/users?status=Active")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(active.items.len(), 1);
+    assert!(active.next_cursor.is_none());
+    // By role within a prefix: m012xx holds ten Administrators.
+    let admins: PageView<MemberView> = get(
+        &org.owner_token,
+        "/v1/users?email=m012&role=Administrator&limit=100",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(admins.items.len(), 10);
+    assert!(admins.items.iter().all(|m| m.role == Role::Administrator));
+}
