@@ -273,7 +273,8 @@ async fn fr_tenant_007_resend_replaces_the_link_and_revoke_withdraws_it() {
 }
 
 #[tokio::test]
-async fn fr_tenant_001_an_expired_invitation_is_gone_until_resent_and_a_member_cannot_be_invited_twice() {
+async fn fr_tenant_001_an_expired_invitation_is_gone_until_resent_and_a_member_cannot_be_invited_twice()
+ {
     let org = onboarded().await;
     // An invitation that expired (written as the use case writes it, a
     // week in the past).
@@ -655,6 +656,65 @@ async fn fr_auth_005_a_user_ends_another_of_their_own_sessions_and_never_somebod
     let after = own(laptop).await;
     let phone_now = after.iter().find(|s| s.id == on_phone.id).unwrap();
     assert!(phone_now.ended_at.is_some(), "{after:?}");
+}
+
+/// An invitation's role is what its acceptance grants and counts: it is
+/// not changed while the invitation is open, so the Owner count always
+/// matches the Owners.
+#[tokio::test]
+async fn fr_tenant_004_an_invitation_keeps_the_role_it_grants_until_accepted() {
+    let org = onboarded().await;
+    let owner_id: UserId = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let heir = Person::new(&format!("{}@example.com", unique("heir")));
+    let invitation: InvitationDetailView = invite(&org.owner_token, &heir.email, "Owner")
+        .await
+        .json()
+        .await
+        .unwrap();
+    for body in [
+        json!({ "role": "Administrator" }),
+        json!({ "status": "Disabled" }),
+    ] {
+        problem(
+            patch_user(&org.owner_token, invitation.user_id, &body, None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ERR-VAL-422",
+        )
+        .await;
+    }
+    let heir_token = heir.sign_in().await;
+    let accepted = accept(&heir_token, &emailed_token(&heir.email).await).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(
+        me(&heir_token).await.json::<Value>().await.unwrap()["role"],
+        "Owner"
+    );
+
+    // Two Owners, counted as two: one may step down, then the other not.
+    let stepped_down = patch_user(
+        &org.owner_token,
+        owner_id,
+        &json!({ "role": "Administrator" }),
+        None,
+    )
+    .await;
+    assert_eq!(stepped_down.status(), StatusCode::OK);
+    problem(
+        patch_user(
+            &heir_token,
+            invitation.user_id,
+            &json!({ "role": "Administrator" }),
+            None,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ERR-VAL-422",
+    )
+    .await;
 }
 
 /// FR-TENANT-004 under concurrency: the Owner count is kept in the same

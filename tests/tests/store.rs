@@ -4,8 +4,8 @@ use crate::fixtures;
 use chrono::{Duration, TimeZone, Utc};
 use cp_domain::provisioning::{NewIds, ProvisionTenant, provision};
 use cp_domain::{
-    ActorType, AuditFilter, AuditRecord, Error, EventId, Outcome, PageSize, SecretToken, TenantId,
-    TenantStatus,
+    ActorType, AuditFilter, AuditRecord, EmailAddress, Error, EventId, Invitation, InvitationId,
+    InvitationStatus, Outcome, PageSize, Role, SecretToken, TenantId, TenantStatus, UserId,
 };
 use cp_store::{AuditQuery, Committed, IdempotencyRecord, TenantQuery};
 use cp_tests::{store, unique};
@@ -461,4 +461,60 @@ async fn fr_log_002_a_running_export_notes_its_progress_without_a_new_version() 
     let after = store.audit_export(job.id).await.unwrap().unwrap();
     assert_eq!(after.status, cp_domain::ExportStatus::Failed);
     assert_eq!(after.progress_records, Some(4000));
+}
+
+/// FR-TENANT-007: a resend that read the invitation before it was revoked
+/// (or accepted) finds it closed at commit, and does not reopen it with a
+/// link that could never work.
+#[tokio::test]
+async fn fr_tenant_007_a_resend_racing_a_revocation_never_reopens_the_invitation() {
+    let store = store().await;
+    let tenant = TenantId::random();
+    let token = SecretToken::generate().unwrap();
+    let (user, invitation) = Invitation::issue(
+        (InvitationId::random(), UserId::random()),
+        tenant,
+        EmailAddress::parse(&format!("{}@example.com", unique("racer"))).unwrap(),
+        Role::User,
+        token.hash(),
+        Duration::days(7),
+        Utc::now(),
+    );
+    let mut writes = store.writes();
+    writes.invite(&user, &invitation).unwrap();
+    store.commit(writes).await.unwrap();
+
+    // Both read it open; the revocation commits first.
+    let mut revoked = invitation.clone();
+    revoked.revoke().unwrap();
+    let mut writes = store.writes();
+    writes.revoke_invitation(&revoked).unwrap();
+    store.commit(writes).await.unwrap();
+    let mut resent = invitation.clone();
+    let fresh = SecretToken::generate().unwrap();
+    resent
+        .reissue(fresh.hash(), Duration::days(7), Utc::now())
+        .unwrap();
+    let mut writes = store.writes();
+    writes
+        .reissue_invitation(&resent, &invitation.token_hash)
+        .unwrap();
+    assert!(matches!(
+        store.commit(writes).await,
+        Err(Error::Conflict(_))
+    ));
+
+    let stored = store
+        .invitation(tenant, invitation.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, InvitationStatus::Revoked);
+    assert!(
+        store
+            .invitation_ticket(&fresh.hash())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

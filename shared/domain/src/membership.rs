@@ -65,18 +65,21 @@ impl MemberChange {
         if let Some(role) = self.role {
             may_grant(actor, role)?;
         }
+        // An Invited user is their invitation: its role is what acceptance
+        // grants (and counts as an Owner), so it changes only by inviting
+        // again.
+        if user.status == UserStatus::Invited {
+            return Err(Error::BusinessRule(
+                "the user has not accepted their invitation yet; revoke the invitation and invite them again instead"
+                    .into(),
+            ));
+        }
         let before = user.clone();
         if let Some(role) = self.role.filter(|r| *r != user.role) {
             user.role = role;
             user.revoke_sessions(now);
         }
         match (self.enabled, user.status) {
-            (Some(_), UserStatus::Invited) => {
-                return Err(Error::BusinessRule(
-                    "the user has not accepted their invitation yet; revoke the invitation instead"
-                        .into(),
-                ));
-            }
             (Some(false), UserStatus::Active) => {
                 user.status = UserStatus::Disabled;
                 user.revoke_sessions(now);
@@ -169,15 +172,22 @@ mod tests {
     }
 
     #[test]
-    fn fr_tenant_006_repeating_a_change_changes_nothing_and_invited_users_are_not_disabled() {
+    fn fr_tenant_006_repeating_a_change_changes_nothing_and_invited_users_are_not_changed() {
         let mut u = user(Role::User, UserStatus::Disabled);
         let disable = MemberChange::parse(None, Some("Disabled")).unwrap();
         assert_eq!(disable.apply(Role::Owner, &mut u, now()).unwrap(), None);
-        let mut invited = user(Role::User, UserStatus::Invited);
-        assert!(matches!(
-            disable.apply(Role::Owner, &mut invited, now()),
-            Err(Error::BusinessRule(_))
-        ));
+        // An invitation's role is what its acceptance grants: neither its
+        // status nor its role changes before then.
+        let promote = MemberChange::parse(Some("Owner"), None).unwrap();
+        for change in [disable, promote] {
+            let mut invited = user(Role::User, UserStatus::Invited);
+            let before = invited.clone();
+            assert!(matches!(
+                change.apply(Role::Owner, &mut invited, now()),
+                Err(Error::BusinessRule(_))
+            ));
+            assert_eq!(invited, before);
+        }
         assert!(MemberChange::parse(None, None).is_err());
         assert!(MemberChange::parse(None, Some("Invited")).is_err());
     }

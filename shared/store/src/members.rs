@@ -154,9 +154,13 @@ impl WriteSet {
         invitation: &Invitation,
         old: &TokenHash,
     ) -> Result<&mut Self, Error> {
+        // Still open: a resend racing an acceptance or a revocation must not
+        // reopen it.
         let item = put(&InvitationItem::new(invitation))?
-            .condition_expression("token_hash = :old")
-            .expression_attribute_values(":old", s(old.to_hex()));
+            .condition_expression("token_hash = :old AND #status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":old", s(old.to_hex()))
+            .expression_attribute_values(":pending", s("Pending"));
         self.push(item, OnConditionFailure::Stale)?;
         self.delete(keys::invitation_token(old), None, OnConditionFailure::Stale)?;
         self.insert(
@@ -226,11 +230,14 @@ impl WriteSet {
                 key: keys::tenant_user(ticket.tenant_id, ticket.user_id),
                 set: "SET #status = :active, GSI2PK = :by_status, updated_at = :now, \
                       issuer = :issuer, subject = :subject ADD version :one",
-                condition: Some("#status = :invited"),
-                names: status,
+                // The role the invitation grants (and counts as an Owner) is
+                // still the user's.
+                condition: Some("#status = :invited AND #role = :role"),
+                names: &[("#status", "status"), ("#role", "role")],
                 values: vec![
                     (":active", s("Active")),
                     (":invited", s("Invited")),
+                    (":role", s(ticket.role.as_str())),
                     (
                         ":by_status",
                         s(keys::tenant_users_in_status(
