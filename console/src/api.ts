@@ -218,7 +218,8 @@ export class Api {
   endMemberSessions = (id: string) =>
     this.request<unknown>("DELETE", `/v1/users/${encodeURIComponent(id)}/sessions`);
 
-  invitations = () => this.request<{ items: Invitation[] }>("GET", "/v1/invitations");
+  invitations = (q: { limit?: number; cursor?: string } = {}) =>
+    this.request<Page<Invitation>>("GET", "/v1/invitations", { query: q });
   invite = (body: { email: string; role: TenantRole }, idempotencyKey: string) =>
     this.request<Invitation>("POST", "/v1/invitations", { body, idempotencyKey });
   resendInvitation = (id: string) =>

@@ -538,6 +538,31 @@ async fn nfr_cap_002_users_are_listed_in_cursor_pages_filtered_and_found_by_emai
         .collect();
     assert_eq!(seen, expected, "in email order, each once");
 
+    // Their invitations, newest first, in cursor pages too (the Owner's
+    // accepted one is not open).
+    let mut invited = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: PageView<InvitationDetailView> = get(
+            &org.owner_token,
+            &format!("/v1/invitations?limit=2{cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        invited.extend(page.items.into_iter().map(|i| i.email));
+        match page.next_cursor {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        invited,
+        expected.iter().rev().cloned().collect::<Vec<_>>(),
+        "newest first, each once"
+    );
+
     let admins: PageView<MemberView> = get(
         &org.owner_token,
         &format!("/v1/users?email={prefix}&role=Administrator&status=Invited"),

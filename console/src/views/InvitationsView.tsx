@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Confirm } from "../components/Confirm";
+import { Pager, useCursor } from "../components/Pager";
 import { ProblemMessage } from "../components/Problem";
 import { Empty, Load, Notice, StatusBadge } from "../components/States";
 import { useAction, useLoad } from "../hooks";
@@ -14,7 +15,11 @@ import { TENANT_ROLES, type Invitation, type TenantRole } from "../types";
 export function InvitationsView() {
   const { t, dateTime } = useI18n();
   const { api, can } = useSession();
-  const invitations = useLoad(() => api.invitations(), "invitations");
+  const pages = useCursor();
+  const invitations = useLoad(
+    () => api.invitations({ limit: 25, cursor: pages.cursor }),
+    JSON.stringify(["invitations", pages.cursor]),
+  );
   const [notice, setNotice] = useState("");
   const [revoking, setRevoking] = useState<Invitation | null>(null);
   const act = useAction(async (p: { resend: Invitation } | { revoke: Invitation }) => {
@@ -102,6 +107,14 @@ export function InvitationsView() {
           )
         }
       </Load>
+      {invitations.status === "ok" ? (
+        <Pager
+          page={pages.page}
+          nextCursor={invitations.data.next_cursor}
+          onNext={pages.next}
+          onPrevious={pages.previous}
+        />
+      ) : null}
       {revoking ? (
         <Confirm
           message={t("invitations.revokeConfirm", { email: revoking.email })}

@@ -52,6 +52,23 @@ describe("InvitationsView", () => {
     expect(await within(form).findByRole("alert")).toHaveTextContent("a member or an open invitation has this email");
   });
 
+  it("pages through the open invitations by cursor", async () => {
+    const user = userEvent.setup();
+    const invitations = vi.fn(async (q: { cursor?: string }) =>
+      q.cursor === "c-2"
+        ? { items: [invitation({ id: "i-2", email: "second@example.com" })] }
+        : { items: [invitation({ email: "first@example.com" })], next_cursor: "c-2" },
+    );
+    renderWithSession(<InvitationsView />, tenantUser("Owner"), { invitations });
+    await screen.findByText("first@example.com");
+    await user.click(screen.getByRole("button", { name: "Next page" }));
+    await screen.findByText("second@example.com");
+    expect(invitations).toHaveBeenLastCalledWith({ limit: 25, cursor: "c-2" });
+    expect(screen.getByRole("button", { name: "Next page" })).toBeDisabled();
+    await user.click(screen.getByRole("button", { name: "Previous page" }));
+    await screen.findByText("first@example.com");
+  });
+
   it("revokes only after confirming, and resends", async () => {
     const user = userEvent.setup();
     const revokeInvitation = vi.fn(async () => undefined);

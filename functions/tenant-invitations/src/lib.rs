@@ -5,7 +5,8 @@
 //!   the guard on their email (a member or an open invitation with that
 //!   address is ERR-VAL-409), the invitation with its token only as a hash,
 //!   the token lookup and `user.invited`, in one transaction; then the email.
-//! - `GET /v1/invitations`: the open invitations (pending and expired).
+//! - `GET /v1/invitations?limit=&cursor=`: the open invitations (pending
+//!   and expired), newest first, in cursor pages.
 //! - `POST /v1/invitations/{invitationId}/resend`: a new token and expiry;
 //!   the old link stops working in the same transaction.
 //! - `DELETE /v1/invitations/{invitationId}`: revoked (answered with its
@@ -14,10 +15,11 @@
 //! The tenant is the caller's. Administrators cannot invite Owners nor touch
 //! their invitations. Invitations last the tenant's configured lifetime.
 
-use cp_api::InvitationDetailView;
+use cp_api::{InvitationDetailView, PageView};
 use cp_domain::membership::{may_grant, may_manage};
 use cp_domain::{
-    EmailAddress, Error, Invitation, InvitationId, Member, Role, Scope, SecretToken, Tenant, UserId,
+    EmailAddress, Error, Invitation, InvitationId, Member, PageSize, Role, Scope, SecretToken,
+    Tenant, UserId,
 };
 use cp_events::{
     Envelope, InvitationResent, InvitationRevoked, Payload, PersonalData, PersonalDataRead,
@@ -220,21 +222,31 @@ impl HttpFunction for TenantInvitations {
             (&Method::POST, false) => self.invite(&request, member).await,
             (&Method::DELETE, _) => self.revoke(&request, member).await,
             _ => {
-                let open = self.store.open_invitations(member.tenant_id).await?;
+                let open = self
+                    .store
+                    .open_invitations(
+                        member.tenant_id,
+                        PageSize::parse(request.query("limit")?)?,
+                        request.query("cursor")?,
+                    )
+                    .await?;
                 let read = PersonalDataRead {
                     tenant_id: Some(member.tenant_id),
                     data: PersonalData::Invitations,
                     resource: format!("tenant/{}/invitations", member.tenant_id),
-                    subjects: open.iter().map(|i| i.id.to_string()).collect(),
-                    count: open.len() as u64,
+                    subjects: open.items.iter().map(|i| i.id.to_string()).collect(),
+                    count: open.items.len() as u64,
                     query: Default::default(),
                 };
                 request.record_read(&self.store, read, &[]).await?;
-                let items: Vec<_> = open
-                    .iter()
-                    .map(|i| InvitationDetailView::at(i, request.now))
-                    .collect();
-                ApiResponse::ok(&serde_json::json!({ "items": items }))
+                ApiResponse::ok(&PageView {
+                    items: open
+                        .items
+                        .iter()
+                        .map(|i| InvitationDetailView::at(i, request.now))
+                        .collect(),
+                    next_cursor: open.next_cursor,
+                })
             }
         }
     }

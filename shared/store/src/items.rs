@@ -244,6 +244,12 @@ impl EmailGuardItem {
 pub(crate) struct InvitationItem {
     #[serde(flatten)]
     pub keys: Keys,
+    /// On the open invitations' index only while Pending (sparse): an
+    /// accepted or revoked invitation leaves the list by losing these.
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
     pub entity: String,
     pub id: InvitationId,
     pub tenant_id: TenantId,
@@ -259,8 +265,11 @@ pub(crate) struct InvitationItem {
 
 impl InvitationItem {
     pub fn new(i: &Invitation) -> Self {
+        let open = i.status == InvitationStatus::Pending;
         Self {
             keys: keys::invitation(i.tenant_id, i.id).into(),
+            gsi1pk: open.then(|| keys::open_invitations(i.tenant_id)),
+            gsi1sk: open.then(|| keys::open_invitation_order(i.created_at, i.id)),
             entity: "Invitation".into(),
             id: i.id,
             tenant_id: i.tenant_id,

@@ -10,7 +10,7 @@
 //! | session             | `TENANT#<id>`               | `USER#<user>#SESSION#<sid>` |                        |                                 |
 //! | SSO configuration   | `TENANT#<id>`               | `SSO`                   |                            |                                 |
 //! | email guard         | `TENANT#<id>`               | `EMAIL#<email>`         |                            |                                 |
-//! | invitation          | `TENANT#<id>`               | `INVITATION#<id>`       |                            |                                 |
+//! | invitation          | `TENANT#<id>`               | `INVITATION#<id>`       | while open: `TENANT#<id>#INVITATIONS` / `<created at>#<id>` |    |
 //! | invitation token    | `INVITATION_TOKEN#<sha256>` | `INVITATION_TOKEN`      |                            |                                 |
 //! | platform user       | `PLATFORM`                  | `USER#<user id>`        |                            |                                 |
 //! | identity binding    | `IDENTITY#<iss>#<sub>`      | `IDENTITY`              |                            |                                 |
@@ -224,6 +224,17 @@ pub fn tenants_in_status(status: TenantStatus) -> String {
 /// GSI1: a tenant's users, ordered by email (prefix search without a scan).
 pub fn tenant_users(tenant: TenantId) -> String {
     format!("TENANT#{tenant}#USERS")
+}
+
+/// GSI1: a tenant's open invitations (sparse: only while Pending), by
+/// the time they were made.
+pub fn open_invitations(tenant: TenantId) -> String {
+    format!("TENANT#{tenant}#INVITATIONS")
+}
+
+/// The sort key of an open invitation on GSI1.
+pub fn open_invitation_order(created_at: DateTime<Utc>, invitation: InvitationId) -> String {
+    format!("{}#{invitation}", sortable_time(created_at))
 }
 
 /// GSI2: a tenant's users in one status, ordered by email.

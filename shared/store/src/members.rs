@@ -7,15 +7,15 @@ use crate::cursor::Page;
 use crate::error::{self, corrupt, sdk};
 use crate::items::*;
 use crate::keys::{self, Key, PK, SK};
-use crate::reads::{IndexPartition, page};
+use crate::reads::{IndexPartition, page, page_with};
 use crate::write::{OnConditionFailure, put};
 use crate::{IdentityBinding, IdentityKind, Store, WriteSet};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use cp_domain::membership::{LAST_OWNER, owner_delta};
 use cp_domain::{
-    Error, Invitation, InvitationStatus, InvitationTicket, PageSize, Role, Session, SessionId,
-    SsoConfig, TenantId, TokenHash, User, UserId, UserStatus,
+    Error, Invitation, InvitationTicket, PageSize, Role, Session, SessionId, SsoConfig, TenantId,
+    TokenHash, User, UserId, UserStatus,
 };
 use std::collections::HashMap;
 
@@ -218,7 +218,7 @@ impl WriteSet {
         self.update(
             UpdateOp {
                 key: keys::invitation(ticket.tenant_id, ticket.invitation_id),
-                set: "SET #status = :accepted",
+                set: "SET #status = :accepted REMOVE GSI1PK, GSI1SK",
                 condition: Some("#status = :pending"),
                 names: status,
                 values: vec![(":accepted", s("Accepted")), (":pending", s("Pending"))],
@@ -390,25 +390,26 @@ impl Store {
         .transpose()
     }
 
-    /// A tenant's invitations that are not accepted or revoked (expired
-    /// ones included: they can be resent), newest first.
-    pub async fn open_invitations(&self, tenant: TenantId) -> Result<Vec<Invitation>, Error> {
-        let items = self
-            .query_items(keys::tenant(tenant).pk, keys::INVITATION_PREFIX)
-            .await?;
-        let mut open = Vec::new();
-        for item in items {
-            let item: InvitationItem =
-                serde_dynamo::from_item(item).map_err(|e| corrupt("invitation", e))?;
-            let invitation = item
-                .into_domain()
-                .ok_or_else(|| corrupt("invitation", "bad hash"))?;
-            if invitation.status == InvitationStatus::Pending {
-                open.push(invitation);
-            }
-        }
-        open.sort_by_key(|i| std::cmp::Reverse(i.created_at));
-        Ok(open)
+    /// A page of a tenant's open invitations (not accepted or revoked;
+    /// expired ones included: they can be resent), newest first, from the
+    /// sparse index that holds only those.
+    pub async fn open_invitations(
+        &self,
+        tenant: TenantId,
+        limit: PageSize,
+        cursor: Option<&str>,
+    ) -> Result<Page<Invitation>, Error> {
+        let partition = IndexPartition::gsi1(keys::open_invitations(tenant));
+        let output = self
+            .index_page(partition, None, limit, cursor)?
+            .scan_index_forward(false)
+            .send()
+            .await
+            .map_err(|e| error::query(&e, cursor.is_some()))?;
+        page_with(output, "invitation", |item: InvitationItem| {
+            item.into_domain()
+                .ok_or_else(|| corrupt("invitation", "bad hash"))
+        })
     }
 
     /// A page of a tenant's users, by email: by prefix on GSI1, in one

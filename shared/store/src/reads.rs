@@ -99,7 +99,7 @@ pub(crate) fn page<I: DeserializeOwned, T>(
 }
 
 /// The same, for items whose conversion can find them corrupt.
-fn page_with<I: DeserializeOwned, T>(
+pub(crate) fn page_with<I: DeserializeOwned, T>(
     output: QueryOutput,
     what: &'static str,
     into_domain: impl Fn(I) -> Result<T, Error>,
