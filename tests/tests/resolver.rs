@@ -15,6 +15,7 @@ fn claims(subject: &str, issued_at: DateTime<Utc>, roles: &[&str]) -> TokenClaim
         issuer: ISSUER.into(),
         subject: subject.into(),
         issued_at,
+        authenticated_at: None,
         roles: roles.iter().map(|r| (*r).to_owned()).collect(),
         client_id: None,
         scopes: vec![],
@@ -217,6 +218,36 @@ async fn uc_tenant_suspend_suspension_revokes_every_session_of_the_tenant_at_onc
         resolver.resolve(&claims(&subject, issued, &[])).await,
         Err(Error::SessionExpired)
     );
+}
+
+/// A token refreshed after "end all sessions" (or a disable) is issued
+/// after the watermark, but it carries the sign-in it comes from
+/// (`auth_time`): refused until the person signs in again.
+#[tokio::test]
+async fn fr_auth_005_a_token_refreshed_from_a_sign_in_before_a_revocation_is_refused() {
+    let store = store().await;
+    let p = fixtures::tenant(&store).await;
+    let subject = unique("user");
+    let mut user = fixtures::activate_owner(&store, &p, ISSUER, &subject).await;
+    let revoked_at = Utc::now();
+    user.revoke_sessions(revoked_at);
+    fixtures::save_user(&store, &user).await;
+    let watermark = user.sessions_valid_after.unwrap();
+    let resolver = PrincipalResolver::new(store.clone());
+    let issued = watermark + Duration::seconds(60);
+    for (signed_in, admitted) in [
+        (watermark - Duration::seconds(600), false),
+        (watermark + Duration::seconds(30), true),
+    ] {
+        let mut token = claims(&subject, issued, &[]);
+        token.session = Some(unique("sid"));
+        token.authenticated_at = Some(signed_in);
+        let result = resolver.resolve(&token).await;
+        match admitted {
+            true => assert!(result.is_ok(), "signed in at {signed_in}: {result:?}"),
+            false => assert_eq!(result, Err(Error::SessionExpired)),
+        }
+    }
 }
 
 #[tokio::test]

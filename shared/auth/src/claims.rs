@@ -16,6 +16,10 @@ pub struct TokenClaims {
     pub issuer: String,
     pub subject: String,
     pub issued_at: DateTime<Utc>,
+    /// When the person signed in (`auth_time`), if the identity provider
+    /// says: tokens refreshed from one sign-in keep it, so a revocation
+    /// refuses them too however late they were issued.
+    pub authenticated_at: Option<DateTime<Utc>>,
     /// Entra ID app roles (`roles`): `Operator`, `Auditor`, `Developer`.
     pub roles: Vec<String>,
     /// Application access tokens (RFC 9068): the OAuth client.
@@ -53,10 +57,15 @@ impl TokenClaims {
             .ok()
             .and_then(|secs| DateTime::from_timestamp(secs as i64, 0))
             .ok_or(BadClaim("iat"))?;
+        let authenticated_at = claims
+            .get("auth_time")
+            .and_then(|t| t.parse::<f64>().ok())
+            .and_then(|secs| DateTime::from_timestamp(secs as i64, 0));
         Ok(Self {
             issuer: text("iss")?,
             subject: text("sub")?,
             issued_at,
+            authenticated_at,
             roles: claims.get("roles").map(|r| list(r)).unwrap_or_default(),
             client_id: claims.get("client_id").cloned(),
             scopes: claims
@@ -67,6 +76,15 @@ impl TokenClaims {
             session: claims.get("sid").filter(|v| !v.is_empty()).cloned(),
             verified_email: verified_email(claims),
         })
+    }
+}
+
+impl TokenClaims {
+    /// The moment a revocation watermark is compared with: the sign-in the
+    /// token comes from if known, else its issue.
+    pub fn signed_in_at(&self) -> DateTime<Utc> {
+        self.authenticated_at
+            .map_or(self.issued_at, |at| at.min(self.issued_at))
     }
 }
 
@@ -138,6 +156,22 @@ mod tests {
         assert_eq!(claims.roles, ["Operator", "Auditor"]);
         assert_eq!(claims.issued_at.timestamp(), 1_790_000_000);
         assert_eq!(claims.subject, "abc");
+        // Without auth_time, a token's sign-in is its issue.
+        assert_eq!(claims.signed_in_at(), claims.issued_at);
+    }
+
+    #[test]
+    fn fr_auth_005_a_refreshed_token_keeps_the_time_of_its_sign_in() {
+        let refreshed = json!({
+            "iss": "https://login.example/t/v2.0",
+            "sub": "abc",
+            "iat": 1_790_003_600,
+            "auth_time": 1_790_000_000,
+        });
+        let claims =
+            TokenClaims::from_request_context(&to_request_context(refreshed.as_object().unwrap()))
+                .unwrap();
+        assert_eq!(claims.signed_in_at().timestamp(), 1_790_000_000);
     }
 
     #[test]

@@ -192,7 +192,7 @@ impl PrincipalResolver {
         };
         if session.as_ref().is_some_and(Session::is_ended)
             || !session_valid(
-                claims.issued_at,
+                claims.signed_in_at(),
                 &[user.sessions_valid_after, tenant.sessions_valid_after],
             )
         {

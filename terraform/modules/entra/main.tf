@@ -32,6 +32,25 @@ resource "azuread_application" "api" {
     }
   }
 
+  # What the control plane reads from people's access tokens beyond the
+  # defaults: the sign-in session and its time (FR-AUTH-005: one session
+  # record per sign-in; a revocation also refuses tokens refreshed from an
+  # earlier sign-in), and the verified email that accepts an invitation.
+  optional_claims {
+    access_token {
+      name = "sid"
+    }
+    access_token {
+      name = "auth_time"
+    }
+    access_token {
+      name = "email"
+    }
+    access_token {
+      name = "xms_edov"
+    }
+  }
+
   dynamic "app_role" {
     for_each = var.app_roles
     content {
