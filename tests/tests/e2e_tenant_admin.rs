@@ -1185,13 +1185,19 @@ async fn uc_tenant_sso_the_owner_configures_a_validated_issuer_and_the_secret_is
     let shown: Value = created.json().await.unwrap();
     assert_eq!(shown["client_secret_set"], true);
     assert!(!shown.to_string().contains(&secret));
-    // A second configuration is a conflict: changing it is explicit.
-    problem(
-        send_json(Method::POST, &org.owner_token, "/v1/tenant/sso", &body).await,
-        StatusCode::CONFLICT,
-        "ERR-VAL-409",
-    )
-    .await;
+    // A second configuration is a conflict: changing it is explicit. It is
+    // told before any issuer is fetched, whatever the issuer.
+    for second in [
+        body.clone(),
+        json!({ "issuer": "https://10.0.0.1", "client_id": "c", "client_secret": "s" }),
+    ] {
+        problem(
+            send_json(Method::POST, &org.owner_token, "/v1/tenant/sso", &second).await,
+            StatusCode::CONFLICT,
+            "ERR-VAL-409",
+        )
+        .await;
+    }
 
     // Stored sealed: the table never holds the secret, and it opens only
     // for its own tenant.

@@ -17,6 +17,8 @@ use std::time::Duration;
 use url::Url;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
+/// The whole discovery, redirects included (the function has 15 s).
+const DEADLINE: Duration = Duration::from_secs(8);
 const MAX_REDIRECTS: usize = 3;
 /// Discovery documents are a few kilobytes.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -64,12 +66,25 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         let v4 = Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
         return is_public_v4(v4);
     }
+    let embedded =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    // IPv4-compatible (::a.b.c.d, deprecated) reaches the IPv4 address too.
+    if s[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
+        return is_public_v4(embedded(s[6], s[7]));
+    }
+    // 6to4 (2002::/16) tunnels to the IPv4 address in its prefix.
+    if s[0] == 0x2002 {
+        return is_public_v4(embedded(s[1], s[2]));
+    }
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
         || (s[0] & 0xfe00) == 0xfc00 // unique local, incl. fd00:ec2::254 (metadata)
         || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || (s[0] == 0x2001 && s[1] == 0x0000) // Teredo: tunnels anywhere
+        || (s[0] == 0x0064 && s[1] == 0xff9b && s[2] == 0x0001) // local-use NAT64
         || s[0] == 0x0100 && s[1..4] == [0; 3]) // discard-only
 }
 
@@ -171,8 +186,16 @@ impl Fetcher {
     }
 
     /// The discovery document of `issuer`, validated: it names the same
-    /// issuer and https endpoints.
+    /// issuer and https endpoints. All of it, every lookup and hop, within
+    /// one deadline well inside the function's own timeout, so that a slow
+    /// issuer is a reason given to the Owner, not a gateway error.
     pub async fn discover(&self, issuer: &Url) -> Result<Discovery, Error> {
+        tokio::time::timeout(DEADLINE, self.follow(issuer))
+            .await
+            .map_err(|_| refused("did not answer in time"))?
+    }
+
+    async fn follow(&self, issuer: &Url) -> Result<Discovery, Error> {
         let mut target = Url::parse(&format!(
             "{}/.well-known/openid-configuration",
             issuer.as_str().trim_end_matches('/')
@@ -303,6 +326,13 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
             "2001:db8::1",
+            "::a9fe:a9fe",         // IPv4-compatible 169.254.169.254
+            "::10.0.0.1",          // IPv4-compatible private
+            "2002:a9fe:a9fe::1",   // 6to4 of 169.254.169.254
+            "2002:7f00:1::1",      // 6to4 of 127.0.0.1
+            "2001:0:4136:e378::1", // Teredo
+            "64:ff9b:1::a00:1",    // local-use NAT64
+            "fec0::1",             // site-local
         ] {
             assert!(!is_public(internal.parse().unwrap()), "{internal}");
         }
@@ -311,6 +341,7 @@ mod tests {
             "8.8.8.8",
             "2603:1030::1",
             "::ffff:20.190.128.1",
+            "2002:14be:8001::1", // 6to4 of 20.190.128.1
         ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
@@ -360,6 +391,11 @@ mod tests {
     /// A server on loopback (trusted, like the local identity provider)
     /// that answers every request with a redirect to `location`.
     async fn redirecting_to(location: &'static str) -> String {
+        slowly_redirecting_to(location, Duration::ZERO).await
+    }
+
+    /// The same, answering each request only after `delay`.
+    async fn slowly_redirecting_to(location: &'static str, delay: Duration) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
@@ -367,6 +403,7 @@ mod tests {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let mut request = [0u8; 2048];
                 let _ = socket.read(&mut request).await;
+                tokio::time::sleep(delay).await;
                 let response = format!(
                     "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                 );
@@ -409,6 +446,25 @@ mod tests {
             fields[0].reason.contains("too often"),
             "{}",
             fields[0].reason
+        );
+    }
+
+    /// Each hop within its own timeout, but all of them past the one
+    /// deadline: refused with the reason, before the function's timeout.
+    #[tokio::test]
+    async fn uc_tenant_sso_a_slow_chain_of_redirects_ends_at_one_deadline() {
+        let origin = slowly_redirecting_to("/again", Duration::from_secs(3)).await;
+        let fetcher = Fetcher::new(vec![origin.clone()]);
+        let issuer = fetcher.issuer(&origin).unwrap();
+        let started = std::time::Instant::now();
+        let Err(Error::InvalidInput(fields)) = fetcher.discover(&issuer).await else {
+            panic!("followed")
+        };
+        assert!(fields[0].reason.contains("in time"), "{}", fields[0].reason);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
         );
     }
 

@@ -147,6 +147,14 @@ impl HttpFunction for TenantSso {
         let (status, config) = match request.method {
             Method::POST => {
                 let body: Body = request.json()?;
+                // Before fetching anything: a second configuration is a
+                // conflict whatever its issuer says (the insert's condition
+                // still decides a race).
+                if self.store.sso(tenant).await?.is_some() {
+                    return Err(Error::Conflict(
+                        "the tenant has an SSO configuration already; update it instead".into(),
+                    ));
+                }
                 let (issuer, client_id, sealed) = self.prepare(tenant, &body, true).await?;
                 let config = SsoConfig {
                     tenant_id: tenant,
