@@ -130,6 +130,38 @@ async fn nfr_cap_002_a_tenant_of_ten_thousand_members_is_paged_filtered_and_sear
         .unwrap();
     assert_eq!(active.items.len(), 1);
     assert!(active.next_cursor.is_none());
+    // By role, on an index of its own: the one Owner in one page, and the
+    // 999 Administrators in full pages, never a scan's empty ones.
+    let owners: PageView<MemberView> = get(&org.owner_token, "/v1/users?role=Owner")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(owners.items.len(), 1);
+    assert!(owners.next_cursor.is_none());
+    let mut sizes = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: PageView<MemberView> = get(
+            &org.owner_token,
+            &format!("/v1/users?role=Administrator&limit=100{cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert!(page.items.iter().all(|m| m.role == Role::Administrator));
+        sizes.push(page.items.len());
+        match page.next_cursor {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(sizes.iter().sum::<usize>(), 999, "{sizes:?}");
+    assert!(
+        sizes[..sizes.len() - 1].iter().all(|&n| n == 100),
+        "{sizes:?}"
+    );
     // By role within a prefix: m012xx holds ten Administrators.
     let admins: PageView<MemberView> = get(
         &org.owner_token,

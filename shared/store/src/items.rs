@@ -159,6 +159,10 @@ pub(crate) struct UserItem {
     pub gsi2pk: String,
     #[serde(rename = "GSI2SK")]
     pub gsi2sk: String,
+    #[serde(rename = "GSI3PK")]
+    pub gsi3pk: String,
+    #[serde(rename = "GSI3SK")]
+    pub gsi3sk: String,
     pub entity: String,
     pub id: UserId,
     pub tenant_id: TenantId,
@@ -185,6 +189,8 @@ impl UserItem {
             gsi1sk: u.email.as_str().to_lowercase(),
             gsi2pk: keys::tenant_users_in_status(u.tenant_id, u.status),
             gsi2sk: u.email.as_str().to_lowercase(),
+            gsi3pk: keys::tenant_users_in_role(u.tenant_id, u.role),
+            gsi3sk: u.email.as_str().to_lowercase(),
             entity: "User".into(),
             id: u.id,
             tenant_id: u.tenant_id,

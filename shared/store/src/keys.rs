@@ -3,6 +3,7 @@
 //!
 //! | item                | PK                          | SK                      | GSI1PK / GSI1SK            | GSI2PK / GSI2SK                 |
 //! |---------------------|-----------------------------|-------------------------|----------------------------|---------------------------------|
+//! (GSI3 holds tenant users only: `TENANT#<id>#USERS#ROLE#<role>` / `<email>`.)
 //! | tenant              | `TENANT#<id>`               | `TENANT`                | `TENANTS` / `<domain>`     | `TENANTS#<status>` / `<domain>` |
 //! | domain guard        | `DOMAIN#<domain>`           | `DOMAIN`                |                            |                                 |
 //! | tenant user         | `TENANT#<id>`               | `USER#<user id>`        | `TENANT#<id>#USERS` / `<email>` | `TENANT#<id>#USERS#<status>` / `<email>` |
@@ -28,7 +29,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cp_domain::{
-    ApplicationId, EmailAddress, EventId, InvitationId, SecretId, SessionId, TenantId,
+    ApplicationId, EmailAddress, EventId, InvitationId, Role, SecretId, SessionId, TenantId,
     TenantStatus, TokenHash, UserId, UserStatus,
 };
 
@@ -40,6 +41,9 @@ pub const GSI1SK: &str = "GSI1SK";
 pub const GSI2: &str = "GSI2";
 pub const GSI2PK: &str = "GSI2PK";
 pub const GSI2SK: &str = "GSI2SK";
+pub const GSI3: &str = "GSI3";
+pub const GSI3PK: &str = "GSI3PK";
+pub const GSI3SK: &str = "GSI3SK";
 /// The TTL attribute (epoch seconds).
 pub const TTL: &str = "expires_at";
 
@@ -235,6 +239,12 @@ pub fn open_invitations(tenant: TenantId) -> String {
 /// The sort key of an open invitation on GSI1.
 pub fn open_invitation_order(created_at: DateTime<Utc>, invitation: InvitationId) -> String {
     format!("{}#{invitation}", sortable_time(created_at))
+}
+
+/// GSI3: a tenant's users in one role, ordered by email (the few Owners
+/// of 10,000 members in one short query).
+pub fn tenant_users_in_role(tenant: TenantId, role: Role) -> String {
+    format!("TENANT#{tenant}#USERS#ROLE#{}", role.as_str())
 }
 
 /// GSI2: a tenant's users in one status, ordered by email.

@@ -412,25 +412,28 @@ impl Store {
         })
     }
 
-    /// A page of a tenant's users, by email: by prefix on GSI1, in one
-    /// status on GSI2, with a role as a filter (roles are few, so pages stay
-    /// full enough; a short page still carries the cursor).
+    /// A page of a tenant's users, by email (optionally a prefix of it):
+    /// in one role on GSI3 (a status then filters: a role is the narrower
+    /// key, e.g. the Owners), in one status on GSI2, or all on GSI1.
     pub async fn list_users(
         &self,
         tenant: TenantId,
         q: &UserQuery<'_>,
     ) -> Result<Page<User>, Error> {
-        let partition = match q.status {
-            None => IndexPartition::gsi1(keys::tenant_users(tenant)),
-            Some(status) => IndexPartition::gsi2(keys::tenant_users_in_status(tenant, status)),
+        let partition = match (q.role, q.status) {
+            (Some(role), _) => IndexPartition::gsi3(keys::tenant_users_in_role(tenant, role)),
+            (None, Some(status)) => {
+                IndexPartition::gsi2(keys::tenant_users_in_status(tenant, status))
+            }
+            (None, None) => IndexPartition::gsi1(keys::tenant_users(tenant)),
         };
         let prefix = q.email_prefix.map(str::to_lowercase);
         let mut query = self.index_page(partition, prefix, q.limit, q.cursor)?;
-        if let Some(role) = q.role {
+        if let (Some(_), Some(status)) = (q.role, q.status) {
             query = query
-                .filter_expression("#role = :role")
-                .expression_attribute_names("#role", "role")
-                .expression_attribute_values(":role", s(role.as_str()));
+                .filter_expression("#status = :status")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", s(status.as_str()));
         }
         let output = query
             .send()

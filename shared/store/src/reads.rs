@@ -4,7 +4,9 @@ use crate::Store;
 use crate::cursor::{self, Page};
 use crate::error::{self, corrupt, sdk};
 use crate::items::*;
-use crate::keys::{self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, Key, PK, SK};
+use crate::keys::{
+    self, GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, Key, PK, SK,
+};
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
@@ -75,6 +77,15 @@ impl IndexPartition {
             index: GSI1,
             pk: GSI1PK,
             sk: GSI1SK,
+            value,
+        }
+    }
+
+    pub(crate) fn gsi3(value: String) -> Self {
+        Self {
+            index: GSI3,
+            pk: GSI3PK,
+            sk: GSI3SK,
             value,
         }
     }
