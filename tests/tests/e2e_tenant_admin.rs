@@ -216,6 +216,75 @@ async fn uc_tenant_invite_the_emailed_link_works_exactly_once_for_the_invited_pe
     assert!(!pending.to_string().contains(&jane.email), "{pending}");
 }
 
+/// One link presented at once by two identities with the same verified
+/// email (two accounts at the identity provider): one acceptance, one
+/// binding; the other is told the link is used.
+#[tokio::test]
+async fn uc_tenant_invite_racing_acceptances_of_one_link_end_as_one_member() {
+    let org = onboarded().await;
+    let email = format!("{}@example.com", unique("twice"));
+    assert_eq!(
+        invite(&org.owner_token, &email, "User").await.status(),
+        StatusCode::CREATED
+    );
+    let link = emailed_token(&email).await;
+    let (first, second) = (Person::new(&email), Person::new(&email));
+    let (first_token, second_token) = (first.sign_in().await, second.sign_in().await);
+    let (a, b) = tokio::join!(accept(&first_token, &link), accept(&second_token, &link));
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::GONE]);
+    let (winner, loser) = if a.status() == StatusCode::OK {
+        (first_token, second_token)
+    } else {
+        (second_token, first_token)
+    };
+    assert_eq!(me(&winner).await.status(), StatusCode::OK);
+    problem(me(&loser).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
+}
+
+/// Administrators manage members, not Owners: not an Owner's invitation,
+/// not an Owner's sessions.
+#[tokio::test]
+async fn fr_tenant_004_administrators_cannot_touch_owners_invitations_or_sessions() {
+    let org = onboarded().await;
+    let (_, admin_token, _) = join(&org, "Administrator").await;
+    let owner_id = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let heir: InvitationDetailView = invite(
+        &org.owner_token,
+        &format!("{}@example.com", unique("heir")),
+        "Owner",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    for (method, path) in [
+        (Method::POST, format!("/v1/invitations/{}/resend", heir.id)),
+        (Method::DELETE, format!("/v1/invitations/{}", heir.id)),
+        (Method::GET, format!("/v1/users/{owner_id}/sessions")),
+        (Method::DELETE, format!("/v1/users/{owner_id}/sessions")),
+    ] {
+        problem(
+            send_json(method, &admin_token, &path, &json!({})).await,
+            StatusCode::FORBIDDEN,
+            "ERR-AUTH-403",
+        )
+        .await;
+    }
+    // Nothing changed: the Owner's invitation is open, their session goes on.
+    let open: Value = get(&org.owner_token, "/v1/invitations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(open.to_string().contains(&heir.id.to_string()));
+    assert_eq!(me(&org.owner_token).await.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn fr_tenant_007_resend_replaces_the_link_and_revoke_withdraws_it() {
     let org = onboarded().await;
