@@ -139,6 +139,29 @@ pub async fn get(token: &str, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// Every page of the cursor-paged list at `path`, first to last.
+pub async fn pages<T: serde::de::DeserializeOwned>(
+    token: &str,
+    path: &str,
+) -> Vec<cp_api::PageView<T>> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: cp_api::PageView<T> = get(token, &format!("{path}{cursor}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let next = page.next_cursor.clone();
+        pages.push(page);
+        match next {
+            Some(next) => cursor = format!("{separator}cursor={next}"),
+            None => return pages,
+        }
+    }
+}
+
 /// The audit action of a read of personal data (CON-SEC-002): every
 /// listing of a trail adds one to it.
 pub const READ_ACTION: &str = "personal_data.read";

@@ -13,7 +13,7 @@ use crate::e2e_tenant_admin::onboarded;
 use chrono::{Duration as Span, Utc};
 use cp_api::{MemberView, PageView};
 use cp_domain::{EmailAddress, Invitation, InvitationId, Role, SecretToken, UserId};
-use cp_tests::{get, store, unique};
+use cp_tests::{get, pages, store, unique};
 use std::collections::BTreeSet;
 
 const MEMBERS: usize = 10_000;
@@ -78,25 +78,14 @@ async fn nfr_cap_002_a_tenant_of_ten_thousand_members_is_paged_filtered_and_sear
 
     // Every member once, in email order, in pages of 100.
     let started = std::time::Instant::now();
-    let mut seen: Vec<String> = Vec::with_capacity(MEMBERS);
-    let mut pages = 0;
-    let mut cursor = String::new();
-    loop {
-        let page: PageView<MemberView> =
-            get(&org.owner_token, &format!("/v1/users?limit=100{cursor}"))
-                .await
-                .json()
-                .await
-                .unwrap();
-        pages += 1;
-        seen.extend(page.items.into_iter().map(|m| m.email));
-        match page.next_cursor {
-            Some(next) => cursor = format!("&cursor={next}"),
-            None => break,
-        }
-    }
+    let read: Vec<PageView<MemberView>> = pages(&org.owner_token, "/v1/users?limit=100").await;
+    let count = read.len();
+    let seen: Vec<String> = read
+        .into_iter()
+        .flat_map(|page| page.items.into_iter().map(|m| m.email))
+        .collect();
     eprintln!(
-        "NFR-CAP-002: {} members read in {pages} pages in {:?}",
+        "NFR-CAP-002: {} members read in {count} pages in {:?}",
         seen.len(),
         started.elapsed()
     );
@@ -139,24 +128,14 @@ async fn nfr_cap_002_a_tenant_of_ten_thousand_members_is_paged_filtered_and_sear
         .unwrap();
     assert_eq!(owners.items.len(), 1);
     assert!(owners.next_cursor.is_none());
-    let mut sizes = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page: PageView<MemberView> = get(
-            &org.owner_token,
-            &format!("/v1/users?role=Administrator&limit=100{cursor}"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-        assert!(page.items.iter().all(|m| m.role == Role::Administrator));
-        sizes.push(page.items.len());
-        match page.next_cursor {
-            Some(next) => cursor = format!("&cursor={next}"),
-            None => break,
-        }
-    }
+    let admins: Vec<PageView<MemberView>> =
+        pages(&org.owner_token, "/v1/users?role=Administrator&limit=100").await;
+    assert!(
+        admins
+            .iter()
+            .all(|p| p.items.iter().all(|m| m.role == Role::Administrator))
+    );
+    let sizes: Vec<usize> = admins.iter().map(|p| p.items.len()).collect();
     assert_eq!(sizes.iter().sum::<usize>(), 999, "{sizes:?}");
     assert!(
         sizes[..sizes.len() - 1].iter().all(|&n| n == 100),

@@ -7,7 +7,7 @@ use crate::e2e_provisioning::problem;
 use chrono::{Duration as Span, Utc};
 use cp_api::{InvitationDetailView, MemberView, PageView, SessionView};
 use cp_domain::{EmailAddress, Invitation, InvitationId, Role, SecretToken, TenantId, UserId};
-use cp_tests::{get, http, idp, operator, send_json, sent_emails, store, unique, url};
+use cp_tests::{get, http, idp, operator, pages, send_json, sent_emails, store, unique, url};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -120,6 +120,15 @@ pub(crate) async fn join(org: &Org, role: &str) -> (Person, String, UserId) {
 
 async fn me(token: &str) -> Response {
     get(token, "/v1/me").await
+}
+
+/// The signed-in person's user id (`GET /v1/me`).
+async fn user_id(token: &str) -> UserId {
+    me(token).await.json::<Value>().await.unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 pub(crate) async fn patch_user(
@@ -249,10 +258,7 @@ async fn uc_tenant_invite_racing_acceptances_of_one_link_end_as_one_member() {
 async fn fr_tenant_004_administrators_cannot_touch_owners_invitations_or_sessions() {
     let org = onboarded().await;
     let (_, admin_token, _) = join(&org, "Administrator").await;
-    let owner_id = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner_id = user_id(&org.owner_token).await;
     let heir: InvitationDetailView = invite(
         &org.owner_token,
         &format!("{}@example.com", unique("heir")),
@@ -417,11 +423,7 @@ async fn fr_tenant_001_an_expired_invitation_is_gone_until_resent_and_a_member_c
 async fn fr_tenant_004_administrators_cannot_touch_owners_and_the_last_owner_stays() {
     let org = onboarded().await;
     let (_, admin_token, admin_id) = join(&org, "Administrator").await;
-    let owner_id: UserId = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let owner_id = user_id(&org.owner_token).await;
 
     // Administrators: no inviting Owners, no promoting to Owner, no
     // touching Owners.
@@ -588,20 +590,14 @@ async fn nfr_cap_002_users_are_listed_in_cursor_pages_filtered_and_found_by_emai
         let invited = invite(&org.owner_token, &format!("{prefix}-{i}@example.com"), role).await;
         assert_eq!(invited.status(), StatusCode::CREATED);
     }
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            None => format!("/v1/users?email={prefix}&limit=2"),
-            Some(c) => format!("/v1/users?email={prefix}&limit=2&cursor={c}"),
-        };
-        let page: PageView<MemberView> = get(&org.owner_token, &path).await.json().await.unwrap();
-        seen.extend(page.items.into_iter().map(|m| m.email));
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let seen: Vec<String> = pages::<MemberView>(
+        &org.owner_token,
+        &format!("/v1/users?email={prefix}&limit=2"),
+    )
+    .await
+    .into_iter()
+    .flat_map(|page| page.items.into_iter().map(|m| m.email))
+    .collect();
     let expected: Vec<String> = (0..5)
         .map(|i| format!("{prefix}-{i}@example.com"))
         .collect();
@@ -609,23 +605,12 @@ async fn nfr_cap_002_users_are_listed_in_cursor_pages_filtered_and_found_by_emai
 
     // Their invitations, newest first, in cursor pages too (the Owner's
     // accepted one is not open).
-    let mut invited = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page: PageView<InvitationDetailView> = get(
-            &org.owner_token,
-            &format!("/v1/invitations?limit=2{cursor}"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-        invited.extend(page.items.into_iter().map(|i| i.email));
-        match page.next_cursor {
-            Some(next) => cursor = format!("&cursor={next}"),
-            None => break,
-        }
-    }
+    let invited: Vec<String> =
+        pages::<InvitationDetailView>(&org.owner_token, "/v1/invitations?limit=2")
+            .await
+            .into_iter()
+            .flat_map(|page| page.items.into_iter().map(|i| i.email))
+            .collect();
     assert_eq!(
         invited,
         expected.iter().rev().cloned().collect::<Vec<_>>(),
@@ -758,11 +743,7 @@ async fn fr_auth_005_a_user_ends_another_of_their_own_sessions_and_never_somebod
 #[tokio::test]
 async fn fr_tenant_004_an_invitation_keeps_the_role_it_grants_until_accepted() {
     let org = onboarded().await;
-    let owner_id: UserId = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let owner_id = user_id(&org.owner_token).await;
     let heir = Person::new(&format!("{}@example.com", unique("heir")));
     let invitation: InvitationDetailView = invite(&org.owner_token, &heir.email, "Owner")
         .await
@@ -818,11 +799,7 @@ async fn fr_tenant_004_an_invitation_keeps_the_role_it_grants_until_accepted() {
 async fn fr_tenant_004_two_owners_stepping_down_at_once_leave_one_owner() {
     let org = onboarded().await;
     let (second, _, second_id) = join(&org, "Administrator").await;
-    let owner_id: UserId = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let owner_id = user_id(&org.owner_token).await;
     let promoted = patch_user(
         &org.owner_token,
         second_id,
@@ -1472,10 +1449,7 @@ async fn con_sec_002_reads_of_members_invitations_sessions_and_the_trail_are_aud
 #[tokio::test]
 async fn fr_log_003_every_tenant_administration_change_is_in_the_tenants_trail_once() {
     let org = onboarded().await;
-    let owner_id = me(&org.owner_token).await.json::<Value>().await.unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner_id = user_id(&org.owner_token).await.to_string();
     let (_, member_token, member) = join(&org, "User").await;
     assert_eq!(me(&member_token).await.status(), StatusCode::OK);
     let withdrawn: InvitationDetailView = invite(

@@ -46,13 +46,27 @@ pub(crate) enum OnConditionFailure {
     Replay(Key),
 }
 
+/// EventBridge takes entries of up to 256 KB. A larger event would be
+/// refused by the bus on every retry and hold up the stream shard behind
+/// it, so it is refused here, before anything is written.
+const MAX_EVENT_BYTES: usize = 240 * 1024;
+
 impl OutboxItem {
     fn new(event: &Envelope) -> Result<Self, Error> {
+        let json = serde_json::to_string(event).map_err(|e| corrupt("outbox event", e))?;
+        if json.len() > MAX_EVENT_BYTES {
+            tracing::error!(
+                event_type = %event.event_type,
+                bytes = json.len(),
+                "event too large for the bus; nothing written"
+            );
+            return Err(Error::Internal);
+        }
         Ok(Self {
             keys: keys::outbox(event.id).into(),
             entity: "Outbox".into(),
             event_type: event.event_type.clone(),
-            event: serde_json::to_string(event).map_err(|e| corrupt("outbox event", e))?,
+            event: json,
             created_at: event.time,
             expires_at: (event.time + OUTBOX_RETENTION).timestamp(),
         })
@@ -439,5 +453,41 @@ impl Store {
         let item: IdempotencyItem =
             serde_dynamo::from_item(item).map_err(|e| corrupt("idempotency record", e))?;
         Ok(item.record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use cp_domain::{Actor, TenantId};
+    use cp_events::{EventContext, PersonalData, PersonalDataRead};
+
+    fn read_of(subjects: usize) -> Envelope {
+        let read = PersonalDataRead {
+            tenant_id: Some(TenantId::random()),
+            data: PersonalData::Members,
+            resource: "tenant/t/users".into(),
+            subjects: (0..subjects)
+                .map(|_| uuid::Uuid::new_v4().to_string())
+                .collect(),
+            count: subjects as u64,
+            query: Default::default(),
+        };
+        let context = EventContext {
+            time: chrono::Utc::now(),
+            actor: Actor::system("test"),
+            correlation_id: "c".into(),
+        };
+        Envelope::new(&read, context).unwrap()
+    }
+
+    #[test]
+    fn an_event_the_bus_would_refuse_is_never_written() {
+        assert!(OutboxItem::new(&read_of(100)).is_ok());
+        assert_eq!(
+            OutboxItem::new(&read_of(10_000)).err(),
+            Some(Error::Internal)
+        );
     }
 }
