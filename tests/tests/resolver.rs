@@ -220,11 +220,9 @@ async fn uc_tenant_suspend_suspension_revokes_every_session_of_the_tenant_at_onc
     );
 }
 
-/// A token refreshed after "end all sessions" (or a disable) is issued
-/// after the watermark, but it carries the sign-in it comes from
-/// (`auth_time`): refused until the person signs in again.
-#[tokio::test]
-async fn fr_auth_005_a_token_refreshed_from_a_sign_in_before_a_revocation_is_refused() {
+/// An Owner whose sessions were revoked just now: the resolver, their
+/// subject, when, and the watermark that left.
+async fn revoked_owner() -> (PrincipalResolver, String, DateTime<Utc>, DateTime<Utc>) {
     let store = store().await;
     let p = fixtures::tenant(&store).await;
     let subject = unique("user");
@@ -233,7 +231,20 @@ async fn fr_auth_005_a_token_refreshed_from_a_sign_in_before_a_revocation_is_ref
     user.revoke_sessions(revoked_at);
     fixtures::save_user(&store, &user).await;
     let watermark = user.sessions_valid_after.unwrap();
-    let resolver = PrincipalResolver::new(store.clone());
+    (
+        PrincipalResolver::new(store),
+        subject,
+        revoked_at,
+        watermark,
+    )
+}
+
+/// A token refreshed after "end all sessions" (or a disable) is issued
+/// after the watermark, but it carries the sign-in it comes from
+/// (`auth_time`): refused until the person signs in again.
+#[tokio::test]
+async fn fr_auth_005_a_token_refreshed_from_a_sign_in_before_a_revocation_is_refused() {
+    let (resolver, subject, _, watermark) = revoked_owner().await;
     let issued = watermark + Duration::seconds(60);
     for (signed_in, admitted) in [
         (watermark - Duration::seconds(600), false),
@@ -252,15 +263,7 @@ async fn fr_auth_005_a_token_refreshed_from_a_sign_in_before_a_revocation_is_ref
 
 #[tokio::test]
 async fn fr_auth_005_a_user_watermark_refuses_exactly_the_tokens_issued_before_it() {
-    let store = store().await;
-    let p = fixtures::tenant(&store).await;
-    let subject = unique("user");
-    let mut user = fixtures::activate_owner(&store, &p, ISSUER, &subject).await;
-    let revoked_at = Utc::now();
-    user.revoke_sessions(revoked_at);
-    fixtures::save_user(&store, &user).await;
-    let watermark = user.sessions_valid_after.unwrap();
-    let resolver = PrincipalResolver::new(store.clone());
+    let (resolver, subject, revoked_at, watermark) = revoked_owner().await;
     for (issued, admitted) in [
         (watermark - Duration::seconds(1), false),
         (revoked_at, false),
