@@ -52,15 +52,8 @@ impl TokenClaims {
                 .cloned()
                 .ok_or(BadClaim(name))
         };
-        let issued_at = text("iat")?
-            .parse::<f64>()
-            .ok()
-            .and_then(|secs| DateTime::from_timestamp(secs as i64, 0))
-            .ok_or(BadClaim("iat"))?;
-        let authenticated_at = claims
-            .get("auth_time")
-            .and_then(|t| t.parse::<f64>().ok())
-            .and_then(|secs| DateTime::from_timestamp(secs as i64, 0));
+        let issued_at = epoch(&text("iat")?).ok_or(BadClaim("iat"))?;
+        let authenticated_at = claims.get("auth_time").and_then(|t| epoch(t));
         Ok(Self {
             issuer: text("iss")?,
             subject: text("sub")?,
@@ -77,15 +70,20 @@ impl TokenClaims {
             verified_email: verified_email(claims),
         })
     }
-}
 
-impl TokenClaims {
     /// The moment a revocation watermark is compared with: the sign-in the
     /// token comes from if known, else its issue.
     pub fn signed_in_at(&self) -> DateTime<Utc> {
         self.authenticated_at
             .map_or(self.issued_at, |at| at.min(self.issued_at))
     }
+}
+
+/// A NumericDate claim (seconds since the epoch, as API Gateway renders
+/// it: possibly with a fraction).
+fn epoch(raw: &str) -> Option<DateTime<Utc>> {
+    let secs = raw.parse::<f64>().ok()?;
+    DateTime::from_timestamp(secs as i64, 0)
 }
 
 /// The `email` claim if the identity provider says it is verified.
