@@ -154,12 +154,12 @@ export class Api {
     this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/suspend`, {
       body: reason ? { reason } : {},
     });
-  resume = (id: string) => this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/resume`, { body: {} });
+  resume = (id: string) => this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/resume`);
   deleteTenant = (id: string, confirmDomain: string) =>
     this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/delete`, {
       body: { confirm_domain: confirmDomain },
     });
-  restore = (id: string) => this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/restore`, { body: {} });
+  restore = (id: string) => this.request<Tenant>("POST", `/v1/tenants/${encodeURIComponent(id)}/restore`);
   tenantApplications = (id: string) =>
     this.request<{ items: Application[] }>("GET", `/v1/tenants/${encodeURIComponent(id)}/applications`);
   enableApplication = (id: string, appId: string) =>
@@ -178,6 +178,10 @@ export class Api {
     id: string,
     body: Partial<{ name: string; environment: AppEnvironment; owner: string; status: AppStatus }>,
   ) => this.request<Application>("PATCH", `/v1/applications/${encodeURIComponent(id)}`, { body });
+  designateBillingReader = (id: string) =>
+    this.request<Application>("PUT", `/v1/applications/${encodeURIComponent(id)}/billing-reader`);
+  withdrawBillingReader = (id: string) =>
+    this.request<Application>("DELETE", `/v1/applications/${encodeURIComponent(id)}/billing-reader`);
   secrets = (id: string) => this.request<{ items: Secret[] }>("GET", `/v1/applications/${encodeURIComponent(id)}/secrets`);
   issueSecret = (id: string, body: { scopes: AppScope[]; expires_at?: string }) =>
     this.request<IssuedSecret>("POST", `/v1/applications/${encodeURIComponent(id)}/secrets`, { body });
@@ -223,7 +227,7 @@ export class Api {
   invite = (body: { email: string; role: TenantRole }, idempotencyKey: string) =>
     this.request<Invitation>("POST", "/v1/invitations", { body, idempotencyKey });
   resendInvitation = (id: string) =>
-    this.request<Invitation>("POST", `/v1/invitations/${encodeURIComponent(id)}/resend`, { body: {} });
+    this.request<Invitation>("POST", `/v1/invitations/${encodeURIComponent(id)}/resend`);
   revokeInvitation = (id: string) => this.request<unknown>("DELETE", `/v1/invitations/${encodeURIComponent(id)}`);
   acceptInvitation = (token: string) => this.request<Accepted>("POST", "/v1/invitations/accept", { body: { token } });
 

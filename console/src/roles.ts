@@ -15,6 +15,8 @@ export interface Capabilities {
   /** Register and change applications, issue and revoke secrets. */
   appsWrite: boolean;
   health: boolean;
+  /** Designate the application that reads the billing feed (`billing:administer`). */
+  billingAdminister: boolean;
   audit: boolean;
   /** Export audit records as CSV: whoever may read them (`audit:read`). */
   exportAudit: boolean;
@@ -36,6 +38,7 @@ export const NONE: Capabilities = {
   appsRead: false,
   appsWrite: false,
   health: false,
+  billingAdminister: false,
   audit: false,
   exportAudit: false,
   members: false,
@@ -68,6 +71,7 @@ export function capabilities(me: Me): Capabilities {
     appsRead: operator || auditor || developer,
     appsWrite: operator || developer,
     health: operator,
+    billingAdminister: operator,
     audit: operator || auditor,
     exportAudit: operator || auditor,
     members: false,

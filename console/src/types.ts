@@ -65,6 +65,8 @@ export interface Application {
   environment: AppEnvironment;
   owner: string;
   status: AppStatus;
+  /** Designated by an operator to read the billing feed (its `billing:read` takes effect). */
+  billing_reader: boolean;
   created_at: string;
   updated_at: string;
 }

@@ -53,6 +53,13 @@ pub struct QueuePair {
     pub dead_letter_arn: String,
 }
 
+/// A dead-letter queue of its own (no source queue).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DeadLetterQueue {
+    pub url: String,
+    pub arn: String,
+}
+
 /// What was created, by the names the stack and tests use.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Created {
@@ -60,6 +67,8 @@ pub struct Created {
     pub stream_arn: String,
     pub bus: String,
     pub queues: BTreeMap<String, QueuePair>,
+    /// The outbox's dead-letter queue: what cannot reach the bus.
+    pub outbox_dead_letter: DeadLetterQueue,
     /// Key name → key id.
     pub keys: BTreeMap<String, String>,
     /// Bucket name in resources.json → bucket.
@@ -80,6 +89,7 @@ pub async fn create(
     let keys = create_keys(sdk, resources, prefix).await?;
     let (table, stream_arn) = create_table(sdk, &resources.table, prefix, &keys).await?;
     let queues = create_queues(sdk, resources, prefix, &keys).await?;
+    let outbox_dead_letter = create_outbox_dead_letter(sdk, resources, prefix, &keys).await?;
     let bus = create_bus(sdk, resources, prefix, &queues).await?;
     let buckets = create_buckets(sdk, resources, prefix).await?;
     let sesv2 = aws_sdk_sesv2::Client::new(sdk);
@@ -101,6 +111,7 @@ pub async fn create(
         stream_arn,
         bus,
         queues,
+        outbox_dead_letter,
         keys,
         buckets,
         token_signing_key,
@@ -348,22 +359,14 @@ async fn create_queues(
     let mut pairs = BTreeMap::new();
     for (name, queue) in &resources.queues {
         let key = keys.get(&queue.encryption_key).cloned().unwrap_or_default();
-        let dead_letter_name = format!("{prefix}{name}-dlq");
-        let dead_letter_url = sdk_try!(
-            format!("queue {dead_letter_name}"),
-            sqs.create_queue()
-                .queue_name(&dead_letter_name)
-                .attributes(
-                    QueueAttributeName::MessageRetentionPeriod,
-                    (queue.dead_letter_retention_days * day).to_string(),
-                )
-                .attributes(QueueAttributeName::KmsMasterKeyId, &key)
-                .send()
-                .await
+        let dead_letter = create_dead_letter_queue(
+            &sqs,
+            &format!("{prefix}{name}-dlq"),
+            queue.dead_letter_retention_days,
+            &key,
         )
-        .queue_url
-        .unwrap_or_default();
-        let dead_letter_arn = queue_arn(&sqs, &dead_letter_url).await?;
+        .await?;
+        let (dead_letter_url, dead_letter_arn) = (dead_letter.url, dead_letter.arn);
         let redrive = serde_json::json!({
             "deadLetterTargetArn": dead_letter_arn,
             "maxReceiveCount": queue.max_receive_count,
@@ -400,6 +403,50 @@ async fn create_queues(
         );
     }
     Ok(pairs)
+}
+
+async fn create_outbox_dead_letter(
+    sdk: &SdkConfig,
+    resources: &Resources,
+    prefix: &str,
+    keys: &BTreeMap<String, String>,
+) -> Result<DeadLetterQueue, BootstrapError> {
+    let key = keys
+        .get(&resources.outbox.encryption_key)
+        .cloned()
+        .unwrap_or_default();
+    create_dead_letter_queue(
+        &aws_sdk_sqs::Client::new(sdk),
+        &format!("{prefix}outbox-dlq"),
+        resources.outbox.dead_letter_retention_days,
+        &key,
+    )
+    .await
+}
+
+/// A queue that keeps what could not be handled for `retention_days`.
+async fn create_dead_letter_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    retention_days: u32,
+    key: &str,
+) -> Result<DeadLetterQueue, BootstrapError> {
+    let url = sdk_try!(
+        format!("queue {name}"),
+        sqs.create_queue()
+            .queue_name(name)
+            .attributes(
+                QueueAttributeName::MessageRetentionPeriod,
+                (retention_days * 24 * 3600).to_string(),
+            )
+            .attributes(QueueAttributeName::KmsMasterKeyId, key)
+            .send()
+            .await
+    )
+    .queue_url
+    .unwrap_or_default();
+    let arn = queue_arn(sqs, &url).await?;
+    Ok(DeadLetterQueue { url, arn })
 }
 
 async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, BootstrapError> {

@@ -74,6 +74,7 @@ pub enum Authorizer {
 pub struct Resources {
     pub table: Table,
     pub bus: Bus,
+    pub outbox: Outbox,
     pub queues: BTreeMap<String, Queue>,
     pub rules: BTreeMap<String, Rule>,
     pub keys: BTreeMap<String, Key>,
@@ -145,6 +146,17 @@ pub struct Bus {
     pub source: String,
 }
 
+/// Where what cannot reach the bus is set aside: the outbox's dead-letter
+/// queue, written by the publisher and by the stream's event source mapping.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Outbox {
+    pub dead_letter_retention_days: u32,
+    pub encryption_key: String,
+    /// How old a stream record may get before the mapping gives up on it
+    /// and sends its batch's description to the dead-letter queue.
+    pub maximum_record_age_s: u32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Queue {
     pub visibility_timeout_s: u32,
@@ -211,8 +223,16 @@ mod tests {
                 let known = match resource.split_once('.') {
                     Some(("keys", key)) => r.keys.contains_key(key),
                     Some(("buckets", bucket)) => r.buckets.contains_key(bucket),
-                    _ => ["table", "bus", "email", "queues", "metrics", "flags"]
-                        .contains(&resource.as_str()),
+                    _ => [
+                        "table",
+                        "bus",
+                        "email",
+                        "queues",
+                        "metrics",
+                        "flags",
+                        "outbox.dead_letter",
+                    ]
+                    .contains(&resource.as_str()),
                 };
                 assert!(known, "{name}: unknown resource {resource}");
             }
@@ -221,6 +241,7 @@ mod tests {
             assert!(r.queues.contains_key(&rule.queue), "rule {name}");
         }
         assert!(r.keys.contains_key(&r.table.encryption_key));
+        assert!(r.keys.contains_key(&r.outbox.encryption_key));
         assert_eq!(r.keys[&r.tokens.signing_key].usage, "SIGN_VERIFY");
         assert_eq!(r.flags.catalog, "flags/catalog.json");
         cp_domain::Catalog::parse(FLAG_CATALOG_JSON.as_bytes()).expect("flags/catalog.json");

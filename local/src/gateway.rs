@@ -82,6 +82,21 @@ impl Gateway {
             let Some(handler) = functions.get(name.as_str()) else {
                 return Err(format!("function {name} is defined but not registered"));
             };
+            // The function's own route table is the definitions' routes:
+            // it tells its routes apart, and applies their request rules,
+            // by these keys.
+            let mut served: Vec<&str> = handler.routes().iter().map(|r| r.key).collect();
+            let mut keys: Vec<String> = defined
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect();
+            served.sort_unstable();
+            keys.sort_unstable();
+            if served != keys {
+                return Err(format!(
+                    "{name}: the function serves {served:?} but its routes are {keys:?}"
+                ));
+            }
             for route in defined {
                 let expected = match route.authorizer {
                     Authorizer::Jwt => Callers::People,
@@ -201,8 +216,9 @@ fn unauthorized(rejection: &Rejection) -> Response {
 fn bearer(headers: &HeaderMap) -> Result<&str, Rejection> {
     let value = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(Rejection::Missing)?;
+        .ok_or(Rejection::Missing)?
+        .to_str()
+        .map_err(|_| Rejection::Malformed)?;
     let (scheme, token) = value.split_once(' ').ok_or(Rejection::Malformed)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(Rejection::Malformed);
@@ -297,18 +313,19 @@ fn api_gateway_event(
     claims: Option<&Map<String, Value>>,
     source_ip: &str,
 ) -> Value {
-    // API Gateway joins repeated headers and query parameters with commas.
+    // API Gateway joins repeated headers and query parameters with commas,
+    // and hands on header values that are not ASCII as they came (the
+    // function decides what it can read).
     let mut headers: HashMap<String, String> = HashMap::new();
     for (name, value) in &parts.headers {
-        if let Ok(value) = value.to_str() {
-            headers
-                .entry(name.as_str().to_owned())
-                .and_modify(|v| {
-                    v.push(',');
-                    v.push_str(value);
-                })
-                .or_insert_with(|| value.to_owned());
-        }
+        let value = String::from_utf8_lossy(value.as_bytes());
+        headers
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value);
+            })
+            .or_insert_with(|| value.into_owned());
     }
     let raw_query = parts.uri.query().unwrap_or_default();
     let mut query: HashMap<String, String> = HashMap::new();
@@ -387,7 +404,10 @@ mod tests {
     use cp_auth::EdgeConfig;
 
     fn gateway() -> Gateway {
-        let defs = definitions::functions();
+        gateway_for(&definitions::functions()).unwrap()
+    }
+
+    fn gateway_for(defs: &Functions) -> Result<Gateway, String> {
         let verifier = Arc::new(JwtVerifier::new(EdgeConfig::new(
             "http://127.0.0.1:1",
             vec![],
@@ -419,7 +439,25 @@ mod tests {
             .collect(),
         );
         let functions = crate::registry::http_functions(&env).unwrap();
-        Gateway::new(&defs, verifier, app_verifier, functions).unwrap()
+        Gateway::new(defs, verifier, app_verifier, functions)
+    }
+
+    #[test]
+    fn every_functions_route_constants_are_its_routes_in_the_definitions() {
+        // The gateway refuses to start otherwise; prove it does with the
+        // definitions as they are, and does not with a route renamed.
+        assert!(gateway_for(&definitions::functions()).is_ok());
+        let mut renamed = definitions::functions();
+        let Some(Trigger::Http { routes }) = renamed
+            .functions
+            .get_mut("tenant-suspend")
+            .map(|f| &mut f.trigger)
+        else {
+            panic!("tenant-suspend has HTTP routes");
+        };
+        routes[0].path = "/v1/tenants/{tenantId}/pause".into();
+        let refused = gateway_for(&renamed).err().unwrap_or_default();
+        assert!(refused.contains("tenant-suspend"), "{refused}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use crate::pattern;
 use audit_consumer::AuditConsumer;
 use aws_config::SdkConfig;
+use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
@@ -40,31 +41,55 @@ impl QueueHandler for audit_export_job::AuditExportJob {
     }
 }
 
+/// How often one read may fail at a position before the mapping narrows
+/// it to one record, and that one record's read before it is set aside.
+const READ_ATTEMPTS: u32 = 3;
+
+/// Where the stream mapping reads and what it does with what it cannot read.
+#[derive(Debug, Clone)]
+pub struct StreamSource {
+    pub stream_arn: String,
+    pub batch_size: u32,
+    pub filter: Value,
+    /// The outbox's dead-letter queue: the mapping's failure destination.
+    pub dead_letter_url: String,
+}
+
 /// The stream mapping: table stream → filter → publisher, in order; a
 /// reported failure is retried from its record (`ReportBatchItemFailures`).
-pub async fn run_stream(
-    sdk: SdkConfig,
-    stream_arn: String,
-    batch_size: u32,
-    filter: Value,
-    publisher: Arc<OutboxPublisher>,
-) {
+///
+/// A page that cannot be read (the SDK refuses a record, say one nested
+/// deeper than it parses) is never retried for ever: after
+/// [`READ_ATTEMPTS`] failures the mapping reads one record at a time, and a
+/// single record that still cannot be read is set aside, as Lambda sends a
+/// batch it gives up on to the mapping's failure destination: its shard and
+/// sequence number go to the outbox's dead-letter queue (which makes the
+/// health API report the pipeline degraded), it is logged and counted, and
+/// the records after it flow on. moto numbers a shard's records
+/// consecutively, so the unreadable record's number is known without
+/// reading it: one after the last read, or the shard's first.
+pub async fn run_stream(sdk: SdkConfig, source: StreamSource, publisher: Arc<OutboxPublisher>) {
     let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
     let region = sdk.region().map(ToString::to_string).unwrap_or_default();
-    let shard = loop {
+    let stream_arn = source.stream_arn.as_str();
+    let (shard, first_sequence) = loop {
         match streams
             .describe_stream()
-            .stream_arn(&stream_arn)
+            .stream_arn(stream_arn)
             .send()
             .await
         {
             Ok(out) => {
-                if let Some(id) = out
-                    .stream_description()
-                    .and_then(|d| d.shards().first())
-                    .and_then(|s| s.shard_id())
-                {
-                    break id.to_owned();
+                if let Some(shard) = out.stream_description().and_then(|d| d.shards().first()) {
+                    let first = shard
+                        .sequence_number_range()
+                        .and_then(|r| r.starting_sequence_number())
+                        .unwrap_or("0")
+                        .to_owned();
+                    if let Some(id) = shard.shard_id() {
+                        break (id.to_owned(), first);
+                    }
                 }
             }
             Err(e) => tracing::warn!(error = %e, "describe stream"),
@@ -75,6 +100,8 @@ pub async fn run_stream(
     // to retry, or from the start.
     let mut last_read: Option<String> = None;
     let mut retry_at: Option<String> = None;
+    let mut limit = source.batch_size;
+    let mut failed_reads = 0;
     loop {
         // A fresh iterator for every read. moto rolls a cancelled transaction
         // back by swapping in a copy of the table and its stream shard, which
@@ -86,7 +113,7 @@ pub async fn run_stream(
             (None, Some(s)) => (ShardIteratorType::AfterSequenceNumber, Some(s.clone())),
             (None, None) => (ShardIteratorType::TrimHorizon, None),
         };
-        let Some(position) = shard_iterator(&streams, &stream_arn, &shard, kind, sequence).await
+        let Some(position) = shard_iterator(&streams, stream_arn, &shard, kind, sequence).await
         else {
             tokio::time::sleep(RETRY).await;
             continue;
@@ -94,17 +121,43 @@ pub async fn run_stream(
         let output = match streams
             .get_records()
             .shard_iterator(&position)
-            .limit(batch_size as i32)
+            .limit(limit as i32)
             .send()
             .await
         {
             Ok(o) => o,
             Err(e) => {
-                tracing::warn!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(&e), "get records");
+                failed_reads += 1;
+                tracing::warn!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(&e), limit, failed_reads, "get records");
+                if failed_reads >= READ_ATTEMPTS {
+                    failed_reads = 0;
+                    if limit > 1 {
+                        limit = 1;
+                    } else {
+                        // The one record at this position cannot be read.
+                        let unreadable = match (&retry_at, &last_read) {
+                            (Some(at), _) => at.clone(),
+                            (None, Some(after)) => next_sequence(after),
+                            (None, None) => first_sequence.clone(),
+                        };
+                        let reason = format!(
+                            "stream record cannot be read: {}",
+                            aws_sdk_dynamodbstreams::error::DisplayErrorContext(&e)
+                        );
+                        if set_aside(&sqs, &source, &shard, &unreadable, &reason).await {
+                            last_read = Some(unreadable);
+                            retry_at = None;
+                            limit = source.batch_size;
+                        }
+                        continue;
+                    }
+                }
                 tokio::time::sleep(RETRY).await;
                 continue;
             }
         };
+        failed_reads = 0;
+        limit = source.batch_size;
         let Some(read_up_to) = output
             .records()
             .last()
@@ -115,22 +168,32 @@ pub async fn run_stream(
             tokio::time::sleep(IDLE).await;
             continue;
         };
-        let records: Vec<Value> = output
-            .records()
-            .iter()
-            .map(|r| lambda_record(r, &stream_arn, &region))
-            .filter(|r| pattern::matches(&filter, r))
-            .collect();
-        if !records.is_empty() {
-            let event = match serde_json::from_value(json!({ "Records": records })) {
-                Ok(event) => event,
+        let mut records = Vec::new();
+        for record in output.records() {
+            let value = lambda_record(record, stream_arn, &region);
+            if !pattern::matches(&source.filter, &value) {
+                continue;
+            }
+            // As Lambda's event: a record its shape does not fit is set
+            // aside (and the batch waits until it is), the others go on.
+            match serde_json::from_value::<EventRecord>(value) {
+                Ok(record) => records.push(record),
                 Err(e) => {
-                    tracing::error!(error = %e, "stream records not understood");
-                    last_read = Some(read_up_to);
-                    retry_at = None;
-                    continue;
+                    let sequence = record
+                        .dynamodb()
+                        .and_then(|d| d.sequence_number())
+                        .unwrap_or_default();
+                    let reason = format!("stream record not understood: {e}");
+                    if !set_aside(&sqs, &source, &shard, sequence, &reason).await {
+                        records.clear();
+                        break;
+                    }
                 }
-            };
+            }
+        }
+        if !records.is_empty() {
+            let mut event = Event::default();
+            event.records = records;
             let response = publisher.handle(event).await;
             // Lambda retries the batch from the first failed record.
             if let Some(failed) = response
@@ -145,6 +208,61 @@ pub async fn run_stream(
         }
         last_read = Some(read_up_to);
         retry_at = None;
+    }
+}
+
+/// The sequence number after `sequence` (moto numbers records one by one).
+fn next_sequence(sequence: &str) -> String {
+    sequence
+        .parse::<u128>()
+        .map_or_else(|_| sequence.to_owned(), |n| (n + 1).to_string())
+}
+
+/// Sends a description of an unreadable stream record to the failure
+/// destination, in the shape Lambda uses for a stream batch it gave up on;
+/// whether it was written.
+async fn set_aside(
+    sqs: &aws_sdk_sqs::Client,
+    source: &StreamSource,
+    shard: &str,
+    sequence: &str,
+    reason: &str,
+) -> bool {
+    let now = chrono::Utc::now();
+    let message = json!({
+        "version": "1.0",
+        "timestamp": now.to_rfc3339(),
+        "requestContext": {
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "condition": "RecordUnreadable",
+            "approximateInvokeCount": 0,
+        },
+        "responseContext": { "statusCode": 0, "executedVersion": "$LATEST" },
+        "reason": reason,
+        "DDBStreamBatchInfo": {
+            "shardId": shard,
+            "startSequenceNumber": sequence,
+            "endSequenceNumber": sequence,
+            "batchSize": 1,
+            "streamArn": source.stream_arn,
+        },
+    });
+    match sqs
+        .send_message()
+        .queue_url(&source.dead_letter_url)
+        .message_body(message.to_string())
+        .send()
+        .await
+    {
+        Ok(_) => {
+            tracing::error!(%sequence, %reason, "stream record set aside in the outbox dead-letter queue");
+            cp_runtime::metrics::record_set_aside("outbox-publisher", 1, now);
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "dead-letter queue");
+            false
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use cp_runtime::http::HttpFunction;
 use cp_runtime::lambda::http_adapter;
-use cp_runtime::{Callers, ConfigError, FunctionEnv, HttpAdapter};
+use cp_runtime::{Callers, ConfigError, FunctionEnv, HttpAdapter, Route};
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use std::collections::HashMap;
@@ -15,6 +15,8 @@ pub trait HttpHandler: Send + Sync {
     fn call(&self, request: Request) -> BoxFuture<'_, Response<Body>>;
     /// Who the function expects; must match its routes' authorizer.
     fn callers(&self) -> Callers;
+    /// The routes the function serves, with their request rules.
+    fn routes(&self) -> &'static [Route];
 }
 
 impl<F: HttpFunction> HttpHandler for HttpAdapter<F> {
@@ -24,6 +26,10 @@ impl<F: HttpFunction> HttpHandler for HttpAdapter<F> {
 
     fn callers(&self) -> Callers {
         F::CALLERS
+    }
+
+    fn routes(&self) -> &'static [Route] {
+        F::ROUTES
     }
 }
 

@@ -12,8 +12,8 @@ use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
     AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, AUDIT_EXPORT_BUCKET, CONSOLE_URL, EMAIL_FROM,
-    EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME,
-    TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
+    EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, OUTBOX_DEAD_LETTER_URL, QUEUE_URLS,
+    TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -80,6 +80,10 @@ impl StackInfo {
             (TOKEN_AUDIENCE, self.token_audience.clone()),
             (TOKEN_SIGNING_KEY, self.resources.token_signing_key.clone()),
             (IDENTITY_ISSUER, self.oidc_issuer.clone()),
+            (
+                OUTBOX_DEAD_LETTER_URL,
+                self.resources.outbox_dead_letter.url.clone(),
+            ),
             // The local identity provider may stand in for a tenant's own
             // (UC-TENANT-SSO); it listens on loopback, which the SSRF guard
             // refuses everywhere else.
@@ -138,6 +142,12 @@ impl StackInfo {
                             });
                             (name.clone(), urls)
                         })
+                        .chain([(
+                            "outbox".to_owned(),
+                            serde_json::json!({
+                                "dead_letter_url": self.resources.outbox_dead_letter.url,
+                            }),
+                        )])
                         .collect::<std::collections::BTreeMap<_, _>>(),
                 )
                 .unwrap_or_default(),
@@ -337,9 +347,12 @@ impl Stack {
                         name.clone(),
                         pollers::run_stream(
                             sdk.clone(),
-                            info.resources.stream_arn.clone(),
-                            *batch_size,
-                            filter.clone(),
+                            pollers::StreamSource {
+                                stream_arn: info.resources.stream_arn.clone(),
+                                batch_size: *batch_size,
+                                filter: filter.clone(),
+                                dead_letter_url: info.resources.outbox_dead_letter.url.clone(),
+                            },
                             publisher,
                         ),
                     );

@@ -44,6 +44,8 @@ locals {
     AUDIT_DIGEST_BUCKET = module.buckets.names["audit-digests"]
     AUDIT_EXPORT_BUCKET = module.buckets.names["audit-exports"]
     AUDIT_DIGEST_KEY    = module.keys.arns["audit"]
+    # Where the outbox publisher sets aside what the bus cannot take.
+    OUTBOX_DEAD_LETTER_URL = module.events.outbox_dead_letter.url
   }
   unknown_environment = distinct(flatten([
     for f in values(local.functions) : [for v in f.environment : v if !contains(keys(local.environment_values), v)]
@@ -126,6 +128,7 @@ module "events" {
   prefix                 = local.prefix
   bus                    = local.resources.bus
   queues                 = local.resources.queues
+  outbox                 = local.resources.outbox
   rules                  = local.resources.rules
   kms_key_arns           = module.keys.arns
   archive_kms_key_arn    = local.data_key_arn
@@ -288,12 +291,11 @@ module "observability" {
       trigger_type  = f.trigger.type
     }
   }
-  queues = {
-    for name in keys(local.resources.queues) : name => {
-      queue_name             = module.events.queue_names[name]
-      dead_letter_queue_name = module.events.dead_letter_queue_names[name]
-    }
-  }
+  # Every dead-letter queue, the outbox's among them.
+  dead_letter_queues = merge(
+    module.events.dead_letter_queue_names,
+    { outbox = module.events.outbox_dead_letter.name },
+  )
   api_id             = module.api.id
   api_stage          = module.api.stage_name
   kms_key_arn        = local.data_key_arn

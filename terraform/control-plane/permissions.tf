@@ -26,6 +26,9 @@ locals {
       metrics = ["*"]
       # The flag catalog's AppConfig configuration (read by the extension).
       flags = [module.flags.configuration_arn]
+      # Where the outbox publisher (and its stream mapping) sets aside what
+      # the bus cannot take.
+      "outbox.dead_letter" = [module.events.outbox_dead_letter.arn]
     },
     # One key of resources.json, e.g. keys.signing.
     { for name, arn in module.keys.arns : "keys.${name}" => [arn] },
@@ -37,8 +40,9 @@ locals {
 
   resource_keys = merge(
     {
-      table  = [local.table_key]
-      queues = distinct(values(local.queue_keys))
+      table                = [local.table_key]
+      queues               = distinct(values(local.queue_keys))
+      "outbox.dead_letter" = [module.keys.arns[local.resources.outbox.encryption_key]]
     },
     { for name, key in local.queue_keys : "queues.${name}" => [key] },
     # Every bucket's objects are encrypted with the data key.
@@ -48,8 +52,10 @@ locals {
   trigger_sources = merge(
     {
       "stream.table" = {
-        arns     = [module.table.stream_arn, "${module.table.arn}/stream/*"]
-        key_arns = [local.table_key]
+        arns                    = [module.table.stream_arn, "${module.table.arn}/stream/*"]
+        key_arns                = [local.table_key]
+        failure_destination_arn = module.events.outbox_dead_letter.arn
+        maximum_record_age_s    = local.resources.outbox.maximum_record_age_s
       }
     },
     {

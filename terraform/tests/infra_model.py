@@ -40,6 +40,7 @@ RESOURCE_KINDS = {
     "keys": "every KMS key",
     "metrics": "* (CloudWatch reads)",
     "flags": "the flag catalog's AppConfig configuration",
+    "outbox.dead_letter": "the outbox's dead-letter queue",
 }
 # "<family>.<name>": one member of a collection of resources.json
 RESOURCE_KIND_FAMILIES = {"keys": "keys", "queues": "queues", "buckets": "buckets"}

@@ -249,18 +249,19 @@ pub async fn developer() -> String {
     platform_token(&unique("developer"), &["Developer"]).await
 }
 
-/// `<method> <path>` on the gateway with a bearer token and a JSON body.
+/// `<method> <path>` on the gateway with a bearer token and a JSON body;
+/// a `null` body sends none (routes without a body refuse any).
 pub async fn send_json(
     method: reqwest::Method,
     token: &str,
     path: &str,
     body: &serde_json::Value,
 ) -> reqwest::Response {
-    http()
-        .request(method, url(path))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    let request = http().request(method, url(path)).bearer_auth(token);
+    let request = if body.is_null() {
+        request
+    } else {
+        request.json(body)
+    };
+    request.send().await.unwrap()
 }

@@ -110,6 +110,28 @@ async fn the_local_queues_rules_and_keys_are_the_defined_ones() {
             created.keys[&queue.encryption_key]
         );
     }
+    // The outbox's dead-letter queue (ADR 0041).
+    let outbox = sqs
+        .get_queue_attributes()
+        .queue_url(&created.outbox_dead_letter.url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(
+        outbox[&QueueAttributeName::MessageRetentionPeriod],
+        (defined.outbox.dead_letter_retention_days * 86_400).to_string()
+    );
+    assert_eq!(
+        outbox[&QueueAttributeName::KmsMasterKeyId],
+        created.keys[&defined.outbox.encryption_key]
+    );
+    assert_eq!(
+        outbox[&QueueAttributeName::QueueArn],
+        created.outbox_dead_letter.arn
+    );
 
     let events = aws_sdk_eventbridge::Client::new(&config);
     for (name, rule) in &defined.rules {

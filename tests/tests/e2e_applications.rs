@@ -75,7 +75,7 @@ pub(crate) async fn enable(op: &str, tenant: cp_domain::TenantId, app: &Applicat
         Method::PUT,
         op,
         &format!("/v1/tenants/{tenant}/applications/{}", app.id),
-        &json!({}),
+        &json!(null),
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -446,7 +446,7 @@ async fn uc_dev_update_a_disabled_application_is_refused_at_once() {
             Method::PUT,
             &operator().await,
             &format!("/v1/tenants/{}/applications/{}", other.tenant.id, app.id),
-            &json!({}),
+            &json!(null),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -551,7 +551,7 @@ async fn uc_tenant_suspend_a_suspended_or_deleted_tenants_applications_are_refus
     )
     .await;
     assert_eq!(refused["detail"], "the tenant is suspended");
-    send_json(Method::POST, &op, &format!("{base}/resume"), &json!({})).await;
+    send_json(Method::POST, &op, &format!("{base}/resume"), &json!(null)).await;
     assert_eq!(
         app_get_tenant(&token, p.tenant.id).await.status(),
         StatusCode::OK

@@ -94,7 +94,7 @@ async fn fr_log_003_a_tenant_s_trail_verifies_offline_and_every_tampering_is_cau
         let op = op.clone();
         let path = format!("/v1/tenants/{tenant}/{action}");
         async move {
-            let response = send_json(Method::POST, &op, &path, &json!({})).await;
+            let response = send_json(Method::POST, &op, &path, &json!(null)).await;
             assert_eq!(response.status(), StatusCode::OK, "{action}");
         }
     };

@@ -117,11 +117,103 @@ async fn reporter(tenants: usize) -> Reporter {
     }
 }
 
-/// The billing system: an application with a `billing:read` token.
+/// The billing system: an application an operator designated as a billing
+/// reader, with a `billing:read` token.
 async fn billing_system() -> String {
     let dev = developer().await;
     let app = register(&dev).await;
+    let designated = send_json(
+        Method::PUT,
+        &operator().await,
+        &format!("/v1/applications/{}/billing-reader", app.id),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(designated.status(), StatusCode::OK);
     access_token(&secret(&dev, &app, &["billing:read"]).await).await
+}
+
+/// FR-BILL-003: the feed holds every tenant's usage, so `billing:read`,
+/// which any developer can put on a secret, takes effect only for an
+/// application an operator designated; designation and withdrawal are in
+/// the platform's trail and take effect from the next request.
+#[tokio::test]
+async fn fr_bill_003_only_an_application_an_operator_designated_reads_the_billing_feed() {
+    let dev = developer().await;
+    let app = register(&dev).await;
+    let token = access_token(&secret(&dev, &app, &["billing:read"]).await).await;
+    problem(
+        export_raw(&token, "limit=1").await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    let designation = format!("/v1/applications/{}/billing-reader", app.id);
+    // The developer who owns the application cannot designate it.
+    problem(
+        send_json(Method::PUT, &dev, &designation, &Value::Null).await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+    let op = operator().await;
+    let designated: Value = send_json(Method::PUT, &op, &designation, &Value::Null)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(designated["billing_reader"], true);
+    assert_eq!(export_raw(&token, "limit=1").await.status(), StatusCode::OK);
+
+    let withdrawn: Value = send_json(Method::DELETE, &op, &designation, &Value::Null)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn["billing_reader"], false);
+    problem(
+        export_raw(&token, "limit=1").await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
+
+    // Both changes are in the platform's trail, by the operator.
+    let resource = format!("application/{}", app.id);
+    let trail = eventually(
+        "the designation in the trail",
+        Duration::from_secs(30),
+        || {
+            let op = op.clone();
+            let resource = resource.clone();
+            async move {
+                let records: Vec<_> = cp_tests::audit_trail(&op, "platform", "")
+                    .await
+                    .into_iter()
+                    .filter(|r| {
+                        r.resource == resource && r.action.starts_with("application.billing_reader")
+                    })
+                    .collect();
+                (records.len() == 2).then_some(records)
+            }
+        },
+    )
+    .await;
+    let mut actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+    actions.sort_unstable();
+    assert_eq!(
+        actions,
+        [
+            "application.billing_reader.designate",
+            "application.billing_reader.withdraw"
+        ]
+    );
+    assert!(
+        trail
+            .iter()
+            .all(|r| r.actor_type == cp_domain::ActorType::Operator),
+        "{trail:?}"
+    );
 }
 
 #[tokio::test]
@@ -312,7 +404,7 @@ async fn fr_bill_002_ingestion_from_the_attackers_side() {
     let confirm = json!({"confirm_domain": r.tenants[0].tenant.domain.as_str()});
     for (action, body, detail) in [
         ("suspend", json!({}), "the tenant is suspended"),
-        ("resume", json!({}), ""),
+        ("resume", json!(null), ""),
         ("delete", confirm, "the tenant is being deleted"),
     ] {
         let response = send_json(
@@ -682,7 +774,7 @@ async fn fr_bill_001_the_control_planes_facts_join_the_feed_once() {
 
 async fn tenant_action(operator: &str, tenant: TenantId, action: &str) {
     let path = format!("/v1/tenants/{tenant}/{action}");
-    let response = send_json(Method::POST, operator, &path, &json!({})).await;
+    let response = send_json(Method::POST, operator, &path, &json!(null)).await;
     assert_eq!(response.status(), StatusCode::OK, "{action}");
 }
 

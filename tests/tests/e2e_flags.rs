@@ -192,6 +192,62 @@ async fn fr_flag_001_operators_set_and_clear_overrides_and_see_each_value_with_i
     }));
 }
 
+/// Any JSON value of a flag's type is kept exactly, also numbers and
+/// nesting that DynamoDB's own number and map attributes cannot hold
+/// (overrides are stored as JSON text); each change reaches the tenant's
+/// trail through the pipeline, which stays live, and OFREP serves the
+/// value. A body nested past what the API parses is a clean ERR-VAL-400.
+#[tokio::test]
+async fn fr_flag_001_any_json_value_of_the_flags_type_is_kept_exactly() {
+    let (token, p) = reader().await;
+    let op = operator().await;
+    let deep = (0..40).fold(json!("leaf"), |inner, _| json!({ "next": inner }));
+    let values = [
+        ("max-projects", json!(1e308)),
+        ("max-projects", json!(-1e130)),
+        ("max-projects", json!(1.5e-131)),
+        ("max-projects", json!(u64::MAX)),
+        (
+            "rate-limits",
+            json!({ "burst": [1e-200, -0.0, 2], "deep": deep }),
+        ),
+    ];
+    for (key, value) in &values {
+        let response = set(&op, &p, key, value.clone()).await;
+        assert_eq!(response.status(), StatusCode::OK, "{key} = {value}");
+        assert_eq!(&flag(&op, &p, key).await["override"], value);
+        let served: Value = ofrep(&token, &format!("/{key}"), &context(&p), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(&served["value"], value, "{key}");
+    }
+    let too_deep = format!(r#"{{"value": {}1{}}}"#, "[".repeat(200), "]".repeat(200));
+    let response = http()
+        .put(url(&format!("{}/rate-limits", flags_path(&p))))
+        .bearer_auth(&op)
+        .header("content-type", "application/json")
+        .body(too_deep)
+        .send()
+        .await
+        .unwrap();
+    problem(response, StatusCode::BAD_REQUEST, "ERR-VAL-400").await;
+
+    // Every change, the deep one too, reached the tenant's trail.
+    let tenant = p.tenant.id.to_string();
+    let expected = values.len();
+    eventually("the changes in the trail", Duration::from_secs(30), || {
+        let op = op.clone();
+        let tenant = tenant.clone();
+        async move {
+            let changes = cp_tests::audit_trail(&op, &tenant, "&action=tenant.flag.update").await;
+            (changes.len() == expected).then_some(())
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn fr_flag_001_only_operators_change_flags_and_tenant_users_see_none() {
     let (p, subject) = fixtures::tenant_owner().await;

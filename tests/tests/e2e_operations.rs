@@ -62,7 +62,7 @@ async fn uc_tenant_suspend_an_operator_suspends_and_a_token_minted_before_stops_
     assert_eq!(again.updated_at, suspended.updated_at);
 
     // Resumed, a fresh sign-in works again.
-    let resumed: TenantView = post(&op, &format!("{tenant_path}/resume"), &json!({}))
+    let resumed: TenantView = post(&op, &format!("{tenant_path}/resume"), &json!(null))
         .await
         .json()
         .await
@@ -184,7 +184,7 @@ async fn uc_ops_tenant_delete_needs_the_domain_repeated_and_can_be_restored_with
     )
     .await;
 
-    let restored: TenantView = post(&op, &format!("{base}/restore"), &json!({}))
+    let restored: TenantView = post(&op, &format!("{base}/restore"), &json!(null))
         .await
         .json()
         .await
@@ -246,14 +246,15 @@ async fn fr_ops_002_racing_deletes_and_restores_end_in_one_consistent_state() {
     // Deletes and restores at once: every answer is a success or a clean
     // conflict, and the tenant ends in one of the two states with the
     // purge date set exactly when it is pending deletion.
+    let no_body = Value::Null;
     let mut racing = Vec::new();
     for i in 0..6 {
-        let path = if i % 2 == 0 {
-            &restore_path
+        let (path, body) = if i % 2 == 0 {
+            (&restore_path, &no_body)
         } else {
-            &delete_path
+            (&delete_path, &confirm)
         };
-        racing.push(post(&op, path, &confirm));
+        racing.push(post(&op, path, body));
     }
     for response in futures::future::join_all(racing).await {
         assert!(

@@ -27,7 +27,7 @@ impl Person {
     }
 
     /// A token of a new sign-in session (its own `sid`).
-    async fn sign_in(&self) -> String {
+    pub(crate) async fn sign_in(&self) -> String {
         let mut claims = serde_json::Map::new();
         claims.insert("email".into(), json!(self.email));
         claims.insert("email_verified".into(), json!(true));
@@ -64,7 +64,7 @@ async fn accept(token: &str, invitation_token: &str) -> Response {
 /// invitation: the product's own onboarding (UC-PROV-001).
 pub(crate) struct Org {
     pub(crate) tenant_id: TenantId,
-    owner: Person,
+    pub(crate) owner: Person,
     pub(crate) owner_token: String,
 }
 
@@ -275,7 +275,7 @@ async fn fr_tenant_004_administrators_cannot_touch_owners_invitations_or_session
         (Method::DELETE, format!("/v1/users/{owner_id}/sessions")),
     ] {
         problem(
-            send_json(method, &admin_token, &path, &json!({})).await,
+            send_json(method, &admin_token, &path, &json!(null)).await,
             StatusCode::FORBIDDEN,
             "ERR-AUTH-403",
         )
@@ -313,7 +313,7 @@ async fn fr_tenant_007_resend_replaces_the_link_and_revoke_withdraws_it() {
         Method::POST,
         &org.owner_token,
         &format!("/v1/invitations/{}/resend", invitation.id),
-        &json!({}),
+        &json!(null),
     )
     .await;
     assert_eq!(resent.status(), StatusCode::OK);
@@ -393,7 +393,7 @@ async fn fr_tenant_001_an_expired_invitation_is_gone_until_resent_and_a_member_c
         Method::POST,
         &org.owner_token,
         &format!("/v1/invitations/{}/resend", invitation.id),
-        &json!({}),
+        &json!(null),
     )
     .await
     .json()
@@ -658,7 +658,7 @@ async fn fr_auth_005_sessions_are_recorded_listed_and_ended_at_the_next_request(
     );
 
     // UC-LOGOUT: the current session ends; the other one goes on.
-    let logout = send_json(Method::POST, &laptop, "/v1/logout", &json!({})).await;
+    let logout = send_json(Method::POST, &laptop, "/v1/logout", &json!(null)).await;
     assert_eq!(logout.status(), StatusCode::OK);
     problem(me(&laptop).await, StatusCode::UNAUTHORIZED, "ERR-AUTH-440").await;
     assert_eq!(me(&phone).await.status(), StatusCode::OK);
@@ -1060,7 +1060,7 @@ async fn cc_auth_003_every_tenant_admin_endpoint_refuses_users_and_hides_other_t
         (
             Method::POST,
             format!("/v1/invitations/{}/resend", pending.id),
-            json!({}),
+            json!(null),
         ),
         (
             Method::DELETE,
@@ -1465,7 +1465,7 @@ async fn fr_log_003_every_tenant_administration_change_is_in_the_tenants_trail_o
     let owner = org.owner_token.as_str();
     let member_path = format!("/v1/users/{member}");
     for (method, path, body) in [
-        (Method::POST, resend.as_str(), json!({})),
+        (Method::POST, resend.as_str(), json!(null)),
         (
             Method::DELETE,
             &format!("/v1/invitations/{}", withdrawn.id),

@@ -13,13 +13,15 @@ use aws_sdk_dynamodb::types::error::{
 use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, KeysAndAttributes};
 use aws_sdk_eventbridge::operation::put_events::PutEventsOutput;
 use aws_sdk_eventbridge::types::PutEventsResultEntry;
+use aws_sdk_sqs::operation::send_message::{SendMessageError, SendMessageOutput};
+use aws_sdk_sqs::types::error::InvalidAddress;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use chrono::Utc;
 use cp_domain::provisioning::{NewIds, ProvisionTenant, provision};
 use cp_domain::{Error, SecretToken, TenantId, UserId};
 use cp_store::{Committed, IdempotencyRecord, Store};
-use outbox_publisher::{Backoff, OutboxPublisher};
-use serde_json::json;
+use outbox_publisher::{Backoff, DeadLetters, OutboxPublisher};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -62,6 +64,36 @@ fn outbox_batch(n: usize) -> Event {
         })
         .collect();
     serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+/// A dead-letter queue that records what is set aside in it; `refuse`
+/// makes it fail every send.
+fn dead_letters(refuse: bool) -> (DeadLetters, Arc<Mutex<Vec<Value>>>) {
+    let kept: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let log = kept.clone();
+    let rule = if refuse {
+        mock!(aws_sdk_sqs::Client::send_message).then_error(|| {
+            SendMessageError::InvalidAddress(InvalidAddress::builder().message("down").build())
+        })
+    } else {
+        mock!(aws_sdk_sqs::Client::send_message).then_compute_output(move |input| {
+            let body = serde_json::from_str(input.message_body().unwrap()).unwrap();
+            log.lock().unwrap().push(body);
+            SendMessageOutput::builder().message_id("m").build()
+        })
+    };
+    let client = mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&rule]);
+    (DeadLetters::new(client, "dead-letters"), kept)
+}
+
+/// For tests where nothing should be set aside: any send fails them.
+fn no_dead_letters() -> DeadLetters {
+    let rule = mock!(aws_sdk_sqs::Client::send_message)
+        .then_compute_output(|_| -> SendMessageOutput { panic!("nothing is set aside here") });
+    DeadLetters::new(
+        mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&rule]),
+        "dead-letters",
+    )
 }
 
 fn accepted() -> PutEventsResultEntry {
@@ -107,7 +139,7 @@ async fn putevents_partial_failure_retries_only_the_failed_entries() {
         }
     });
     let client = mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&rule]);
-    let publisher = OutboxPublisher::new(client, "bus", fast());
+    let publisher = OutboxPublisher::new(client, "bus", no_dead_letters(), fast());
     let response = publisher.handle(outbox_batch(5)).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     let sent = sent.lock().unwrap();
@@ -143,7 +175,7 @@ async fn putevents_that_keep_failing_are_handed_back_to_the_stream_not_dropped()
         }
     });
     let client = mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&rule]);
-    let response = OutboxPublisher::new(client, "bus", fast())
+    let response = OutboxPublisher::new(client, "bus", no_dead_letters(), fast())
         .handle(outbox_batch(12))
         .await;
     let failures: Vec<_> = response
@@ -165,11 +197,120 @@ async fn the_publisher_publishes_nothing_but_outbox_inserts() {
     batch.records[0].event_name = "REMOVE".into();
     let tenant_item = json!({"PK": {"S": "TENANT#x"}, "SK": {"S": "TENANT"}});
     batch.records[1].change.new_image = serde_json::from_value(tenant_item).unwrap();
-    let response = OutboxPublisher::new(client, "bus", fast())
+    let response = OutboxPublisher::new(client, "bus", no_dead_letters(), fast())
         .handle(batch)
         .await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(rule.num_calls(), 0);
+}
+
+fn refused_for(code: &str) -> PutEventsResultEntry {
+    PutEventsResultEntry::builder()
+        .error_code(code)
+        .error_message("no")
+        .build()
+}
+
+/// The details (envelopes) of the entries of each `PutEvents` call.
+type Calls = Arc<Mutex<Vec<Vec<String>>>>;
+
+/// A bus that answers every entry for which `refuse` gives an error code
+/// with that code, and accepts the others; `calls` records each call.
+fn bus(
+    refuse: impl Fn(&str) -> Option<&'static str> + Send + Sync + 'static,
+) -> (aws_sdk_eventbridge::Client, Calls) {
+    let calls: Calls = Arc::default();
+    let log = calls.clone();
+    let rule = mock!(aws_sdk_eventbridge::Client::put_events).then_compute_output(move |input| {
+        let details: Vec<String> = input
+            .entries()
+            .iter()
+            .map(|e| e.detail().unwrap_or_default().to_owned())
+            .collect();
+        let mut out = PutEventsOutput::builder();
+        let mut failed = 0;
+        for detail in &details {
+            match refuse(detail) {
+                Some(code) => {
+                    failed += 1;
+                    out = out.entries(refused_for(code));
+                }
+                None => out = out.entries(accepted()),
+            }
+        }
+        log.lock().unwrap().push(details);
+        out.failed_entry_count(failed).build()
+    });
+    (
+        mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, [&rule]),
+        calls,
+    )
+}
+
+#[tokio::test]
+async fn an_event_the_bus_refuses_for_what_it_is_is_set_aside_and_the_others_flow() {
+    // The third of five is malformed in the bus's eyes: no retry can help.
+    let (client, calls) = bus(|detail| detail.contains("\"e2\"").then_some("MalformedDetail"));
+    let (dead_letters, kept) = dead_letters(false);
+    let response = OutboxPublisher::new(client, "bus", dead_letters, fast())
+        .handle(outbox_batch(5))
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    // One call: the refused entry is not sent again.
+    assert_eq!(calls.lock().unwrap().len(), 1);
+    let kept = kept.lock().unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0]["reason"], "entry refused: MalformedDetail");
+    assert_eq!(kept[0]["sequence_number"], "102");
+    assert_eq!(kept[0]["outbox_key"], "OUTBOX#e2");
+    assert!(kept[0]["event"].as_str().unwrap().contains("\"e2\""));
+}
+
+#[tokio::test]
+async fn an_outbox_item_that_is_not_an_envelope_is_set_aside_after_the_events_before_it() {
+    let (client, calls) = bus(|_| None);
+    let (dead_letters, kept) = dead_letters(false);
+    let mut batch = outbox_batch(3);
+    let broken = json!({
+        "PK": {"S": "OUTBOX#e1"}, "SK": {"S": "OUTBOX"},
+        "event_type": {"S": "tenant.provisioned"}, "event": {"S": "not json"}
+    });
+    batch.records[1].change.new_image = serde_json::from_value(broken).unwrap();
+    let response = OutboxPublisher::new(client, "bus", dead_letters, fast())
+        .handle(batch)
+        .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    // The first event went out before the broken one was set aside, the
+    // third after it.
+    let calls = calls.lock().unwrap();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls[0][0].contains("\"e0\"") && calls[1][0].contains("\"e2\""));
+    let kept = kept.lock().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["sequence_number"], "101");
+    assert!(
+        kept[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("outbox item is not an envelope"),
+        "{kept:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_record_the_dead_letter_queue_cannot_take_is_handed_back_to_the_stream() {
+    let (client, _) = bus(|detail| detail.contains("\"e1\"").then_some("InvalidArgument"));
+    let (dead_letters, _) = dead_letters(true);
+    let response = OutboxPublisher::new(client, "bus", dead_letters, fast())
+        .handle(outbox_batch(3))
+        .await;
+    let failures: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone().unwrap())
+        .collect();
+    // Neither published nor set aside: the stream delivers it again.
+    assert_eq!(failures, ["101"]);
 }
 
 fn provisioned() -> cp_domain::provisioning::Provisioned {
@@ -273,6 +414,8 @@ async fn cc_dat_001_a_replay_is_read_from_the_cancellation_reason() {
         expires_at: now.timestamp() + 60,
     };
     let stored: HashMap<String, AttributeValue> = {
+        // A raw item, as only a test writes one.
+        #[allow(clippy::disallowed_methods)]
         let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(&record).unwrap();
         item.insert(
             "PK".into(),

@@ -18,6 +18,7 @@ mod e2e_flags;
 mod e2e_health;
 mod e2e_operations;
 mod e2e_provisioning;
+mod e2e_requests;
 mod e2e_tenant_admin;
 mod faults;
 mod faults_billing;

@@ -229,3 +229,128 @@ async fn a_message_the_consumer_cannot_record_ends_in_the_dead_letter_queue() {
     poller.abort();
     assert_eq!(moved[0].body(), Some("not an event"));
 }
+
+/// An outbox item nested deeper than the SDK reads (DynamoDB itself refuses
+/// it, and the store never writes one; a raw write stands in for the
+/// record a bug or an emulator lets through).
+async fn put_unreadable_outbox_item() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let deep = (0..80).fold(AttributeValue::S("leaf".into()), |inner, _| {
+        AttributeValue::M(std::collections::HashMap::from([(
+            "next".to_owned(),
+            inner,
+        )]))
+    });
+    let id = uuid::Uuid::new_v4();
+    aws_sdk_dynamodb::Client::new(&cp_tests::sdk().await)
+        .put_item()
+        .table_name(&cp_tests::stack().resources.table)
+        .item("PK", AttributeValue::S(format!("OUTBOX#{id}")))
+        .item("SK", AttributeValue::S("OUTBOX".into()))
+        .item("event_type", AttributeValue::S("tenant.provisioned".into()))
+        .item("event", AttributeValue::S("{}".into()))
+        .item("deep", deep)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// What the stream mapping set aside because it could not read it.
+async fn set_aside_unreadable() -> Vec<(String, serde_json::Value)> {
+    let sqs = aws_sdk_sqs::Client::new(&cp_tests::sdk().await);
+    let queue = &cp_tests::stack().resources.outbox_dead_letter.url;
+    let received = sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .visibility_timeout(1)
+        .send()
+        .await
+        .unwrap();
+    received
+        .messages()
+        .iter()
+        .filter_map(|m| {
+            let body: serde_json::Value = serde_json::from_str(m.body()?).ok()?;
+            let unreadable = body["reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("stream record cannot be read"));
+            unreadable.then(|| (m.receipt_handle().unwrap_or_default().to_owned(), body))
+        })
+        .collect()
+}
+
+/// CC-DAT-002: a stream record the local mapping cannot read is never
+/// retried for ever: it is set aside in the outbox's dead-letter queue (as
+/// Lambda describes a batch it gives up on), the health API reports the
+/// pipeline degraded with the reason, and the records after it flow on.
+#[tokio::test]
+async fn cc_dat_002_a_stream_record_that_cannot_be_read_is_set_aside_and_the_records_after_it_flow()
+{
+    put_unreadable_outbox_item().await;
+    let store = store().await;
+    let tenant = TenantId::random();
+    let mut writes = store.writes();
+    writes.event(&event(tenant, 0)).unwrap();
+    store.commit(writes).await.unwrap();
+    eventually(
+        "the event after the unreadable record audited",
+        std::time::Duration::from_secs(30),
+        || async { (audit_count(tenant).await == 1).then_some(()) },
+    )
+    .await;
+
+    let set_aside = eventually(
+        "the unreadable record in the dead-letter queue",
+        std::time::Duration::from_secs(10),
+        || async {
+            let found = set_aside_unreadable().await;
+            (!found.is_empty()).then_some(found)
+        },
+    )
+    .await;
+    let info = &set_aside[0].1["DDBStreamBatchInfo"];
+    assert_eq!(info["batchSize"], 1);
+    assert_eq!(
+        info["streamArn"],
+        cp_tests::stack().resources.stream_arn.as_str()
+    );
+    assert!(
+        info["startSequenceNumber"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+
+    let op = cp_tests::operator().await;
+    let health: serde_json::Value = cp_tests::get(&op, "/v1/health").await.json().await.unwrap();
+    let outbox = health["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "queue outbox")
+        .cloned()
+        .unwrap();
+    assert!(
+        outbox["dead_letter_depth"].as_u64().unwrap() >= 1,
+        "{outbox}"
+    );
+    assert!(
+        outbox["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not publish were set aside"),
+        "{outbox}"
+    );
+    assert_eq!(health["status"], "degraded");
+
+    // The operator has looked at it: the queue is left as it was found.
+    let sqs = aws_sdk_sqs::Client::new(&cp_tests::sdk().await);
+    for (receipt, _) in set_aside {
+        sqs.delete_message()
+            .queue_url(&cp_tests::stack().resources.outbox_dead_letter.url)
+            .receipt_handle(receipt)
+            .send()
+            .await
+            .unwrap();
+    }
+}

@@ -52,6 +52,8 @@ function ApplicationDetailView({ app, reload }: { app: ApplicationDetail; reload
         <dd>
           <StatusBadge status={app.status} />
         </dd>
+        <dt>{t("apps.billingReader")}</dt>
+        <dd>{app.billing_reader ? t("apps.billingReaderYes") : t("apps.billingReaderNo")}</dd>
         <dt>{t("apps.environment")}</dt>
         <dd>{app.environment}</dd>
         <dt>{t("apps.owner")}</dt>
@@ -94,8 +96,45 @@ function ApplicationDetailView({ app, reload }: { app: ApplicationDetail; reload
           ) : null}
         </>
       ) : null}
+      {can.billingAdminister ? <BillingReader app={app} onChanged={reload} /> : null}
       <Secrets app={app} secrets={app.secrets} onChanged={reload} />
     </>
+  );
+}
+
+/** An operator designates the application that reads the billing feed, or withdraws it. */
+function BillingReader({ app, onChanged }: { app: ApplicationDetail; onChanged: () => void }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const [notice, setNotice] = useState("");
+  const change = useAction((designate: boolean) =>
+    designate ? api.designateBillingReader(app.id) : api.withdrawBillingReader(app.id),
+  );
+  const set = async (designate: boolean) => {
+    const saved = await change.run(designate);
+    if (saved) {
+      setNotice(t(designate ? "apps.billingReaderDesignated" : "apps.billingReaderWithdrawn", { name: saved.name }));
+      onChanged();
+    }
+  };
+  return (
+    <section className="panel stack" aria-label={t("apps.billingReader")}>
+      <h2>{t("apps.billingReader")}</h2>
+      <p>{t("apps.billingReaderHelp")}</p>
+      <Notice>{notice}</Notice>
+      {change.error ? <ProblemMessage error={change.error} /> : null}
+      <div className="buttons">
+        {app.billing_reader ? (
+          <button type="button" className="danger" disabled={change.busy} onClick={() => set(false)}>
+            {t("apps.billingReaderWithdraw")}
+          </button>
+        ) : (
+          <button type="button" disabled={change.busy} onClick={() => set(true)}>
+            {t("apps.billingReaderDesignate")}
+          </button>
+        )}
+      </div>
+    </section>
   );
 }
 

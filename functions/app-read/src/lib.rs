@@ -4,6 +4,7 @@
 
 use cp_api::{ApplicationDetailView, ApplicationView, PageView, SecretView};
 use cp_domain::{ApplicationId, Error, PageSize, Scope, Target};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 
@@ -20,14 +21,18 @@ impl AppRead {
     }
 }
 
+pub const LIST: &str = "GET /v1/applications";
+pub const SHOW: &str = "GET /v1/applications/{appId}";
+
 impl HttpFunction for AppRead {
     const NAME: &'static str = "app-read";
+    const ROUTES: &'static [Route] = &[Route::new(LIST), Route::new(SHOW)];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         request
             .principal
             .authorize(Scope::AppsRead, Target::Platform)?;
-        if request.path_param("appId").is_err() {
+        if request.route_key() == LIST {
             let page = self
                 .store
                 .list_applications(

@@ -8,7 +8,8 @@
 use cp_api::ApplicationView;
 use cp_domain::{Application, ApplicationId, Error, RegisterApp, Scope, Target};
 use cp_events::{ApplicationRegistered, Envelope};
-use cp_runtime::idempotency::{self, Idempotency};
+use cp_runtime::Route;
+use cp_runtime::idempotency;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use serde::Deserialize;
@@ -36,6 +37,7 @@ impl AppRegister {
 
 impl HttpFunction for AppRegister {
     const NAME: &'static str = "app-register";
+    const ROUTES: &'static [Route] = &[Route::new("POST /v1/applications").json().idempotent()];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         request
@@ -47,7 +49,6 @@ impl HttpFunction for AppRegister {
             body.environment.as_deref(),
             body.owner.as_deref(),
         )?;
-        let idempotency = Idempotency::from_request(Self::NAME, &request)?;
         let app = Application::register(ApplicationId::random(), command, request.now);
         let event = Envelope::new(
             &ApplicationRegistered {
@@ -68,7 +69,7 @@ impl HttpFunction for AppRegister {
         let response = idempotency::commit(
             &self.store,
             writes,
-            idempotency.as_ref(),
+            request.idempotency(),
             response,
             request.now,
         )

@@ -20,10 +20,11 @@ use cp_domain::{
     Target,
 };
 use cp_events::{ApplicationSecretIssued, ApplicationSecretRevoked, Envelope};
+use cp_runtime::Route;
 use cp_runtime::env::TOKEN_ISSUER;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
-use http::{Method, StatusCode};
+use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
@@ -163,25 +164,36 @@ fn parse_scopes(raw: Option<Vec<String>>) -> Result<Vec<AppScope>, Error> {
     Ok(scopes)
 }
 
+/// Issues a secret. It refuses `Idempotency-Key`: its answer holds the
+/// secret, shown once and never stored, so it cannot be replayed.
+pub const ISSUE: &str = "POST /v1/applications/{appId}/secrets";
+pub const LIST: &str = "GET /v1/applications/{appId}/secrets";
+pub const REVOKE: &str = "DELETE /v1/applications/{appId}/secrets/{secretId}";
+
 impl HttpFunction for AppSecrets {
     const NAME: &'static str = "app-secrets";
+    const ROUTES: &'static [Route] = &[
+        Route::new(ISSUE).json(),
+        Route::new(LIST),
+        Route::new(REVOKE),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let id: ApplicationId = request.id_param("appId")?;
-        match request.method {
-            Method::POST => {
+        match request.route_key() {
+            ISSUE => {
                 request
                     .principal
                     .authorize(Scope::AppsWrite, Target::Platform)?;
                 self.issue(&request, id).await
             }
-            Method::DELETE => {
+            REVOKE => {
                 request
                     .principal
                     .authorize(Scope::AppsWrite, Target::Platform)?;
                 self.revoke(&request, id).await
             }
-            _ => {
+            LIST => {
                 request
                     .principal
                     .authorize(Scope::AppsRead, Target::Platform)?;
@@ -196,6 +208,7 @@ impl HttpFunction for AppSecrets {
                     },
                 )
             }
+            _ => Err(Error::NotFound),
         }
     }
 }

@@ -10,6 +10,7 @@
 
 use cp_api::AppTenantView;
 use cp_domain::{AppScope, Error, TenantId};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 
@@ -29,6 +30,7 @@ impl AppTenantGet {
 impl HttpFunction for AppTenantGet {
     const NAME: &'static str = "app-tenant-get";
     const CALLERS: Callers = Callers::Applications;
+    const ROUTES: &'static [Route] = &[Route::new("GET /v1/app/tenants/{tenantId}")];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let app = request.principal.authorize_app(AppScope::TenantsRead)?;

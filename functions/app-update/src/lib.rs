@@ -4,10 +4,20 @@
 //! Disabling takes effect at once: every call with the application's tokens
 //! reads its status and is refused, and its secrets cannot be exchanged for
 //! new tokens. The event carries the settings before and after.
+//!
+//! FR-BILL-003: `PUT /v1/applications/{appId}/billing-reader` designates the
+//! application as a billing reader, `DELETE` withdraws it; operators only.
+//! Only a designated application's `billing:read` takes effect (the billing
+//! feed holds every tenant's usage), from its next request on; each change
+//! is an event, and so in the platform's audit trail.
 
 use cp_api::ApplicationView;
 use cp_domain::{AppChanges, Application, ApplicationId, Error, Scope, Target};
-use cp_events::{ApplicationState, ApplicationUpdated, Envelope};
+use cp_events::{
+    ApplicationBillingReaderDesignated, ApplicationBillingReaderWithdrawn, ApplicationState,
+    ApplicationUpdated, Envelope,
+};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Decision, Store};
 use serde::Deserialize;
@@ -45,8 +55,24 @@ impl AppUpdate {
 
 impl HttpFunction for AppUpdate {
     const NAME: &'static str = "app-update";
+    const ROUTES: &'static [Route] = &[
+        Route::new(UPDATE).json(),
+        Route::new(DESIGNATE_BILLING_READER),
+        Route::new(WITHDRAW_BILLING_READER),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
+        match request.route_key() {
+            UPDATE => self.update(&request).await,
+            DESIGNATE_BILLING_READER => self.billing_reader(&request, true).await,
+            WITHDRAW_BILLING_READER => self.billing_reader(&request, false).await,
+            _ => Err(Error::NotFound),
+        }
+    }
+}
+
+impl AppUpdate {
+    async fn update(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
         let id: ApplicationId = request.id_param("appId")?;
         request
             .principal
@@ -79,4 +105,41 @@ impl HttpFunction for AppUpdate {
         tracing::info!(app_id = %id, "application updated");
         ApiResponse::ok(&ApplicationView::from(&app))
     }
+
+    async fn billing_reader(
+        &self,
+        request: &ApiRequest,
+        designated: bool,
+    ) -> Result<ApiResponse, Error> {
+        let id: ApplicationId = request.id_param("appId")?;
+        request
+            .principal
+            .authorize(Scope::BillingAdminister, Target::Platform)?;
+        let context = request.event_context();
+        let app = self
+            .store
+            .update(id, |app: &mut Application| {
+                let transition = app.designate_billing_reader(designated, request.now);
+                if designated {
+                    Decision::of(
+                        transition,
+                        &ApplicationBillingReaderDesignated { app_id: id },
+                        &context,
+                    )
+                } else {
+                    Decision::of(
+                        transition,
+                        &ApplicationBillingReaderWithdrawn { app_id: id },
+                        &context,
+                    )
+                }
+            })
+            .await?;
+        tracing::info!(app_id = %id, designated, "billing reader designation set");
+        ApiResponse::ok(&ApplicationView::from(&app))
+    }
 }
+
+pub const UPDATE: &str = "PATCH /v1/applications/{appId}";
+pub const DESIGNATE_BILLING_READER: &str = "PUT /v1/applications/{appId}/billing-reader";
+pub const WITHDRAW_BILLING_READER: &str = "DELETE /v1/applications/{appId}/billing-reader";

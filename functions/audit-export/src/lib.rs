@@ -21,10 +21,12 @@ use cp_domain::{
     TenantId,
 };
 use cp_events::{AuditExportRequested, Envelope, PersonalData, PersonalDataRead};
+use cp_runtime::Route;
 use cp_runtime::env::AUDIT_EXPORT_BUCKET;
+use cp_runtime::idempotency;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
-use http::{Method, StatusCode};
+use http::StatusCode;
 use serde::Deserialize;
 
 /// How long a download link works.
@@ -109,10 +111,16 @@ impl AuditExports {
         .map_err(|_| Error::Internal)?;
         let mut writes = self.store.writes();
         writes.insert_audit_export(&job)?.event(&event)?;
-        self.store.commit(writes).await?;
         let mut response = ApiResponse::json(StatusCode::ACCEPTED, &AuditExportView::from(&job))?;
         response.location = Some(format!("/v1/audit-exports/{}", job.id));
-        Ok(response)
+        idempotency::commit(
+            &self.store,
+            writes,
+            request.idempotency(),
+            response,
+            request.now,
+        )
+        .await
     }
 
     async fn show(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
@@ -184,11 +192,15 @@ fn authorize(principal: &Principal, tenant: Option<TenantId>) -> Result<(), Erro
     principal.authorize(Scope::AuditRead, target)
 }
 
+pub const REQUEST: &str = "POST /v1/audit-exports";
+pub const SHOW: &str = "GET /v1/audit-exports/{exportId}";
+
 impl HttpFunction for AuditExports {
     const NAME: &'static str = "audit-export";
+    const ROUTES: &'static [Route] = &[Route::new(REQUEST).json().idempotent(), Route::new(SHOW)];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
-        if request.method == Method::POST {
+        if request.route_key() == REQUEST {
             self.request(&request).await
         } else {
             self.show(&request).await

@@ -14,6 +14,7 @@
 use chrono::{DateTime, Duration, Utc};
 use cp_domain::{AppScope, ApplicationId, Error, EventId, Outcome, TenantId};
 use cp_events::{AuditEventReported, Envelope, EventContext};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use futures::StreamExt;
@@ -48,8 +49,10 @@ impl AuditIngest {
     }
 }
 
-/// One event as an application reports it (API-LOG).
+/// One event as an application reports it (API-LOG); a field it does not
+/// know rejects it.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ReportedEvent {
     event_id: Option<String>,
     timestamp: Option<DateTime<Utc>>,
@@ -176,6 +179,7 @@ impl AuditIngest {
 impl HttpFunction for AuditIngest {
     const NAME: &'static str = "audit-ingest";
     const CALLERS: Callers = Callers::Applications;
+    const ROUTES: &'static [Route] = &[Route::new("POST /v1/audit-events").json()];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let app = request.principal.authorize_app(AppScope::AuditWrite)?;
@@ -186,7 +190,16 @@ impl HttpFunction for AuditIngest {
             .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
             .ok_or_else(|| Error::invalid("tenant_id", "is required: a tenant id"))?;
         let events = match body.remove("events") {
-            Some(Value::Array(events)) => events,
+            // A batch is `tenant_id` and `events`, nothing else.
+            Some(Value::Array(events)) => match body.keys().next() {
+                None => events,
+                Some(unknown) => {
+                    return Err(Error::invalid(
+                        unknown.as_str(),
+                        "unknown field: a batch has only tenant_id and events",
+                    ));
+                }
+            },
             Some(_) => return Err(Error::invalid("events", "must be a list of events")),
             None => vec![Value::Object(body)],
         };

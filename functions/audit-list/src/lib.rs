@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use cp_api::{AuditRecordView, PageView};
 use cp_domain::{AuditFilter, Error, PageSize, Principal, Scope, Target, TenantId};
 use cp_events::{PersonalData, PersonalDataRead};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{AuditQuery, Store};
 
@@ -63,6 +64,7 @@ fn partition(request: &ApiRequest) -> Result<(Option<TenantId>, Target), Error> 
 
 impl HttpFunction for AuditList {
     const NAME: &'static str = "audit-list";
+    const ROUTES: &'static [Route] = &[Route::new("GET /v1/audit-records")];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let (tenant, target) = partition(&request)?;

@@ -24,6 +24,7 @@
 use chrono::{DateTime, Utc};
 use cp_api::{BillingEventView, BillingPageView};
 use cp_domain::{AppScope, Error};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{BillingQuery, EXPORT_LAG, Store};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -66,14 +67,14 @@ fn limit(request: &ApiRequest) -> Result<u16, Error> {
 }
 
 /// Whether the caller asked for CSV rather than JSON.
-fn wants_csv(request: &ApiRequest) -> bool {
-    request
-        .header(header::ACCEPT.as_str())
+fn wants_csv(request: &ApiRequest) -> Result<bool, Error> {
+    Ok(request
+        .header(header::ACCEPT.as_str())?
         .is_some_and(|accept| {
             accept
                 .split(',')
                 .any(|t| t.split(';').next().is_some_and(|t| t.trim() == "text/csv"))
-        })
+        }))
 }
 
 const CSV_HEADER: [&str; 9] = [
@@ -119,6 +120,7 @@ pub fn to_csv(items: &[BillingEventView]) -> Result<String, Error> {
 impl HttpFunction for BillingExport {
     const NAME: &'static str = "billing-export";
     const CALLERS: Callers = Callers::Applications;
+    const ROUTES: &'static [Route] = &[Route::new("GET /v1/app/billing-events")];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         request.principal.authorize_app(AppScope::BillingRead)?;
@@ -140,7 +142,7 @@ impl HttpFunction for BillingExport {
             has_more: page.more,
             horizon,
         };
-        if !wants_csv(&request) {
+        if !wants_csv(&request)? {
             return ApiResponse::ok(&view);
         }
         let mut headers = HeaderMap::new();

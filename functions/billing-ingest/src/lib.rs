@@ -24,6 +24,7 @@
 
 use cp_domain::billing::{EventRef, MAX_BATCH, parse_cloud_event};
 use cp_domain::{AppScope, ApplicationId, BillingEvent, Error, Recorded, TenantId};
+use cp_runtime::Route;
 use cp_runtime::problem::Problem;
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
@@ -158,18 +159,19 @@ impl BillingIngest {
     }
 }
 
-fn media_type(request: &ApiRequest) -> String {
-    request
-        .header(header::CONTENT_TYPE.as_str())
+fn media_type(request: &ApiRequest) -> Result<String, Error> {
+    Ok(request
+        .header(header::CONTENT_TYPE.as_str())?
         .and_then(|v| v.split(';').next())
         .unwrap_or_default()
         .trim()
-        .to_ascii_lowercase()
+        .to_ascii_lowercase())
 }
 
 impl HttpFunction for BillingIngest {
     const NAME: &'static str = "billing-ingest";
     const CALLERS: Callers = Callers::Applications;
+    const ROUTES: &'static [Route] = &[Route::new("POST /v1/app/billing-events").own_body()];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let app = request.principal.authorize_app(AppScope::BillingWrite)?;
@@ -177,7 +179,7 @@ impl HttpFunction for BillingIngest {
             serde_json::from_slice(&request.body)
                 .map_err(|e| Error::invalid("body", format!("is not JSON: {e}")))
         };
-        match media_type(&request).as_str() {
+        match media_type(&request)?.as_str() {
             SINGLE => {
                 let [(event, outcome)]: [_; 1] = self
                     .ingest(app, vec![body()?], request.now)

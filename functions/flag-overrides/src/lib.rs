@@ -18,10 +18,10 @@ use cp_domain::{
 };
 use cp_events::TenantFlagOverrideChanged;
 use cp_flags::CatalogSource;
+use cp_runtime::Route;
 use cp_runtime::env::FLAG_CATALOG_URL;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Decision, Store, TenantFlags};
-use http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
@@ -88,11 +88,16 @@ struct SetBody {
     value: Value,
 }
 
+pub const LIST: &str = "GET /v1/tenants/{tenantId}/flags";
+pub const SET: &str = "PUT /v1/tenants/{tenantId}/flags/{flagKey}";
+pub const CLEAR: &str = "DELETE /v1/tenants/{tenantId}/flags/{flagKey}";
+
 impl HttpFunction for FlagOverridesApi {
     const NAME: &'static str = "flag-overrides";
+    const ROUTES: &'static [Route] = &[Route::new(LIST), Route::new(SET).json(), Route::new(CLEAR)];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
-        let changing = request.method != Method::GET;
+        let changing = request.route_key() != LIST;
         let scope = if changing {
             Scope::TenantsWrite
         } else {
@@ -118,8 +123,8 @@ impl HttpFunction for FlagOverridesApi {
 
         let key = FlagKey::parse(request.path_param("flagKey")?).map_err(|_| Error::NotFound)?;
         let flag = catalog.flag(&key).ok_or(Error::NotFound)?;
-        let value = match request.method {
-            Method::PUT => Some(request.json::<SetBody>()?.value),
+        let value = match request.route_key() {
+            SET => Some(request.json::<SetBody>()?.value),
             _ => None,
         };
         if let Some(value) = &value {

@@ -25,6 +25,7 @@
 
 use cp_domain::{AppScope, ApplicationId, Error, Evaluation, FlagKey, Reason, TenantId};
 use cp_flags::{CatalogSource, Published, REFRESH};
+use cp_runtime::Route;
 use cp_runtime::env::FLAG_CATALOG_URL;
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
@@ -187,13 +188,22 @@ impl FlagsEvaluate {
     }
 }
 
+pub const EVALUATE_ALL: &str = "POST /ofrep/v1/evaluate/flags";
+pub const EVALUATE_ONE: &str = "POST /ofrep/v1/evaluate/flags/{key}";
+pub const CONFIGURATION: &str = "GET /ofrep/v1/configuration";
+
 impl HttpFunction for FlagsEvaluate {
     const NAME: &'static str = "flags-evaluate";
     const CALLERS: Callers = Callers::Applications;
+    const ROUTES: &'static [Route] = &[
+        Route::new(EVALUATE_ALL).own_body(),
+        Route::new(EVALUATE_ONE).own_body(),
+        Route::new(CONFIGURATION),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let app = request.principal.authorize_app(AppScope::FlagsRead)?;
-        if request.path.ends_with("/configuration") {
+        if request.route_key() == CONFIGURATION {
             return ApiResponse::ok(&json!({
                 "name": "control-plane",
                 "capabilities": {
@@ -221,7 +231,7 @@ impl HttpFunction for FlagsEvaluate {
             ))
             .map_err(|_| Error::Internal)?;
             let tag = etag(&body);
-            let response = if matches(request.header("if-none-match"), &tag) {
+            let response = if matches(request.header("if-none-match")?, &tag) {
                 ApiResponse {
                     status: StatusCode::NOT_MODIFIED,
                     body: String::new(),

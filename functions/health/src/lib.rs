@@ -10,12 +10,15 @@
 //!   the last 15 minutes, from the metrics every function emits (EMF, see
 //!   `cp_runtime::metrics`), read with `GetMetricData`.
 //!
-//! `status` is `ok`, `degraded` (a dead-letter queue holds messages, or a
+//! `status` is `ok`, `degraded` (a dead-letter queue holds messages, with
+//! the reason in its check's `detail`; the outbox's means events were set
+//! aside on their way to the bus; or a
 //! function's error rate is over 1 %) or `down` (a dependency failed its
 //! check). The answer is always 200: the health API itself is up.
 
 use chrono::{DateTime, Duration, Utc};
 use cp_domain::{Error, Scope, Target};
+use cp_runtime::Route;
 use cp_runtime::env::{EVENT_BUS_NAME, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME};
 use cp_runtime::metrics::{ERRORS, FUNCTION_DIMENSION, LATENCY, NAMESPACE, REQUESTS};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
@@ -30,10 +33,25 @@ const WINDOW: Duration = Duration::minutes(15);
 /// Above this error rate a function makes the platform `degraded`.
 const ERROR_RATE_LIMIT: f64 = 0.01;
 
+/// A queue and its dead-letter queue; the outbox's dead-letter queue has
+/// no queue of its own.
 #[derive(Debug, Clone, Deserialize)]
 struct QueueUrls {
-    url: String,
+    url: Option<String>,
     dead_letter_url: String,
+}
+
+/// Why a dead-letter queue's messages matter, for the answer's `detail`.
+fn dead_letter_reason(queue: &str, depth: u64) -> String {
+    if queue == "outbox" {
+        format!(
+            "{depth} outbox record(s) the event pipeline could not publish were set aside; the events after them flow on"
+        )
+    } else {
+        format!(
+            "{depth} message(s) the {queue} consumer could not process wait in its dead-letter queue"
+        )
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -162,34 +180,55 @@ impl Health {
         Check::new("event bus", outcome)
     }
 
-    async fn depth(&self, url: &str) -> Result<u64, String> {
+    /// The messages a queue holds: waiting, and (with `in_flight`) those
+    /// received but not yet deleted. A dead-letter queue counts both: a
+    /// message an operator is looking at is still there.
+    async fn depth(&self, url: &str, in_flight: bool) -> Result<u64, String> {
+        use aws_sdk_sqs::types::QueueAttributeName::{
+            ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible,
+        };
         let attributes = timed(
             self.sqs
                 .get_queue_attributes()
                 .queue_url(url)
-                .attribute_names(
-                    aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages,
-                )
+                .attribute_names(ApproximateNumberOfMessages)
+                .attribute_names(ApproximateNumberOfMessagesNotVisible)
                 .send(),
         )
         .await?;
-        Ok(attributes
-            .attributes()
-            .and_then(|a| {
-                a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-            })
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0))
+        let count = |name| {
+            attributes
+                .attributes()
+                .and_then(|a| a.get(&name))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let waiting = count(ApproximateNumberOfMessages);
+        Ok(if in_flight {
+            waiting + count(ApproximateNumberOfMessagesNotVisible)
+        } else {
+            waiting
+        })
     }
 
     async fn queue(&self, name: &str, urls: &QueueUrls) -> Check {
-        let (depth, dead) = tokio::join!(self.depth(&urls.url), self.depth(&urls.dead_letter_url));
+        let depth = async {
+            match &urls.url {
+                Some(url) => self.depth(url, false).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (depth, dead) = tokio::join!(depth, self.depth(&urls.dead_letter_url, true));
+        let reachable = depth.as_ref().map(|_| ()).map_err(Clone::clone);
         let mut check = Check::new(
             format!("queue {name}"),
-            depth.as_ref().map(|_| ()).map_err(Clone::clone),
+            reachable.and(dead.as_ref().map(|_| ()).map_err(Clone::clone)),
         );
-        check.depth = depth.ok();
+        check.depth = depth.ok().flatten();
         check.dead_letter_depth = dead.ok();
+        if let Some(n) = check.dead_letter_depth.filter(|n| *n > 0) {
+            check.detail = Some(dead_letter_reason(name, n));
+        }
         check
     }
 
@@ -317,6 +356,7 @@ impl Health {
 
 impl HttpFunction for Health {
     const NAME: &'static str = "health";
+    const ROUTES: &'static [Route] = &[Route::new("GET /v1/health")];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         request

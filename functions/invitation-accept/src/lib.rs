@@ -13,6 +13,7 @@
 
 use cp_domain::{Error, Role, SecretToken, TenantId, UserId, UserStatus};
 use cp_events::{Envelope, UserActivated};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,7 @@ impl InvitationAccept {
 impl HttpFunction for InvitationAccept {
     const NAME: &'static str = "invitation-accept";
     const CALLERS: Callers = Callers::SignedIn;
+    const ROUTES: &'static [Route] = &[Route::new("POST /v1/invitations/accept").json()];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let claims = request.claims.as_ref().ok_or(Error::InvalidCredentials)?;

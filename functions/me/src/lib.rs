@@ -10,6 +10,7 @@
 use cp_api::{MeView, MyTenantView};
 use cp_auth::PrincipalResolver;
 use cp_domain::{Error, Principal};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 
@@ -31,6 +32,7 @@ impl Me {
 
 impl HttpFunction for Me {
     const NAME: &'static str = "me";
+    const ROUTES: &'static [Route] = &[Route::new("GET /v1/me")];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let claims = request.claims.as_ref().ok_or(Error::InvalidCredentials)?;

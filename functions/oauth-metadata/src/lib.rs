@@ -9,6 +9,7 @@
 //! minutes; the public key is read from KMS once per process.
 
 use cp_domain::Error;
+use cp_runtime::Route;
 use cp_runtime::env::{TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY};
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_tokens::TokenIssuer;
@@ -32,12 +33,21 @@ impl OauthMetadata {
     }
 }
 
+pub const OPENID_CONFIGURATION: &str = "GET /.well-known/openid-configuration";
+pub const AUTHORIZATION_SERVER: &str = "GET /.well-known/oauth-authorization-server";
+pub const JWKS: &str = "GET /.well-known/jwks.json";
+
 impl HttpFunction for OauthMetadata {
     const NAME: &'static str = "oauth-metadata";
     const CALLERS: Callers = Callers::Anyone;
+    const ROUTES: &'static [Route] = &[
+        Route::new(OPENID_CONFIGURATION),
+        Route::new(AUTHORIZATION_SERVER),
+        Route::new(JWKS),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
-        let document = if request.path.ends_with(cp_tokens::JWKS_PATH) {
+        let document = if request.route_key() == JWKS {
             self.issuer.jwks().await?
         } else {
             self.issuer.metadata()

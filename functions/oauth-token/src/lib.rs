@@ -19,6 +19,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cp_domain::{AppScope, ApplicationId, Error, PresentedSecret};
+use cp_runtime::Route;
 use cp_runtime::env::{TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY};
 use cp_runtime::problem::type_uri;
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
@@ -240,6 +241,13 @@ fn credentials(
 ) -> Result<Credentials, OAuthError> {
     let basic = request
         .header(header::AUTHORIZATION.as_str())
+        .map_err(|_| {
+            OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the Authorization header must be visible ASCII",
+            )
+        })?
         .and_then(|v| {
             v.strip_prefix("Basic ")
                 .or_else(|| v.strip_prefix("basic "))
@@ -290,6 +298,7 @@ fn url_decode(s: &str) -> Option<String> {
 impl HttpFunction for OauthToken {
     const NAME: &'static str = "oauth-token";
     const CALLERS: Callers = Callers::Anyone;
+    const ROUTES: &'static [Route] = &[Route::new("POST /oauth2/token").form()];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         match self.exchange(&request).await? {

@@ -18,9 +18,9 @@ use cp_auth::session_of;
 use cp_domain::membership::may_manage;
 use cp_domain::{Error, Member, Scope, Session, SessionId, User, UserId};
 use cp_events::{Envelope, PersonalData, PersonalDataRead, SessionsEnded};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
-use http::Method;
 
 /// A transaction holds 100 items; the user and the event take two.
 const MAX_ENDED_AT_ONCE: usize = 90;
@@ -46,7 +46,7 @@ impl Sessions {
     /// Whose sessions the request names, and those sessions: one query
     /// finds a user and their sessions together.
     async fn whose(&self, request: &ApiRequest) -> Result<(Whose, Vec<Session>), Error> {
-        if request.path_param("userId").is_err() {
+        if matches!(request.route_key(), MY_SESSIONS | END_MINE | LOGOUT) {
             let me = request.principal.member(Scope::TenantsRead)?;
             let (_, sessions) = self
                 .store
@@ -99,8 +99,23 @@ impl Sessions {
     }
 }
 
+pub const MY_SESSIONS: &str = "GET /v1/me/sessions";
+pub const END_MINE: &str = "DELETE /v1/me/sessions/{sessionId}";
+pub const LOGOUT: &str = "POST /v1/logout";
+pub const MEMBER_SESSIONS: &str = "GET /v1/users/{userId}/sessions";
+pub const END_MEMBERS: &str = "DELETE /v1/users/{userId}/sessions/{sessionId}";
+pub const END_ALL_MEMBERS: &str = "DELETE /v1/users/{userId}/sessions";
+
 impl HttpFunction for Sessions {
     const NAME: &'static str = "sessions";
+    const ROUTES: &'static [Route] = &[
+        Route::new(MY_SESSIONS),
+        Route::new(END_MINE),
+        Route::new(LOGOUT),
+        Route::new(MEMBER_SESSIONS),
+        Route::new(END_MEMBERS),
+        Route::new(END_ALL_MEMBERS),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let (whose, sessions) = self.whose(&request).await?;
@@ -118,17 +133,8 @@ impl HttpFunction for Sessions {
                 .map(|s| SessionView::of(s, current))
                 .collect()
         };
-        let named: Option<SessionId> = if request.path.ends_with("/logout") {
-            Some(current.clone().ok_or(Error::InvalidCredentials)?)
-        } else {
-            request
-                .path_param("sessionId")
-                .ok()
-                .map(|raw| SessionId::parse(raw).ok_or(Error::NotFound))
-                .transpose()?
-        };
-        match (&request.method, named) {
-            (&Method::GET, _) => {
+        match request.route_key() {
+            MY_SESSIONS | MEMBER_SESSIONS => {
                 if let Whose::Member(user) = &whose {
                     let read = PersonalDataRead {
                         tenant_id: Some(tenant),
@@ -142,7 +148,12 @@ impl HttpFunction for Sessions {
                 }
                 ApiResponse::ok(&serde_json::json!({ "items": views(&sessions) }))
             }
-            (_, Some(id)) => {
+            LOGOUT | END_MINE | END_MEMBERS => {
+                let id = if request.route_key() == LOGOUT {
+                    current.clone().ok_or(Error::InvalidCredentials)?
+                } else {
+                    SessionId::parse(request.path_param("sessionId")?).ok_or(Error::NotFound)?
+                };
                 let session = sessions
                     .iter()
                     .find(|s| s.id == id)
@@ -156,7 +167,7 @@ impl HttpFunction for Sessions {
                 ended.ended_at.get_or_insert(request.now);
                 ApiResponse::ok(&views(&[ended]).remove(0))
             }
-            (_, None) => {
+            END_ALL_MEMBERS => {
                 let Whose::Member(user) = whose else {
                     return Err(Error::NotFound);
                 };
@@ -172,6 +183,7 @@ impl HttpFunction for Sessions {
                     .await?;
                 ApiResponse::ok(&serde_json::json!({ "ended": count, "all": true }))
             }
+            _ => Err(Error::NotFound),
         }
     }
 }

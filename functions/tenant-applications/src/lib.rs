@@ -12,9 +12,9 @@
 use cp_api::ApplicationView;
 use cp_domain::{ApplicationId, Error, Scope, Target, Tenant, TenantId, TenantStatus};
 use cp_events::{TenantApplicationDisabled, TenantApplicationEnabled};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Decision, Store};
-use http::Method;
 use serde::Serialize;
 
 #[derive(Debug)]
@@ -87,12 +87,17 @@ impl TenantApplications {
     }
 }
 
+pub const LIST: &str = "GET /v1/tenants/{tenantId}/applications";
+pub const ENABLE: &str = "PUT /v1/tenants/{tenantId}/applications/{appId}";
+pub const DISABLE: &str = "DELETE /v1/tenants/{tenantId}/applications/{appId}";
+
 impl HttpFunction for TenantApplications {
     const NAME: &'static str = "tenant-applications";
+    const ROUTES: &'static [Route] = &[Route::new(LIST), Route::new(ENABLE), Route::new(DISABLE)];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let id: TenantId = request.id_param("tenantId")?;
-        if request.method == Method::GET {
+        if request.route_key() == LIST {
             request
                 .principal
                 .authorize(Scope::TenantsRead, Target::Tenant(id))?;
@@ -107,7 +112,7 @@ impl HttpFunction for TenantApplications {
             .authorize(Scope::TenantsWrite, Target::Platform)?;
         let app: ApplicationId = request.id_param("appId")?;
         let tenant = self
-            .set(&request, id, app, request.method == Method::PUT)
+            .set(&request, id, app, request.route_key() == ENABLE)
             .await?;
         self.list(&tenant).await
     }

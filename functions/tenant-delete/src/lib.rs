@@ -12,6 +12,7 @@
 use cp_api::TenantView;
 use cp_domain::{Error, Scope, Target, Tenant, TenantId, TenantStatus};
 use cp_events::{TenantDeletionRequested, TenantRestored};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Decision, Store};
 use http::StatusCode;
@@ -36,8 +37,12 @@ impl TenantDelete {
     }
 }
 
+pub const DELETE: &str = "POST /v1/tenants/{tenantId}/delete";
+pub const RESTORE: &str = "POST /v1/tenants/{tenantId}/restore";
+
 impl HttpFunction for TenantDelete {
     const NAME: &'static str = "tenant-delete";
+    const ROUTES: &'static [Route] = &[Route::new(DELETE).json(), Route::new(RESTORE)];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let id: TenantId = request.id_param("tenantId")?;
@@ -46,7 +51,7 @@ impl HttpFunction for TenantDelete {
             .authorize(Scope::TenantsWrite, Target::Platform)?;
         let context = request.event_context();
         let now = request.now;
-        if request.path.ends_with("/restore") {
+        if request.route_key() == RESTORE {
             let tenant = self
                 .store
                 .update(id, |tenant: &mut Tenant| {

@@ -4,6 +4,7 @@
 
 use cp_api::TenantView;
 use cp_domain::{Error, Scope, Target, TenantId, TenantStatus};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 
@@ -22,6 +23,7 @@ impl TenantGet {
 
 impl HttpFunction for TenantGet {
     const NAME: &'static str = "tenant-get";
+    const ROUTES: &'static [Route] = &[Route::new("GET /v1/tenants/{tenantId}")];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         // A malformed id cannot name an existing tenant.

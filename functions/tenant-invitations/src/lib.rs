@@ -26,11 +26,11 @@ use cp_events::{
     UserInvited,
 };
 use cp_mail::Mailer;
+use cp_runtime::Route;
 use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM};
-use cp_runtime::idempotency::{self, Idempotency};
+use cp_runtime::idempotency;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
-use http::Method;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -108,7 +108,6 @@ impl TenantInvitations {
             }
         };
         may_grant(member.role, role)?;
-        let idempotency = Idempotency::from_request(Self::NAME, request)?;
         let tenant = self.tenant(&member).await?;
         let token = SecretToken::generate().map_err(|_| Error::Internal)?;
         let (user, invitation) = Invitation::issue(
@@ -139,7 +138,7 @@ impl TenantInvitations {
         let response = idempotency::commit(
             &self.store,
             writes,
-            idempotency.as_ref(),
+            request.idempotency(),
             response,
             request.now,
         )
@@ -185,9 +184,18 @@ impl TenantInvitations {
         writes
             .reissue_invitation(&invitation, &old)?
             .event(&event)?;
-        self.store.commit(writes).await?;
-        self.send(&tenant, &invitation, &token).await;
-        ApiResponse::ok(&InvitationDetailView::at(&invitation, request.now))
+        let response = idempotency::commit(
+            &self.store,
+            writes,
+            request.idempotency(),
+            ApiResponse::ok(&InvitationDetailView::at(&invitation, request.now))?,
+            request.now,
+        )
+        .await?;
+        if !response.replayed {
+            self.send(&tenant, &invitation, &token).await;
+        }
+        Ok(response)
     }
 
     async fn revoke(&self, request: &ApiRequest, member: Member) -> Result<ApiResponse, Error> {
@@ -212,16 +220,27 @@ fn event<P: Payload>(payload: &P, request: &ApiRequest) -> Result<Envelope, Erro
     Envelope::new(payload, request.event_context()).map_err(|_| Error::Internal)
 }
 
+pub const INVITE: &str = "POST /v1/invitations";
+pub const LIST: &str = "GET /v1/invitations";
+pub const RESEND: &str = "POST /v1/invitations/{invitationId}/resend";
+pub const REVOKE: &str = "DELETE /v1/invitations/{invitationId}";
+
 impl HttpFunction for TenantInvitations {
     const NAME: &'static str = "tenant-invitations";
+    const ROUTES: &'static [Route] = &[
+        Route::new(INVITE).json().idempotent(),
+        Route::new(LIST),
+        Route::new(RESEND).idempotent(),
+        Route::new(REVOKE),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let member = request.principal.member(Scope::MembersManage)?;
-        match (&request.method, request.path.ends_with("/resend")) {
-            (&Method::POST, true) => self.resend(&request, member).await,
-            (&Method::POST, false) => self.invite(&request, member).await,
-            (&Method::DELETE, _) => self.revoke(&request, member).await,
-            _ => {
+        match request.route_key() {
+            RESEND => self.resend(&request, member).await,
+            INVITE => self.invite(&request, member).await,
+            REVOKE => self.revoke(&request, member).await,
+            LIST => {
                 let open = self
                     .store
                     .open_invitations(
@@ -248,6 +267,7 @@ impl HttpFunction for TenantInvitations {
                     next_cursor: open.next_cursor,
                 })
             }
+            _ => Err(Error::NotFound),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use cp_api::{PageView, TenantView};
 use cp_domain::{Error, PageSize, Scope, Target, TenantStatus};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Store, TenantQuery};
 
@@ -22,6 +23,7 @@ impl TenantList {
 
 impl HttpFunction for TenantList {
     const NAME: &'static str = "tenant-list";
+    const ROUTES: &'static [Route] = &[Route::new("GET /v1/tenants")];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         request

@@ -7,6 +7,7 @@
 use cp_api::MyTenantView;
 use cp_domain::{Error, Plan, Scope, Tenant};
 use cp_events::TenantPlanChanged;
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Decision, Store};
 use serde::Deserialize;
@@ -32,6 +33,7 @@ impl TenantPlan {
 
 impl HttpFunction for TenantPlan {
     const NAME: &'static str = "tenant-plan";
+    const ROUTES: &'static [Route] = &[Route::new("PUT /v1/tenant/plan").json()];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let owner = request.principal.member(Scope::TenantConfigure)?;

@@ -19,8 +19,9 @@ use cp_domain::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
 use cp_domain::{ApplicationId, Error, Scope, SecretToken, Target};
 use cp_events::{Envelope, TenantProvisioned};
 use cp_mail::Mailer;
+use cp_runtime::Route;
 use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM};
-use cp_runtime::idempotency::{self, Idempotency};
+use cp_runtime::idempotency;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use serde::Deserialize;
@@ -99,6 +100,7 @@ impl TenantProvision {
 
 impl HttpFunction for TenantProvision {
     const NAME: &'static str = "tenant-provision";
+    const ROUTES: &'static [Route] = &[Route::new("POST /v1/tenants").json().idempotent()];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         request
@@ -112,7 +114,6 @@ impl HttpFunction for TenantProvision {
             body.owner_email.as_deref(),
         )?;
         let applications = parse_applications(&body.applications)?;
-        let idempotency = Idempotency::from_request(Self::NAME, &request)?;
 
         let token = SecretToken::generate().map_err(|_| Error::Internal)?;
         let mut provisioned = provision(command, NewIds::random(), token.hash(), request.now);
@@ -150,7 +151,7 @@ impl HttpFunction for TenantProvision {
         let response = idempotency::commit(
             &self.store,
             writes,
-            idempotency.as_ref(),
+            request.idempotency(),
             response,
             request.now,
         )

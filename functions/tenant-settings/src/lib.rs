@@ -10,9 +10,9 @@
 
 use cp_domain::{Error, PasswordPolicy, Scope, Tenant};
 use cp_events::TenantSettingsChanged;
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Decision, Store};
-use http::Method;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -35,12 +35,16 @@ impl TenantSettings {
     }
 }
 
+pub const SHOW: &str = "GET /v1/tenant/settings";
+pub const CHANGE: &str = "PATCH /v1/tenant/settings";
+
 impl HttpFunction for TenantSettings {
     const NAME: &'static str = "tenant-settings";
+    const ROUTES: &'static [Route] = &[Route::new(SHOW), Route::new(CHANGE).json()];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let me = request.principal.member(Scope::MembersManage)?;
-        if request.method != Method::PATCH {
+        if request.route_key() == SHOW {
             let tenant = self
                 .store
                 .tenant(me.tenant_id)

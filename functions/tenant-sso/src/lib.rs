@@ -18,11 +18,12 @@ use chrono::{DateTime, Utc};
 use cp_domain::sso::{check_client_secret, parse_client_id};
 use cp_domain::{Error, Scope, SsoConfig, TenantId};
 use cp_events::{Envelope, TenantSsoChanged};
+use cp_runtime::Route;
 use cp_runtime::env::KEY_IDS;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use discovery::Fetcher;
-use http::{Method, StatusCode};
+use http::StatusCode;
 use seal::Sealer;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -137,15 +138,28 @@ impl TenantSso {
     }
 }
 
+/// Creates the configuration; a second one is ERR-VAL-409 (so a retry is
+/// answered by the conflict, and the route takes no `Idempotency-Key`).
+pub const CREATE: &str = "POST /v1/tenant/sso";
+pub const SHOW: &str = "GET /v1/tenant/sso";
+pub const UPDATE: &str = "PUT /v1/tenant/sso";
+pub const REMOVE: &str = "DELETE /v1/tenant/sso";
+
 impl HttpFunction for TenantSso {
     const NAME: &'static str = "tenant-sso";
+    const ROUTES: &'static [Route] = &[
+        Route::new(SHOW),
+        Route::new(CREATE).json(),
+        Route::new(UPDATE).json(),
+        Route::new(REMOVE),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let owner = request.principal.member(Scope::TenantConfigure)?;
         let tenant = owner.tenant_id;
         let mut writes = self.store.writes();
-        let (status, config) = match request.method {
-            Method::POST => {
+        let (status, config) = match request.route_key() {
+            CREATE => {
                 let body: Body = request.json()?;
                 // Before fetching anything: a second configuration is a
                 // conflict whatever its issuer says (the insert's condition
@@ -173,7 +187,7 @@ impl HttpFunction for TenantSso {
                 )?)?;
                 (StatusCode::CREATED, config)
             }
-            Method::PUT => {
+            UPDATE => {
                 let body: Body = request.json()?;
                 let mut config = self.store.sso(tenant).await?.ok_or(Error::NotFound)?;
                 let (issuer, client_id, sealed) = self.prepare(tenant, &body, false).await?;
@@ -193,17 +207,18 @@ impl HttpFunction for TenantSso {
                 config.version += 1;
                 (StatusCode::OK, config)
             }
-            Method::DELETE => {
+            REMOVE => {
                 let config = self.store.sso(tenant).await?.ok_or(Error::NotFound)?;
                 writes
                     .delete_sso(&config)?
                     .event(&Self::event(&request, tenant, None, false)?)?;
                 (StatusCode::OK, config)
             }
-            _ => {
+            SHOW => {
                 let config = self.store.sso(tenant).await?.ok_or(Error::NotFound)?;
                 return ApiResponse::ok(&SsoView::from(&config));
             }
+            _ => return Err(Error::NotFound),
         };
         self.store.commit(writes).await?;
         tracing::info!(tenant_id = %tenant, "SSO configuration changed");

@@ -11,6 +11,7 @@
 use cp_api::TenantView;
 use cp_domain::{Error, Scope, Target, Tenant, TenantId};
 use cp_events::{TenantResumed, TenantSuspended};
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Decision, Store};
 use serde::Deserialize;
@@ -36,8 +37,12 @@ impl TenantSuspend {
     }
 }
 
+pub const SUSPEND: &str = "POST /v1/tenants/{tenantId}/suspend";
+pub const RESUME: &str = "POST /v1/tenants/{tenantId}/resume";
+
 impl HttpFunction for TenantSuspend {
     const NAME: &'static str = "tenant-suspend";
+    const ROUTES: &'static [Route] = &[Route::new(SUSPEND).optional_json(), Route::new(RESUME)];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let id: TenantId = request.id_param("tenantId")?;
@@ -46,7 +51,7 @@ impl HttpFunction for TenantSuspend {
             .authorize(Scope::TenantsWrite, Target::Platform)?;
         let context = request.event_context();
         let now = request.now;
-        let tenant: Tenant = if request.path.ends_with("/suspend") {
+        let tenant: Tenant = if request.route_key() == SUSPEND {
             let body: SuspendBody = request.optional_json()?;
             let reason = body
                 .reason

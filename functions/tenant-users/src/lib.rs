@@ -23,9 +23,10 @@ use cp_events::{
     Envelope, Payload, PersonalData, PersonalDataRead, UserRemoved, UserRoleChanged,
     UserStatusChanged,
 };
+use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{Store, UserQuery};
-use http::{Method, header};
+use http::header;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -60,7 +61,7 @@ impl TenantUsers {
             .tenant_user(tenant, id)
             .await?
             .ok_or(Error::NotFound)?;
-        if let Some(expected) = request.header(header::IF_MATCH.as_str())
+        if let Some(expected) = request.header(header::IF_MATCH.as_str())?
             && expected.trim().trim_matches('"') != user.version.to_string()
         {
             return Err(Error::Conflict(
@@ -143,12 +144,23 @@ fn member(user: &User) -> Result<ApiResponse, Error> {
         .with_header(header::ETAG, &format!("\"{}\"", user.version))
 }
 
+pub const LIST: &str = "GET /v1/users";
+pub const SHOW: &str = "GET /v1/users/{userId}";
+pub const CHANGE: &str = "PATCH /v1/users/{userId}";
+pub const REMOVE: &str = "DELETE /v1/users/{userId}";
+
 impl HttpFunction for TenantUsers {
     const NAME: &'static str = "tenant-users";
+    const ROUTES: &'static [Route] = &[
+        Route::new(LIST),
+        Route::new(SHOW),
+        Route::new(CHANGE).json(),
+        Route::new(REMOVE),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let me = request.principal.member(Scope::MembersManage)?;
-        if request.path_param("userId").is_err() {
+        if request.route_key() == LIST {
             let query = UserQuery {
                 status: request
                     .query("status")?
@@ -182,13 +194,13 @@ impl HttpFunction for TenantUsers {
             return ApiResponse::ok(&PageView::<MemberView>::from(page));
         }
         let user = self.named(&request, me.tenant_id).await?;
-        match request.method {
-            Method::PATCH => member(&self.change(&request, me.role, user).await?),
-            Method::DELETE => {
+        match request.route_key() {
+            CHANGE => member(&self.change(&request, me.role, user).await?),
+            REMOVE => {
                 self.remove(&request, me.role, &user).await?;
                 ApiResponse::ok(&MemberView::from(&user))
             }
-            _ => {
+            SHOW => {
                 let read = PersonalDataRead {
                     tenant_id: Some(me.tenant_id),
                     data: PersonalData::Member,
@@ -200,6 +212,7 @@ impl HttpFunction for TenantUsers {
                 request.record_read(&self.store, read, &[]).await?;
                 member(&user)
             }
+            _ => Err(Error::NotFound),
         }
     }
 }

@@ -243,6 +243,9 @@ pub struct ApplicationView {
     pub environment: AppEnvironment,
     pub owner: String,
     pub status: AppStatus,
+    /// Designated by an operator to read the billing feed (FR-BILL-003).
+    #[serde(default)]
+    pub billing_reader: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -255,6 +258,7 @@ impl From<&Application> for ApplicationView {
             environment: a.environment,
             owner: a.owner.as_str().to_owned(),
             status: a.status,
+            billing_reader: a.billing_reader,
             created_at: a.created_at,
             updated_at: a.updated_at,
         }

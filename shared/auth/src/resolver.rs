@@ -102,7 +102,7 @@ impl PrincipalResolver {
             .scopes
             .iter()
             .filter_map(|s| AppScope::parse(s))
-            .filter(|s| secret.scopes.contains(s))
+            .filter(|s| secret.scopes.contains(s) && app.grants(*s))
             .collect();
         Ok(Principal::Application { app_id, scopes })
     }

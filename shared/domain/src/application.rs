@@ -9,7 +9,7 @@
 
 use crate::provisioning::{merge, required};
 use crate::text::text_type;
-use crate::{ApplicationId, Error, SecretId, SecretToken, TokenHash};
+use crate::{ApplicationId, Error, SecretId, SecretToken, TokenHash, Transition};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -137,6 +137,10 @@ pub struct Application {
     pub environment: AppEnvironment,
     pub owner: AppOwner,
     pub status: AppStatus,
+    /// Designated by an operator as the billing system: only such an
+    /// application's `billing:read` takes effect (the billing feed holds
+    /// every tenant's usage, so no developer can grant it alone).
+    pub billing_reader: bool,
     /// How many of its secrets are neither revoked nor expired when counted
     /// at issue time; guards [`MAX_ACTIVE_SECRETS`] against racing issues.
     pub active_secrets: u32,
@@ -229,6 +233,7 @@ impl Application {
             environment: r.environment,
             owner: r.owner,
             status: AppStatus::Active,
+            billing_reader: false,
             active_secrets: 0,
             created_at: now,
             updated_at: now,
@@ -238,6 +243,23 @@ impl Application {
 
     pub fn is_active(&self) -> bool {
         self.status == AppStatus::Active
+    }
+
+    /// Whether a scope of its secret takes effect: every scope does, but
+    /// `billing:read`, which needs the operator's designation.
+    pub fn grants(&self, scope: AppScope) -> bool {
+        scope != AppScope::BillingRead || self.billing_reader
+    }
+
+    /// Designates the application as a billing reader, or withdraws the
+    /// designation; repeating either changes nothing.
+    pub fn designate_billing_reader(&mut self, designated: bool, now: DateTime<Utc>) -> Transition {
+        if self.billing_reader == designated {
+            return Transition::Unchanged;
+        }
+        self.billing_reader = designated;
+        self.updated_at = now;
+        Transition::Changed
     }
 
     /// Applies an update; returns whether anything changed.
@@ -376,6 +398,27 @@ impl fmt::Debug for PresentedSecret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fr_bill_003_billing_read_takes_effect_only_for_a_designated_billing_reader() {
+        let now = Utc::now();
+        let registration =
+            RegisterApp::parse(Some("Billing"), Some("Production"), Some("team-billing")).unwrap();
+        let mut app = Application::register(ApplicationId::random(), registration, now);
+        assert!(app.grants(AppScope::FlagsRead));
+        assert!(!app.grants(AppScope::BillingRead));
+        assert_eq!(app.designate_billing_reader(true, now), Transition::Changed);
+        assert!(app.grants(AppScope::BillingRead));
+        assert_eq!(
+            app.designate_billing_reader(true, now),
+            Transition::Unchanged
+        );
+        assert_eq!(
+            app.designate_billing_reader(false, now),
+            Transition::Changed
+        );
+        assert!(!app.grants(AppScope::BillingRead));
+    }
     use chrono::Duration;
 
     fn app() -> Application {

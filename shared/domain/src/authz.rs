@@ -50,6 +50,8 @@ pub enum Scope {
     AppsWrite,
     /// The platform's health: dependencies, error rates, latency.
     HealthRead,
+    /// Designate which applications read the billing feed (operators).
+    BillingAdminister,
     /// A tenant's members, invitations and their sessions; its settings
     /// (Owners and Administrators).
     MembersManage,
@@ -66,6 +68,7 @@ impl Scope {
             Self::AppsRead => "apps:read",
             Self::AppsWrite => "apps:write",
             Self::HealthRead => "health:read",
+            Self::BillingAdminister => "billing:administer",
             Self::MembersManage => "members:manage",
             Self::TenantConfigure => "tenant:configure",
         }

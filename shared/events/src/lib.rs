@@ -38,6 +38,8 @@ pub const ALL_TYPES: &[EventType] = &[
     TenantApplicationDisabled::TYPE,
     ApplicationRegistered::TYPE,
     ApplicationUpdated::TYPE,
+    ApplicationBillingReaderDesignated::TYPE,
+    ApplicationBillingReaderWithdrawn::TYPE,
     ApplicationSecretIssued::TYPE,
     ApplicationSecretRevoked::TYPE,
     TenantPlanChanged::TYPE,

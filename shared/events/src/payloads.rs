@@ -213,6 +213,32 @@ application_event!(
     "application.update"
 );
 
+/// FR-BILL-003: an operator designated the application as a billing
+/// reader; its `billing:read` takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationBillingReaderDesignated {
+    pub app_id: ApplicationId,
+}
+application_event!(
+    ApplicationBillingReaderDesignated,
+    "application.billing_reader_designated",
+    "application.billing_reader.designate"
+);
+
+/// FR-BILL-003: an operator withdrew the designation; the application's
+/// `billing:read` no longer takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationBillingReaderWithdrawn {
+    pub app_id: ApplicationId,
+}
+application_event!(
+    ApplicationBillingReaderWithdrawn,
+    "application.billing_reader_withdrawn",
+    "application.billing_reader.withdraw"
+);
+
 /// The changeable settings of an application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -104,6 +104,18 @@ fn sample(name: &str) -> Envelope {
             },
             context(),
         ),
+        "application.billing_reader_designated" => Envelope::new(
+            &ApplicationBillingReaderDesignated {
+                app_id: ApplicationId::random(),
+            },
+            context(),
+        ),
+        "application.billing_reader_withdrawn" => Envelope::new(
+            &ApplicationBillingReaderWithdrawn {
+                app_id: ApplicationId::random(),
+            },
+            context(),
+        ),
         "application.updated" => {
             let before = ApplicationState {
                 name: "Billing".into(),

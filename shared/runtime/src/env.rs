@@ -24,8 +24,11 @@ pub const TOKEN_AUDIENCE: &str = "TOKEN_AUDIENCE";
 /// The asymmetric KMS key (id, ARN or alias) that signs them.
 pub const TOKEN_SIGNING_KEY: &str = "TOKEN_SIGNING_KEY";
 /// The queues by name, with their dead-letter queues, as JSON:
-/// `{"audit": {"url": "...", "dead_letter_url": "..."}}` (health).
+/// `{"audit": {"url": "...", "dead_letter_url": "..."}}` (health); the
+/// outbox's dead-letter queue is `"outbox"`, with no `url`.
 pub const QUEUE_URLS: &str = "QUEUE_URLS";
+/// Where the outbox publisher sets aside what the bus cannot take.
+pub const OUTBOX_DEAD_LETTER_URL: &str = "OUTBOX_DEAD_LETTER_URL";
 /// The KMS keys by name, as JSON: `{"data": "<key id>"}` (health).
 pub const KEY_IDS: &str = "KEY_IDS";
 /// People's identity provider (Entra ID), whose discovery health checks.

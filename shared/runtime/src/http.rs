@@ -11,12 +11,16 @@
 //! 2. read the claims API Gateway's JWT authorizer verified and resolve the
 //!    caller's principal (denying disabled users, inactive tenants and
 //!    revoked sessions);
-//! 3. run the use case;
-//! 4. render errors as RFC 7807 problems, return the correlation id, and log
+//! 3. find the request's route among the function's own and apply its
+//!    request rules (body, `Idempotency-Key`; see [`crate::route`]);
+//! 4. run the use case;
+//! 5. render errors as RFC 7807 problems, return the correlation id, and log
 //!    one access line.
 
 use crate::Clock;
+use crate::idempotency::Idempotency;
 use crate::problem::{self, Problem};
+use crate::route::{BodyRule, Route};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use cp_auth::{PrincipalResolver, TokenClaims};
@@ -59,6 +63,8 @@ pub trait HttpFunction: Send + Sync + 'static {
     const NAME: &'static str;
     /// Who may call it.
     const CALLERS: Callers = Callers::People;
+    /// Its routes, as in the route definitions, with their request rules.
+    const ROUTES: &'static [Route];
 
     fn handle(
         &self,
@@ -80,48 +86,69 @@ pub struct ApiRequest {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Bytes,
+    route: &'static Route,
+    idempotency: Option<Idempotency>,
     path_params: HashMap<String, String>,
     query: HashMap<String, Vec<String>>,
     source_ip: Option<String>,
 }
 
 impl ApiRequest {
-    /// The JSON body as `T`. Fields that are missing, of the wrong type or
-    /// unknown are reported by name (ERR-VAL-400).
+    /// The route this request came by (API Gateway's route key, e.g.
+    /// `"POST /v1/tenants/{tenantId}/suspend"`), to match on the function's
+    /// route constants.
+    pub fn route_key(&self) -> &'static str {
+        self.route.key
+    }
+
+    /// The request's `Idempotency-Key`, checked, on a route that honours it.
+    pub fn idempotency(&self) -> Option<&Idempotency> {
+        self.idempotency.as_ref()
+    }
+
+    /// The JSON body as `T`: exactly one JSON value, nothing after it.
+    /// Fields that are missing, of the wrong type or unknown are reported
+    /// by name (ERR-VAL-400).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let media_type = self
-            .header(header::CONTENT_TYPE.as_str())
-            .and_then(|v| v.split(';').next())
-            .unwrap_or_default()
-            .trim();
-        if !media_type.eq_ignore_ascii_case("application/json") {
-            return Err(Error::invalid("content-type", "must be application/json"));
-        }
         if self.body.is_empty() {
             return Err(Error::invalid("body", "is required"));
         }
-        let deserializer = &mut serde_json::Deserializer::from_slice(&self.body);
-        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        self.require_media_type("application/json")?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
+        let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { "body".to_owned() } else { path };
             Error::invalid(field, e.into_inner().to_string())
-        })
+        })?;
+        // One value, then only whitespace: anything after it would be read
+        // differently by whatever sits in front of the API.
+        deserializer
+            .end()
+            .map_err(|_| Error::invalid("body", "must be one JSON value, with nothing after it"))?;
+        Ok(value)
+    }
+
+    /// The body's media type must be `expected` (parameters aside).
+    fn require_media_type(&self, expected: &str) -> Result<(), Error> {
+        let media_type = self
+            .header(header::CONTENT_TYPE.as_str())?
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .trim();
+        if media_type.eq_ignore_ascii_case(expected) {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "content-type",
+                format!("must be {expected}"),
+            ))
+        }
     }
 
     /// An `application/x-www-form-urlencoded` body (OAuth token requests),
     /// each name at most once.
     pub fn form(&self) -> Result<HashMap<String, String>, Error> {
-        let media_type = self
-            .header(header::CONTENT_TYPE.as_str())
-            .and_then(|v| v.split(';').next())
-            .unwrap_or_default()
-            .trim();
-        if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Err(Error::invalid(
-                "content-type",
-                "must be application/x-www-form-urlencoded",
-            ));
-        }
+        self.require_media_type("application/x-www-form-urlencoded")?;
         let mut form = HashMap::new();
         for (name, value) in url::form_urlencoded::parse(&self.body) {
             if form.insert(name.to_string(), value.into_owned()).is_some() {
@@ -166,8 +193,11 @@ impl ApiRequest {
         }
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+    /// A request header the API gives meaning to. Present but not visible
+    /// ASCII, it cannot be read as the caller meant it: ERR-VAL-400 naming
+    /// it, never treated as absent.
+    pub fn header(&self, name: &str) -> Result<Option<&str>, Error> {
+        header_text(&self.headers, name)
     }
 
     /// Who, when and why, for the events this request causes.
@@ -326,10 +356,18 @@ impl<F: HttpFunction> HttpAdapter<F> {
 
     async fn run(&self, request: Request, correlation_id: &str) -> Result<ApiResponse, Error> {
         let now = self.clock.now();
-        let source_ip = match request.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        let context = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => Some(context),
             #[allow(unreachable_patterns)]
             _ => None,
+        };
+        let source_ip = context.and_then(|c| c.http.source_ip.clone());
+        let route_key = context.and_then(|c| c.route_key.as_deref());
+        let Some(route) = F::ROUTES.iter().find(|r| Some(r.key) == route_key) else {
+            // API Gateway routed here a route this function does not serve:
+            // the deployment and the code disagree.
+            tracing::error!(route_key = ?route_key, "request on a route the function does not serve");
+            return Err(Error::Internal);
         };
         let (principal, claims) = match (F::CALLERS, verified_claims(&request)) {
             (Callers::Anyone, _) => (Principal::Anonymous, None),
@@ -346,10 +384,7 @@ impl<F: HttpFunction> HttpAdapter<F> {
                     _ => {
                         let origin = SessionOrigin::new(
                             source_ip.as_deref(),
-                            request
-                                .headers()
-                                .get(header::USER_AGENT)
-                                .and_then(|v| v.to_str().ok()),
+                            user_agent(request.headers()).as_deref(),
                         );
                         resolver.resolve_from(&claims, &origin).await?
                     }
@@ -382,21 +417,65 @@ impl<F: HttpFunction> HttpAdapter<F> {
             Body::Binary(bytes) => Bytes::from(bytes),
             _ => Bytes::new(),
         };
+        if route.body == BodyRule::None && !body.is_empty() {
+            return Err(Error::invalid("body", "this route takes no body"));
+        }
+        let path = parts.uri.path().to_owned();
+        let idempotency = match header_text(&parts.headers, crate::idempotency::HEADER)? {
+            None => None,
+            Some(_) if !route.idempotency_key => {
+                return Err(Error::invalid(
+                    "Idempotency-Key",
+                    "is not accepted by this route (see the API reference)",
+                ));
+            }
+            Some(key) => Some(Idempotency::new(
+                F::NAME,
+                &principal,
+                key,
+                &parts.method,
+                &path,
+                &body,
+            )?),
+        };
         let request = ApiRequest {
             principal,
             claims,
             correlation_id: correlation_id.to_owned(),
             now,
-            path: parts.uri.path().to_owned(),
+            path,
             method: parts.method,
             headers: parts.headers,
             body,
+            route,
+            idempotency,
             path_params,
             query,
             source_ip,
         };
         self.function.handle(request).await
     }
+}
+
+/// A header as text: `None` when absent, ERR-VAL-400 naming it when
+/// present but not visible ASCII.
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Error> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .map(Some)
+            .map_err(|_| Error::invalid(name, "must be visible ASCII text")),
+    }
+}
+
+/// The caller's user agent, recorded with a session (never interpreted):
+/// bytes that are not text are replaced rather than refused, as some
+/// clients send UTF-8 there.
+fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 /// The claims API Gateway's JWT authorizer verified, if any.

@@ -1,5 +1,8 @@
 //! `Idempotency-Key` (CC-DAT-001): a client may retry a write safely.
 //!
+//! The routes that honour the key say so ([`crate::route::Route`]); the
+//! HTTP adapter reads and checks it, and refuses it on every other route.
+//!
 //! The outcome of a request is stored in the same transaction as its
 //! effects, keyed by the caller, the function and the key. A retry, or a
 //! duplicate racing the original, fails that transaction's condition and gets
@@ -7,10 +10,11 @@
 //! with a different request is refused (ERR-VAL-422). Outcomes are kept for
 //! 24 hours.
 
-use crate::{ApiRequest, ApiResponse};
+use crate::ApiResponse;
 use chrono::{DateTime, Duration, Utc};
-use cp_domain::Error;
+use cp_domain::{Error, Principal};
 use cp_store::{Committed, IdempotencyRecord, Store, WriteSet};
+use http::Method;
 use http::StatusCode;
 use sha2::{Digest, Sha256};
 
@@ -26,11 +30,17 @@ pub struct Idempotency {
 }
 
 impl Idempotency {
-    /// Reads the header, if present: 1 to 255 visible ASCII characters.
-    pub fn from_request(function: &str, request: &ApiRequest) -> Result<Option<Self>, Error> {
-        let Some(key) = request.header(HEADER) else {
-            return Ok(None);
-        };
+    /// A request's key, checked: 1 to 255 visible ASCII characters. Its
+    /// scope is the caller and the function; its fingerprint the method,
+    /// path and body.
+    pub fn new(
+        function: &str,
+        caller: &Principal,
+        key: &str,
+        method: &Method,
+        path: &str,
+        body: &[u8],
+    ) -> Result<Self, Error> {
         if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::invalid(
                 "Idempotency-Key",
@@ -38,16 +48,16 @@ impl Idempotency {
             ));
         }
         let mut hash = Sha256::new();
-        hash.update(request.method.as_str());
+        hash.update(method.as_str());
         hash.update([0]);
-        hash.update(&request.path);
+        hash.update(path);
         hash.update([0]);
-        hash.update(&request.body);
-        Ok(Some(Self {
-            scope: format!("{function}:{}", request.principal.id()),
+        hash.update(body);
+        Ok(Self {
+            scope: format!("{function}:{}", caller.id()),
             key: key.to_owned(),
             request_hash: hex::encode(hash.finalize()),
-        }))
+        })
     }
 
     fn record(&self, response: &ApiResponse, now: DateTime<Utc>) -> IdempotencyRecord {

@@ -6,6 +6,8 @@
 //!   correlation id (CC-LOG-001), never personal data or tokens (CC-LOG-002).
 //! - [`http`]: the HTTP adapter: correlation id, the caller's principal, the
 //!   request's body and parameters, and every error as an RFC 7807 problem.
+//! - [`route`]: a function's routes and their request rules (body,
+//!   `Idempotency-Key`).
 //! - [`idempotency`]: `Idempotency-Key` handling (CC-DAT-001).
 //! - [`lambda`]: the entry points a function's `main` calls.
 //! - [`metrics`]: request metrics as CloudWatch EMF (FR-SYS-005).
@@ -18,8 +20,10 @@ pub mod lambda;
 pub mod metrics;
 pub mod problem;
 pub mod queue;
+pub mod route;
 pub mod telemetry;
 
 pub use clock::{Clock, SystemClock};
 pub use env::{ConfigError, FunctionEnv};
 pub use http::{ApiRequest, ApiResponse, Callers, HttpAdapter, HttpFunction};
+pub use route::{BodyRule, Route};

@@ -21,6 +21,9 @@ pub const FUNCTION_DIMENSION: &str = "Function";
 pub const REQUESTS: &str = "Requests";
 pub const ERRORS: &str = "Errors";
 pub const LATENCY: &str = "Latency";
+/// Records the event pipeline could not publish and set aside in the
+/// outbox's dead-letter queue (never dropped; see `outbox-publisher`).
+pub const SET_ASIDE: &str = "OutboxRecordsSetAside";
 
 type Sink = Box<dyn Fn(Value) + Send + Sync>;
 
@@ -32,31 +35,58 @@ pub fn set_sink(sink: impl Fn(Value) + Send + Sync + 'static) {
     let _ = SINK.set(Box::new(sink));
 }
 
-/// The EMF document of one request.
-pub fn request_document(function: &str, status: u16, latency_ms: u64, at: DateTime<Utc>) -> Value {
-    json!({
+/// An EMF document: `metrics` (name, unit, value) of `function` at `at`.
+fn document(function: &str, at: DateTime<Utc>, metrics: &[(&str, &str, Value)]) -> Value {
+    let definitions: Vec<Value> = metrics
+        .iter()
+        .map(|(name, unit, _)| json!({ "Name": name, "Unit": unit }))
+        .collect();
+    let mut document = json!({
         "_aws": {
             "Timestamp": at.timestamp_millis(),
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
                 "Dimensions": [[FUNCTION_DIMENSION]],
-                "Metrics": [
-                    { "Name": REQUESTS, "Unit": "Count" },
-                    { "Name": ERRORS, "Unit": "Count" },
-                    { "Name": LATENCY, "Unit": "Milliseconds" },
-                ],
+                "Metrics": definitions,
             }],
         },
         FUNCTION_DIMENSION: function,
-        REQUESTS: 1,
-        ERRORS: u8::from(status >= 500),
-        LATENCY: latency_ms,
-    })
+    });
+    for (name, _, value) in metrics {
+        document[*name] = value.clone();
+    }
+    document
+}
+
+/// The EMF document of one request.
+pub fn request_document(function: &str, status: u16, latency_ms: u64, at: DateTime<Utc>) -> Value {
+    document(
+        function,
+        at,
+        &[
+            (REQUESTS, "Count", json!(1)),
+            (ERRORS, "Count", json!(u8::from(status >= 500))),
+            (LATENCY, "Milliseconds", json!(latency_ms)),
+        ],
+    )
 }
 
 /// Emits one request's metrics.
 pub fn record_request(function: &str, status: u16, latency_ms: u64, at: DateTime<Utc>) {
-    let document = request_document(function, status, latency_ms, at);
+    emit(request_document(function, status, latency_ms, at));
+}
+
+/// The EMF document of records set aside by `function`.
+pub fn set_aside_document(function: &str, count: u64, at: DateTime<Utc>) -> Value {
+    document(function, at, &[(SET_ASIDE, "Count", json!(count))])
+}
+
+/// Counts records set aside (the alarm on it pages an operator).
+pub fn record_set_aside(function: &str, count: u64, at: DateTime<Utc>) {
+    emit(set_aside_document(function, count, at));
+}
+
+fn emit(document: Value) {
     match SINK.get() {
         Some(sink) => sink(document),
         None => {

@@ -215,7 +215,7 @@ impl Store {
         now: &(dyn Fn() -> DateTime<Utc> + Sync),
     ) -> Result<Recorded, Error> {
         let item = BillingItem::new(event, &event.dedup_key(), now());
-        let item = serde_dynamo::to_item(&item).map_err(|e| corrupt("billing event", e))?;
+        let item = crate::attributes::to_item("billing event", &item)?;
         let result = self
             .client
             .put_item()

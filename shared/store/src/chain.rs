@@ -110,8 +110,7 @@ impl Store {
     /// One attempt: the record and the head, in one transaction.
     async fn link(&self, record: &AuditRecord, after: Option<u64>) -> Result<Linked, Error> {
         let chain = record.chain.ok_or(Error::Internal)?;
-        let item = serde_dynamo::to_item(AuditItem::new(record))
-            .map_err(|e| corrupt("audit record", e))?;
+        let item = crate::attributes::to_item("audit record", &AuditItem::new(record))?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))

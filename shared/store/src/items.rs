@@ -590,6 +590,8 @@ pub(crate) struct ApplicationItem {
     pub environment: AppEnvironment,
     pub owner: AppOwner,
     pub status: AppStatus,
+    #[serde(default)]
+    pub billing_reader: bool,
     pub active_secrets: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -608,6 +610,7 @@ impl ApplicationItem {
             environment: a.environment,
             owner: a.owner.clone(),
             status: a.status,
+            billing_reader: a.billing_reader,
             active_secrets: a.active_secrets,
             created_at: a.created_at,
             updated_at: a.updated_at,
@@ -622,6 +625,7 @@ impl ApplicationItem {
             environment: self.environment,
             owner: self.owner,
             status: self.status,
+            billing_reader: self.billing_reader,
             active_secrets: self.active_secrets,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -769,14 +773,16 @@ impl SsoItem {
 
 // --- flag overrides ---------------------------------------------------------
 
-/// A tenant's flag overrides (FR-FLAG-001): flag key → value, as a map.
+/// A tenant's flag overrides (FR-FLAG-001): flag key → value as JSON text.
+/// Text, not nested attributes: any JSON value fits (DynamoDB's numbers and
+/// nesting are narrower than JSON's), and reads back exactly as written.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct FlagOverridesItem {
     #[serde(flatten)]
     pub keys: Keys,
     pub entity: String,
     pub tenant_id: TenantId,
-    pub overrides: std::collections::BTreeMap<FlagKey, serde_json::Value>,
+    pub overrides: std::collections::BTreeMap<FlagKey, String>,
     pub version: u64,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub updated_at: Option<DateTime<Utc>>,
@@ -788,18 +794,78 @@ impl FlagOverridesItem {
             keys: keys::tenant_flags(o.tenant_id).into(),
             entity: "FlagOverrides".into(),
             tenant_id: o.tenant_id,
-            overrides: o.values.clone(),
+            overrides: o
+                .values
+                .iter()
+                .map(|(key, value)| (key.clone(), value.to_string()))
+                .collect(),
             version: o.version,
             updated_at: o.updated_at,
         }
     }
 
-    pub fn into_domain(self) -> FlagOverrides {
-        FlagOverrides {
+    pub fn into_domain(self) -> Result<FlagOverrides, cp_domain::Error> {
+        let values = self
+            .overrides
+            .into_iter()
+            .map(|(key, text)| {
+                serde_json::from_str(&text)
+                    .map(|value| (key, value))
+                    .map_err(|e| crate::error::corrupt("flag override", e))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(FlagOverrides {
             tenant_id: self.tenant_id,
-            values: self.overrides,
+            values,
             version: self.version,
             updated_at: self.updated_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Any JSON value serde_json reads: big and tiny numbers, deep nesting.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,16}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(64, 128, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z]{1,6}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// FR-FLAG-001: whatever JSON value an override holds, its item is
+        /// one DynamoDB accepts, and it reads back exactly.
+        #[test]
+        fn fr_flag_001_any_json_override_fits_the_table_and_reads_back_exactly(value in json()) {
+            let key = FlagKey::parse("any-flag").unwrap();
+            let overrides = FlagOverrides {
+                tenant_id: TenantId::random(),
+                values: [(key, value)].into_iter().collect(),
+                version: 3,
+                updated_at: None,
+            };
+            let item = crate::attributes::to_item("flag overrides", &FlagOverridesItem::new(&overrides));
+            prop_assert!(item.is_ok());
+            let read: FlagOverridesItem = serde_dynamo::from_item(item.unwrap()).unwrap();
+            prop_assert_eq!(read.into_domain().unwrap(), overrides);
         }
     }
 }

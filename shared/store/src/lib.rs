@@ -8,6 +8,7 @@
 //! transaction. The access patterns and their keys are listed in
 //! `doc/spec/data-access.md`.
 
+mod attributes;
 mod billing;
 mod chain;
 mod cursor;

@@ -469,8 +469,7 @@ impl Store {
 
     /// Records a session at its first request; a racing twin finds it there.
     pub async fn record_session(&self, session: &Session) -> Result<(), Error> {
-        let item: Item =
-            serde_dynamo::to_item(SessionItem::new(session)).map_err(|e| corrupt("session", e))?;
+        let item = crate::attributes::to_item("session", &SessionItem::new(session))?;
         let result = self
             .client
             .put_item()

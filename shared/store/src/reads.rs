@@ -251,7 +251,7 @@ impl Store {
                 .map(|i| parse::<TenantItem>("tenant", i).map(TenantItem::into_domain))
                 .transpose()?,
             match flags {
-                Some(i) => parse::<FlagOverridesItem>("flag overrides", i)?.into_domain(),
+                Some(i) => parse::<FlagOverridesItem>("flag overrides", i)?.into_domain()?,
                 None => FlagOverrides::none(id),
             },
         ))

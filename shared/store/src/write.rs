@@ -335,8 +335,7 @@ impl WriteSet {
 pub(crate) fn put(
     item: &impl Serialize,
 ) -> Result<aws_sdk_dynamodb::types::builders::PutBuilder, Error> {
-    let item: HashMap<String, AttributeValue> =
-        serde_dynamo::to_item(item).map_err(|e| corrupt("item", e))?;
+    let item = crate::attributes::to_item("item", item)?;
     Ok(Put::builder().set_item(Some(item)))
 }
 
@@ -354,8 +353,7 @@ impl Store {
     /// read personal data): its outbox item alone, in one `PutItem` rather
     /// than a transaction. Fresh event ids never collide, so no condition.
     pub async fn emit(&self, event: &Envelope) -> Result<(), Error> {
-        let item = serde_dynamo::to_item(OutboxItem::new(event)?)
-            .map_err(|e| corrupt("outbox event", e))?;
+        let item = crate::attributes::to_item("outbox event", &OutboxItem::new(event)?)?;
         self.client
             .put_item()
             .table_name(&self.table)

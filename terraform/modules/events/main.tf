@@ -55,6 +55,40 @@ resource "aws_sqs_queue_redrive_allow_policy" "dead_letter" {
   })
 }
 
+# What cannot reach the bus: events the publisher sets aside, and batches
+# the stream's event source mapping gives up on (its failure destination;
+# the function's role sends on its behalf). Nothing consumes it: an
+# operator does, alarmed by its depth.
+resource "aws_sqs_queue" "outbox_dead_letter" {
+  name                              = "${var.prefix}-outbox-dlq"
+  message_retention_seconds         = var.outbox.dead_letter_retention_days * 86400
+  kms_master_key_id                 = var.kms_key_arns[var.outbox.encryption_key]
+  kms_data_key_reuse_period_seconds = 300
+}
+
+data "aws_iam_policy_document" "outbox_dead_letter" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.outbox_dead_letter.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "outbox_dead_letter" {
+  queue_url = aws_sqs_queue.outbox_dead_letter.id
+  policy    = data.aws_iam_policy_document.outbox_dead_letter.json
+}
+
 resource "aws_cloudwatch_event_rule" "this" {
   for_each = var.rules
 

@@ -34,11 +34,23 @@ output "rule_arns" {
 }
 
 output "queue_urls" {
-  description = "Queue name => its URL and its dead-letter queue's URL (the health API reads their depths)."
+  description = "Queue name => its URL and its dead-letter queue's URL (the health API reads their depths); \"outbox\" => the outbox's dead-letter queue, which has no queue of its own."
+  value = merge(
+    {
+      for name, queue in aws_sqs_queue.this : name => {
+        url             = queue.url
+        dead_letter_url = aws_sqs_queue.dead_letter[name].url
+      }
+    },
+    { outbox = { dead_letter_url = aws_sqs_queue.outbox_dead_letter.url } },
+  )
+}
+
+output "outbox_dead_letter" {
+  description = "The outbox's dead-letter queue: { arn, url, name }."
   value = {
-    for name, queue in aws_sqs_queue.this : name => {
-      url             = queue.url
-      dead_letter_url = aws_sqs_queue.dead_letter[name].url
-    }
+    arn  = aws_sqs_queue.outbox_dead_letter.arn
+    url  = aws_sqs_queue.outbox_dead_letter.url
+    name = aws_sqs_queue.outbox_dead_letter.name
   }
 }

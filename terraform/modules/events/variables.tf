@@ -41,6 +41,22 @@ variable "rules" {
   }
 }
 
+variable "outbox" {
+  description = "The outbox of resources.json: where what cannot reach the bus is set aside ({ dead_letter_retention_days, encryption_key, maximum_record_age_s })."
+  type = object({
+    dead_letter_retention_days = number
+    encryption_key             = string
+    maximum_record_age_s       = number
+  })
+
+  validation {
+    # Lambda's bounds for a stream mapping's record age; under the stream's
+    # own 24-hour retention, so a batch is described before it is trimmed.
+    condition     = var.outbox.maximum_record_age_s >= 60 && var.outbox.maximum_record_age_s < 86400
+    error_message = "maximum_record_age_s must be from 60 s to under the stream's 24 h retention."
+  }
+}
+
 variable "kms_key_arns" {
   description = "Key ARN by key name (the queues name theirs in encryption_key)."
   type        = map(string)

@@ -22,12 +22,16 @@ locals {
     local.trigger_type == "queue" ? "queue.${var.trigger.queue}" :
     null
   )
-  trigger_source = local.trigger_source_id == null ? { arns = [], key_arns = [] } : var.trigger_sources[local.trigger_source_id]
+  trigger_source = local.trigger_source_id == null ? { arns = [], key_arns = [], failure_destination_arn = null, maximum_record_age_s = null } : var.trigger_sources[local.trigger_source_id]
 }
 
 # The table stream: filtered as defined, failed records reported one by one
-# (ReportBatchItemFailures) and retried until they succeed: an outbox item is
-# never dropped (ADR 0003). Iterator age is alarmed on.
+# (ReportBatchItemFailures) and retried while they are younger than the
+# source's maximum record age; a batch still failing then is described (its
+# shard and sequence numbers) in the failure destination, the outbox's
+# dead-letter queue, before the stream's 24-hour retention could trim it.
+# Its outbox items stay in the table a week: an event is never dropped
+# unseen (ADR 0003). Iterator age and the dead-letter queue are alarmed on.
 resource "aws_lambda_event_source_mapping" "stream" {
   count = local.trigger_type == "stream" ? 1 : 0
 
@@ -36,9 +40,18 @@ resource "aws_lambda_event_source_mapping" "stream" {
   starting_position              = "TRIM_HORIZON"
   batch_size                     = try(var.trigger.batch_size, 100)
   maximum_retry_attempts         = -1
-  maximum_record_age_in_seconds  = -1
+  maximum_record_age_in_seconds  = coalesce(local.trigger_source.maximum_record_age_s, -1)
   bisect_batch_on_function_error = false
   function_response_types        = ["ReportBatchItemFailures"]
+
+  dynamic "destination_config" {
+    for_each = local.trigger_source.failure_destination_arn == null ? [] : [local.trigger_source.failure_destination_arn]
+    content {
+      on_failure {
+        destination_arn = destination_config.value
+      }
+    }
+  }
 
   dynamic "filter_criteria" {
     for_each = try(var.trigger.filter, null) == null ? [] : [var.trigger.filter]

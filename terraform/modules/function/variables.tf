@@ -60,10 +60,12 @@ variable "resource_keys" {
 }
 
 variable "trigger_sources" {
-  description = "Event sources by id (stream.<source>, queue.<name>): { arns, key_arns }."
+  description = "Event sources by id (stream.<source>, queue.<name>): { arns, key_arns, and for a stream where a batch given up on goes: failure_destination_arn, maximum_record_age_s }."
   type = map(object({
-    arns     = list(string)
-    key_arns = list(string)
+    arns                    = list(string)
+    key_arns                = list(string)
+    failure_destination_arn = optional(string)
+    maximum_record_age_s    = optional(number)
   }))
   default = {}
 

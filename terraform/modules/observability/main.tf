@@ -230,10 +230,10 @@ resource "aws_cloudwatch_metric_alarm" "iterator_age" {
 # --- per queue ---------------------------------------------------------------------
 
 resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  for_each = var.queues
+  for_each = var.dead_letter_queues
 
-  alarm_name          = "${each.value.dead_letter_queue_name}-depth"
-  alarm_description   = "Messages wait in the dead-letter queue of ${each.key}: inspect, fix, then redrive."
+  alarm_name          = "${each.value}-depth"
+  alarm_description   = each.key == "outbox" ? "Outbox records the event pipeline could not publish were set aside: inspect the messages, fix the cause, then put their events on the bus (doc/deployment.md)." : "Messages wait in the dead-letter queue of ${each.key}: inspect, fix, then redrive."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   statistic           = "Maximum"
@@ -245,7 +245,7 @@ resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
   dimensions = {
-    QueueName = each.value.dead_letter_queue_name
+    QueueName = each.value
   }
 }
 
@@ -323,7 +323,7 @@ resource "aws_cloudwatch_dashboard" "this" {
             region  = var.region
             stat    = "Maximum"
             period  = 300
-            metrics = [for q in values(var.queues) : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.dead_letter_queue_name]]
+            metrics = [for name in values(var.dead_letter_queues) : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", name]]
           }
         },
       ],

@@ -18,12 +18,9 @@ variable "functions" {
   }))
 }
 
-variable "queues" {
-  description = "Every queue: name => { queue_name, dead_letter_queue_name }."
-  type = map(object({
-    queue_name             = string
-    dead_letter_queue_name = string
-  }))
+variable "dead_letter_queues" {
+  description = "Every dead-letter queue: the name of what it serves (a queue, or outbox) => the queue's name."
+  type        = map(string)
 }
 
 variable "api_id" {
