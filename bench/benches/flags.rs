@@ -11,7 +11,7 @@
 
 use cp_domain::{Catalog, FlagKey, FlagOverrides, Plan, TenantId};
 use criterion::{Criterion, criterion_group, criterion_main};
-use flags_evaluate::{bulk_json, context_tenant, etag, evaluation_json};
+use flag_evaluate::{bulk_json, context_tenant, etag, evaluation_json};
 use serde_json::json;
 use std::hint::black_box;
 

@@ -270,7 +270,7 @@ mod tests {
                 for needed in ["dynamodb:GetItem", "dynamodb:BatchGetItem"] {
                     assert!(table.iter().any(|a| a == needed), "{name} lacks {needed}");
                 }
-                if routes.iter().all(|r| r.method == "GET") && name != "me" {
+                if routes.iter().all(|r| r.method == "GET") && name != "member-me" {
                     // A person's first request of a sign-in session records
                     // it (ADR 0013): functions people call may put that
                     // item, and write nothing else.

@@ -469,7 +469,7 @@ mod tests {
                 "/v1/tenants/6f1c5d6e-0000-4000-8000-000000000000",
             )
             .unwrap();
-        assert_eq!(route.function, "tenant-get");
+        assert_eq!(route.function, "tenant-read");
         assert_eq!(params["tenantId"], "6f1c5d6e-0000-4000-8000-000000000000");
         assert_eq!(
             gw.route(&Method::POST, "/v1/tenants").unwrap().0.function,
@@ -477,7 +477,7 @@ mod tests {
         );
         assert_eq!(
             gw.route(&Method::GET, "/v1/tenants").unwrap().0.function,
-            "tenant-list"
+            "tenant-read"
         );
         assert!(gw.route(&Method::DELETE, "/v1/tenants").is_none());
         assert!(gw.route(&Method::GET, "/v1/nothing").is_none());

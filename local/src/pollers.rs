@@ -35,7 +35,7 @@ impl QueueHandler for billing_consumer::BillingConsumer {
     }
 }
 
-impl QueueHandler for audit_export_job::AuditExportJob {
+impl QueueHandler for export_job::ExportJob {
     fn call(&self, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {
         Box::pin(self.handle(event))
     }

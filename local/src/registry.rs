@@ -47,15 +47,14 @@ fn add<F: HttpFunction>(
 /// The HTTP functions, each with its own resolver, as in Lambda.
 pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     let mut functions = HttpFunctions::new();
-    add(&mut functions, env, me::Me::from_env)?;
+    add(&mut functions, env, member_me::MemberMe::from_env)?;
     add(
         &mut functions,
         env,
         tenant_provision::TenantProvision::from_env,
     )?;
-    add(&mut functions, env, tenant_get::TenantGet::from_env)?;
-    add(&mut functions, env, tenant_list::TenantList::from_env)?;
-    add(&mut functions, env, audit_list::AuditList::from_env)?;
+    add(&mut functions, env, tenant_read::TenantRead::from_env)?;
+    add(&mut functions, env, audit_read::AuditRead::from_env)?;
     add(&mut functions, env, tenant_suspend::TenantSuspend::from_env)?;
     add(&mut functions, env, tenant_delete::TenantDelete::from_env)?;
     add(
@@ -69,20 +68,24 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, app_secrets::AppSecrets::from_env)?;
     add(&mut functions, env, oauth_token::OauthToken::from_env)?;
     add(&mut functions, env, oauth_metadata::OauthMetadata::from_env)?;
-    add(&mut functions, env, app_tenant_get::AppTenantGet::from_env)?;
+    add(
+        &mut functions,
+        env,
+        tenant_read_by_app::TenantReadByApp::from_env,
+    )?;
     add(&mut functions, env, health::Health::from_env)?;
     add(
         &mut functions,
         env,
-        tenant_invitations::TenantInvitations::from_env,
+        member_invitations::MemberInvitations::from_env,
     )?;
+    add(&mut functions, env, member_accept::MemberAccept::from_env)?;
+    add(&mut functions, env, member_users::MemberUsers::from_env)?;
     add(
         &mut functions,
         env,
-        invitation_accept::InvitationAccept::from_env,
+        member_sessions::MemberSessions::from_env,
     )?;
-    add(&mut functions, env, tenant_users::TenantUsers::from_env)?;
-    add(&mut functions, env, sessions::Sessions::from_env)?;
     add(&mut functions, env, tenant_plan::TenantPlan::from_env)?;
     add(
         &mut functions,
@@ -95,11 +98,11 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
         env,
         flag_overrides::FlagOverridesApi::from_env,
     )?;
-    add(&mut functions, env, flags_evaluate::FlagsEvaluate::from_env)?;
+    add(&mut functions, env, flag_evaluate::FlagEvaluate::from_env)?;
     add(&mut functions, env, billing_ingest::BillingIngest::from_env)?;
     add(&mut functions, env, billing_export::BillingExport::from_env)?;
     add(&mut functions, env, audit_ingest::AuditIngest::from_env)?;
-    add(&mut functions, env, audit_export::AuditExports::from_env)?;
+    add(&mut functions, env, export_request::ExportRequest::from_env)?;
     Ok(functions)
 }
 
@@ -118,8 +121,8 @@ pub fn queue_functions(
         Arc::new(billing_consumer::BillingConsumer::from_env(env)?),
     );
     functions.insert(
-        "audit-export-job",
-        Arc::new(audit_export_job::AuditExportJob::from_env(env)?),
+        "export-job",
+        Arc::new(export_job::ExportJob::from_env(env)?),
     );
     Ok(functions)
 }

@@ -257,7 +257,7 @@ def test_nfr_sec_005_each_role_holds_its_definitions_actions_and_readers_write_o
         assert own <= actions
         assert actions - own <= extras, f"{name}: undocumented actions {sorted(actions - own - extras)}"
         routes = f["trigger"].get("routes", [])
-        if f["trigger"]["type"] == "http" and routes and all(r["method"] == "GET" for r in routes) and name != "me":
+        if f["trigger"]["type"] == "http" and routes and all(r["method"] == "GET" for r in routes) and name != "member-me":
             runtime = set(lists["log"]) | set(lists["tracing"])
             writes = sorted(a for a in actions - runtime if re.search(m.WRITE_ACTION, a) or a in lists["kms_write"])
             # A person's first request of a sign-in session records it

@@ -16,25 +16,25 @@ async fn fr_sys_005_operators_see_dependencies_and_per_function_error_rate_and_p
         let unknown = format!("/v1/tenants/{}", uuid::Uuid::new_v4());
         assert_eq!(get(&op, &unknown).await.status(), StatusCode::NOT_FOUND);
     }
-    let health: Value = eventually("tenant-get figures", Duration::from_secs(20), || async {
+    let health: Value = eventually("tenant-read figures", Duration::from_secs(20), || async {
         let health: Value = get(&op, "/v1/health").await.json().await.unwrap();
         let figures = health["functions"]
             .as_array()?
             .iter()
-            .find(|f| f["function"] == "tenant-get")?
+            .find(|f| f["function"] == "tenant-read")?
             .clone();
         (figures["requests"].as_f64()? >= 5.0).then_some(health)
     })
     .await;
-    let tenant_get = health["functions"]
+    let tenant_read = health["functions"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["function"] == "tenant-get")
+        .find(|f| f["function"] == "tenant-read")
         .unwrap();
-    assert_eq!(tenant_get["errors"], 0.0);
-    assert_eq!(tenant_get["error_rate"], 0.0);
-    assert!(tenant_get["p99_latency_ms"].as_f64().unwrap() >= 0.0);
+    assert_eq!(tenant_read["errors"], 0.0);
+    assert_eq!(tenant_read["error_rate"], 0.0);
+    assert!(tenant_read["p99_latency_ms"].as_f64().unwrap() >= 0.0);
     assert_eq!(health["window_minutes"], 15);
 
     // Every dependency answered.
