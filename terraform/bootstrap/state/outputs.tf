@@ -1,10 +1,10 @@
 output "state_bucket" {
-  description = "Bucket of terraform state (backend.hcl: bucket)."
+  description = "Bucket of terraform state (terraform/envs/<env>.backend.hcl: bucket)."
   value       = aws_s3_bucket.state.id
 }
 
 output "artifact_bucket" {
-  description = "Bucket of release artifacts (terraform.tfvars: artifact_bucket)."
+  description = "Bucket of release artifacts (terraform/envs/<env>.tfvars: artifact_bucket)."
   value       = aws_s3_bucket.artifacts.id
 }
 
@@ -19,6 +19,6 @@ output "release_role_arn" {
 }
 
 output "state_role_arns" {
-  description = "Environment => state role (backend.hcl: assume_role.role_arn)."
+  description = "Environment => state role (terraform/envs/<env>.backend.hcl: assume_role.role_arn)."
   value       = { for env, role in aws_iam_role.state : env => role.arn }
 }

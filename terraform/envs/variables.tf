@@ -1,5 +1,5 @@
 variable "environment" {
-  description = "sandbox, nonprod or prod: the name of this directory."
+  description = "sandbox, nonprod or prod: the name of its <env>.tfvars and <env>.backend.hcl."
   type        = string
 
   validation {

@@ -1,5 +1,5 @@
 module "control_plane" {
-  source = "../../control-plane"
+  source = "../control-plane"
   providers = {
     aws           = aws
     aws.us_east_1 = aws.us_east_1
@@ -21,4 +21,17 @@ module "control_plane" {
   waf_rate_limit_per_5_minutes = var.waf_rate_limit_per_5_minutes
   backup_copy_vault_arn        = var.backup_copy_vault_arn
   backup_vault_lock            = var.backup_vault_lock
+}
+
+# One root serves every environment, so the state chosen at init
+# (<env>.backend.hcl) and the variables given to plan (<env>.tfvars) must name
+# the same environment. The state remembers its environment and account here:
+# a plan with another environment's variables would replace this resource,
+# which prevent_destroy refuses before anything in an account changes.
+resource "terraform_data" "environment" {
+  triggers_replace = [var.environment, var.account_id]
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }

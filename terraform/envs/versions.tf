@@ -1,12 +1,12 @@
-# An environment: state in the state account's bucket (S3 lock file),
-# resources in this environment's own account through its deploy role. The
-# .tf files of every environment are identical (a test checks it); what
-# differs is backend.hcl and terraform.tfvars.
+# Every environment is this one root: state in the state account's bucket
+# (S3 lock file), resources in the environment's own account through its
+# deploy role. What differs per environment is <env>.backend.hcl and
+# <env>.tfvars beside these files.
 terraform {
   required_version = ">= 1.10"
 
-  # bucket, key, region and the state role come from backend.hcl:
-  #   terraform init -backend-config=backend.hcl
+  # bucket, key, region and the state role come from <env>.backend.hcl:
+  #   terraform init -reconfigure -backend-config=<env>.backend.hcl
   backend "s3" {
     encrypt      = true
     use_lockfile = true
