@@ -1,20 +1,20 @@
 //! `cpctl audit verify`: checks audit records offline against the signed
 //! digests and the digest key's public half (FR-LOG-003, ADR 0029), in the
 //! manner of `aws cloudtrail validate-logs`. The check itself is
-//! [`cp_domain::audit_verify`]; this reads its inputs from files.
+//! [`cp_domain::audit::verify`]; this reads its inputs from files.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cp_domain::AuditRecord;
-pub use cp_domain::audit_verify::{Finding, Scope, Verified, verify};
-use cp_domain::digest::SignedDigest;
+use cp_domain::audit::digest::SignedDigest;
+pub use cp_domain::audit::verify::{Finding, Scope, Verified, verify};
 use std::path::Path;
 
 /// Records from an audit CSV export (FR-LOG-002), or from JSON: an array, a
 /// page (`{"items": [...]}`) or one per line.
 pub fn read_records(text: &str) -> Result<Vec<AuditRecord>, String> {
-    if cp_domain::audit_csv::is_audit_csv(text) {
-        return cp_domain::audit_csv::read(text).map_err(|e| e.to_string());
+    if cp_domain::export::csv::is_audit_csv(text) {
+        return cp_domain::export::csv::read(text).map_err(|e| e.to_string());
     }
     read_json_records(text).map_err(|e| e.to_string())
 }
@@ -80,7 +80,7 @@ mod tests {
     use aws_lc_rs::rsa::{KeyPair, KeySize};
     use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
     use chrono::{Duration, Utc};
-    use cp_domain::digest::{ALGORITHM, Digest, DigestEntry, PreviousDigest};
+    use cp_domain::audit::digest::{ALGORITHM, Digest, DigestEntry, DigestKey, PreviousDigest};
     use cp_domain::{ActorType, ChainHash, EventId, Outcome, TenantId};
 
     struct Trail {
@@ -131,14 +131,14 @@ mod tests {
                     })
                     .collect(),
                 previous: digests.last().map(|(_, p)| PreviousDigest {
-                    key: Digest::object_key(tenant, p.digest.first_seq),
+                    key: DigestKey::new(tenant, p.digest.first_seq).to_string(),
                     signature: p.signature.clone(),
                 }),
                 key_id: "test".into(),
                 algorithm: ALGORITHM.into(),
             };
             let signature = sign(&key, &digest);
-            let name = Digest::object_key(tenant, digest.first_seq);
+            let name = DigestKey::new(tenant, digest.first_seq).to_string();
             digests.push((name, SignedDigest { digest, signature }));
         }
         Trail {
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn fr_log_002_a_csv_export_is_checked_like_json_and_tampering_is_caught() {
-        use cp_domain::audit_csv::{header, row};
+        use cp_domain::export::csv::{header, row};
         let mut t = trail(4, 2);
         let mut csv = header();
         for r in &t.records {

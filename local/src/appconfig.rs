@@ -10,8 +10,8 @@
 //! once: there is nothing to deploy with). The functions' code and their
 //! `FLAG_CATALOG_URL` shape are the same in both places.
 
-use crate::bootstrap::BootstrapError;
 use crate::definitions::{FLAG_CATALOG_JSON, Flags};
+use crate::error::BootstrapError;
 use aws_config::SdkConfig;
 use aws_sdk_appconfig::Client;
 use aws_sdk_appconfig::error::DisplayErrorContext;

@@ -12,25 +12,11 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 use std::collections::{BTreeMap, HashMap};
 
-#[derive(Debug, thiserror::Error)]
-#[error("creating {what}: {reason}")]
-pub struct BootstrapError {
-    what: String,
-    reason: String,
-}
-
-impl BootstrapError {
-    pub fn new(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            what: what.into(),
-            reason: reason.into(),
-        }
-    }
-}
+pub use crate::error::BootstrapError;
 
 fn fail(what: impl Into<String>) -> impl FnOnce(String) -> BootstrapError {
     let what = what.into();
-    move |reason| BootstrapError { what, reason }
+    move |reason| BootstrapError::new(what, reason)
 }
 
 macro_rules! sdk_try {

@@ -247,6 +247,57 @@ mod tests {
         cp_domain::Catalog::parse(FLAG_CATALOG_JSON.as_bytes()).expect("flags/catalog.json");
     }
 
+    /// ADR 0004: a function is named `<room>-<use case>`, and its room has
+    /// a module of that name in the store (and, but for the oauth room, in
+    /// the domain); `health` and `outbox-publisher` belong to the platform.
+    #[test]
+    fn every_function_is_named_after_its_room() {
+        const PLATFORM: &[&str] = &["health", "outbox-publisher"];
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+        let module = |krate: &str, room: &str| {
+            let src = shared.join(krate).join("src");
+            src.join(format!("{room}.rs")).exists() || src.join(room).join("mod.rs").exists()
+        };
+        for name in functions().functions.keys() {
+            if PLATFORM.contains(&name.as_str()) {
+                continue;
+            }
+            let (room, use_case) = name.split_once('-').unwrap_or((name, ""));
+            assert!(!use_case.is_empty(), "{name}: no use case after the room");
+            assert!(module("store", room), "{name}: no store module `{room}`");
+            assert!(
+                room == "oauth" || module("domain", room),
+                "{name}: no domain module `{room}`"
+            );
+        }
+    }
+
+    /// FR-BILL-001: the billing rule lets through exactly the types the
+    /// billing consumer turns into billing events, all of them real types.
+    #[test]
+    fn the_billing_rule_is_the_billable_list() {
+        let rule = &resources().rules["billing"];
+        let mut routed: Vec<&str> = rule.pattern["detail-type"]
+            .as_array()
+            .expect("the billing rule names its detail types")
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        let mut billable: Vec<&str> = billing_consumer::BILLABLE.iter().map(|(t, _)| *t).collect();
+        routed.sort_unstable();
+        billable.sort_unstable();
+        assert_eq!(
+            routed, billable,
+            "terraform/resources.json rules.billing and BILLABLE"
+        );
+        for event_type in billable {
+            assert!(
+                cp_events::ALL_TYPES.iter().any(|t| t.name == event_type),
+                "{event_type} is not an event type"
+            );
+        }
+    }
+
     #[test]
     fn nfr_sec_005_http_functions_may_resolve_principals_and_readers_write_only_session_records() {
         const WRITES: &[&str] = &[

@@ -18,6 +18,7 @@ pub mod appconfig;
 pub mod bootstrap;
 pub mod console;
 pub mod definitions;
+pub mod error;
 pub mod gateway;
 pub mod metrics;
 pub mod pattern;

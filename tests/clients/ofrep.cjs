@@ -1,6 +1,7 @@
 // A managed application reading its tenant's flags with the OpenFeature
 // JavaScript SDK and @openfeature/ofrep-provider, unchanged. Driven by the
-// flag tests (tests/tests/e2e_flags.rs): prints one JSON line per step.
+// flag tests (tests/tests/e2e/flag/openfeature.rs): prints one JSON line
+// per step.
 const { OpenFeature } = require('@openfeature/server-sdk');
 const { OFREPProvider } = require('@openfeature/ofrep-provider');
 

@@ -1,6 +1,6 @@
 """A managed application reading its tenant's flags with the OpenFeature
 Python SDK and openfeature-provider-ofrep, unchanged. Driven by the flag
-tests (tests/tests/e2e_flags.rs): prints one JSON line per step."""
+tests (tests/tests/e2e/flag/openfeature.rs): prints one JSON line per step."""
 
 import json
 import os

@@ -139,6 +139,48 @@ pub async fn get(token: &str, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// `GET <path>` on the gateway with a bearer token, its body read as `T`.
+pub async fn get_json<T: serde::de::DeserializeOwned>(token: &str, path: &str) -> T {
+    get(token, path).await.json().await.unwrap()
+}
+
+/// `DELETE <path>` on the gateway with a bearer token.
+pub async fn delete(token: &str, path: &str) -> reqwest::Response {
+    send_json(
+        reqwest::Method::DELETE,
+        token,
+        path,
+        &serde_json::Value::Null,
+    )
+    .await
+}
+
+/// Asserts an RFC 7807 problem with the given ERR id and returns it.
+pub async fn problem(
+    response: reqwest::Response,
+    status: reqwest::StatusCode,
+    err: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let correlation = response.headers()["x-correlation-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        problem["type"],
+        format!("urn:saas-control-plane:problem:{err}")
+    );
+    assert_eq!(problem["status"], status.as_u16());
+    assert_eq!(problem["correlation_id"], correlation);
+    assert!(problem["title"].is_string() && problem["detail"].is_string());
+    problem
+}
+
 /// Every page of the cursor-paged list at `path`, first to last.
 pub async fn pages<T: serde::de::DeserializeOwned>(
     token: &str,

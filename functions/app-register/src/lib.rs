@@ -9,7 +9,6 @@ use cp_api::ApplicationView;
 use cp_domain::{Application, ApplicationId, Error, RegisterApp, Scope, Target};
 use cp_events::{ApplicationRegistered, Envelope};
 use cp_runtime::Route;
-use cp_runtime::idempotency;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use serde::Deserialize;
@@ -50,30 +49,14 @@ impl HttpFunction for AppRegister {
             body.owner.as_deref(),
         )?;
         let app = Application::register(ApplicationId::random(), command, request.now);
-        let event = Envelope::new(
-            &ApplicationRegistered {
-                app_id: app.id,
-                name: app.name.as_str().to_owned(),
-                environment: app.environment,
-                owner: app.owner.as_str().to_owned(),
-            },
-            request.event_context(),
-        )
-        .map_err(|_| Error::Internal)?;
+        let event = Envelope::new(&ApplicationRegistered::from(&app), request.event_context())?;
         let mut writes = self.store.writes();
         writes.insert_application(&app)?.event(&event)?;
         let response = ApiResponse::created(
             &ApplicationView::from(&app),
             format!("/v1/applications/{}", app.id),
         )?;
-        let response = idempotency::commit(
-            &self.store,
-            writes,
-            request.idempotency(),
-            response,
-            request.now,
-        )
-        .await?;
+        let response = request.commit(&self.store, writes, response).await?;
         if !response.replayed {
             tracing::info!(app_id = %app.id, "application registered");
         }

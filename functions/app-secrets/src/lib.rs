@@ -95,8 +95,7 @@ impl AppSecrets {
                 expires_at: secret.expires_at,
             },
             request.event_context(),
-        )
-        .map_err(|_| Error::Internal)?;
+        )?;
         let mut writes = self.store.writes();
         writes
             .replace_application(&app)?
@@ -139,8 +138,7 @@ impl AppSecrets {
                 secret_id,
             },
             request.event_context(),
-        )
-        .map_err(|_| Error::Internal)?;
+        )?;
         let mut writes = self.store.writes();
         writes
             .replace_application(&app)?

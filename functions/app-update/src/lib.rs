@@ -31,15 +31,6 @@ struct Body {
     status: Option<String>,
 }
 
-fn state(app: &Application) -> ApplicationState {
-    ApplicationState {
-        name: app.name.as_str().to_owned(),
-        environment: app.environment,
-        owner: app.owner.as_str().to_owned(),
-        status: app.status,
-    }
-}
-
 #[derive(Debug)]
 pub struct AppUpdate {
     store: Store,
@@ -88,18 +79,19 @@ impl AppUpdate {
         let app = self
             .store
             .update(id, |app: &mut Application| {
-                let before = state(app);
+                let before = ApplicationState::from(&*app);
                 if !app.apply(changes.clone(), request.now) {
                     return Ok(Decision::Unchanged);
                 }
                 let payload = ApplicationUpdated {
                     app_id: id,
                     before,
-                    after: state(app),
+                    after: ApplicationState::from(&*app),
                 };
-                Ok(Decision::Changed(Box::new(
-                    Envelope::new(&payload, context.clone()).map_err(|_| Error::Internal)?,
-                )))
+                Ok(Decision::Changed(Box::new(Envelope::new(
+                    &payload,
+                    context.clone(),
+                )?)))
             })
             .await?;
         tracing::info!(app_id = %id, "application updated");

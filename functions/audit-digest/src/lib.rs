@@ -14,8 +14,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
+use cp_aws::{DigestArchive, SigningKey};
 use cp_domain::Error;
-use cp_domain::digest::{ALGORITHM, Digest, DigestEntry, PreviousDigest, SignedDigest};
+use cp_domain::audit::digest::{ALGORITHM, Digest, DigestEntry, PreviousDigest, SignedDigest};
 use cp_runtime::env::{AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY};
 use cp_runtime::{ConfigError, FunctionEnv};
 use cp_store::{AuditChain, DigestMark, Store};
@@ -28,10 +29,8 @@ const MAX_RECORDS: u16 = 1000;
 #[derive(Debug)]
 pub struct AuditDigest {
     store: Store,
-    kms: aws_sdk_kms::Client,
-    s3: aws_sdk_s3::Client,
-    bucket: String,
-    key_id: String,
+    key: SigningKey,
+    archive: DigestArchive,
 }
 
 /// What a run did.
@@ -47,10 +46,14 @@ impl AuditDigest {
     pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
         Ok(Self {
             store: env.store()?,
-            kms: aws_sdk_kms::Client::new(&env.sdk),
-            s3: aws_sdk_s3::Client::new(&env.sdk),
-            bucket: env.var(AUDIT_DIGEST_BUCKET)?,
-            key_id: env.var(AUDIT_DIGEST_KEY)?,
+            key: SigningKey::new(
+                aws_sdk_kms::Client::new(&env.sdk),
+                env.var(AUDIT_DIGEST_KEY)?,
+            ),
+            archive: DigestArchive::new(
+                aws_sdk_s3::Client::new(&env.sdk),
+                env.var(AUDIT_DIGEST_BUCKET)?,
+            ),
         })
     }
 
@@ -117,7 +120,7 @@ impl AuditDigest {
                     key: m.key.clone(),
                     signature: m.signature.clone(),
                 }),
-                key_id: self.key_id.clone(),
+                key_id: self.key.key_id().to_owned(),
                 algorithm: ALGORITHM.to_owned(),
             };
             let next = self.write(&digest).await?;
@@ -137,82 +140,21 @@ impl AuditDigest {
     }
 
     /// Signs a digest and stores it; returns its mark for the chain's head.
+    /// Never over another run's digest of the same records: that one is
+    /// adopted instead (a run that died before noting it, or a racing one).
     async fn write(&self, digest: &Digest) -> Result<DigestMark, Error> {
-        let signed = self
-            .kms
-            .sign()
-            .key_id(&self.key_id)
-            .message(aws_sdk_kms::primitives::Blob::new(digest.signing_string()))
-            .message_type(aws_sdk_kms::types::MessageType::Raw)
-            .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::RsassaPkcs1V15Sha256)
-            .send()
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %aws_sdk_kms::error::DisplayErrorContext(&e), "Sign failed");
-                Error::Unavailable
-            })?;
-        let signature = STANDARD.encode(signed.signature().ok_or(Error::Internal)?.as_ref());
-        let file = SignedDigest {
-            digest: digest.clone(),
-            signature: signature.clone(),
-        };
-        let body = serde_json::to_vec_pretty(&file).map_err(|_| Error::Internal)?;
-        let key = Digest::object_key(digest.tenant_id, digest.first_seq);
-        // The bucket's default retention (compliance mode) locks the object;
-        // the SDK's checksum satisfies Object Lock's integrity requirement.
-        // Never over another run's digest of the same records: that one is
-        // adopted instead (a run that died before noting it, or a racing one).
-        let put = self
-            .s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(&key)
-            .if_none_match("*")
-            .content_type("application/json")
-            .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
-            .body(body.into())
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(DigestMark {
-                seq: digest.last_seq,
-                key,
+        let signature = STANDARD.encode(self.key.sign(digest.signing_string().as_bytes()).await?);
+        let stored = self
+            .archive
+            .put(&SignedDigest {
+                digest: digest.clone(),
                 signature,
-            }),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 412) => {
-                self.existing(&key).await
-            }
-            Err(e) => {
-                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "PutObject failed");
-                Err(Error::Unavailable)
-            }
-        }
-    }
-
-    /// The mark of a digest already stored under `key`.
-    async fn existing(&self, key: &str) -> Result<DigestMark, Error> {
-        let object = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "GetObject failed");
-                Error::Unavailable
-            })?;
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|_| Error::Unavailable)?
-            .into_bytes();
-        let file: SignedDigest = serde_json::from_slice(&bytes).map_err(|_| Error::Internal)?;
+            })
+            .await?;
         Ok(DigestMark {
-            seq: file.digest.last_seq,
-            key: key.to_owned(),
-            signature: file.signature,
+            seq: stored.digest.last_seq,
+            key: stored.digest.key().to_string(),
+            signature: stored.signature,
         })
     }
 }

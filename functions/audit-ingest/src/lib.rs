@@ -163,7 +163,7 @@ impl AuditIngest {
         event: &AuditEventReported,
         context: EventContext,
     ) -> Result<Status, Error> {
-        let mut envelope = Envelope::new(event, context).map_err(|_| Error::Internal)?;
+        let mut envelope = Envelope::new(event, context)?;
         let name = format!("{}/{}", event.application_id, event.event_id);
         envelope.id = EventId::from_uuid(uuid::Uuid::new_v5(&REPORTED_NAMESPACE, name.as_bytes()));
         let mut writes = self.store.writes();

@@ -96,7 +96,10 @@ impl HttpFunction for AuditRead {
         let read = PersonalDataRead {
             tenant_id: tenant,
             data: PersonalData::AuditRecords,
-            resource: format!("audit/{}", cp_domain::digest::partition_label(tenant)),
+            resource: format!(
+                "audit/{}",
+                cp_domain::audit::digest::partition_label(tenant)
+            ),
             subjects: actors,
             count: page.items.len() as u64,
             query: Default::default(),
@@ -108,6 +111,10 @@ impl HttpFunction for AuditRead {
                 &["from", "to", "actor_id", "action", "outcome"],
             )
             .await?;
-        ApiResponse::ok(&PageView::<AuditRecordView>::from(page))
+        // An audit record is its own view.
+        ApiResponse::ok(&PageView::<AuditRecordView> {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        })
     }
 }

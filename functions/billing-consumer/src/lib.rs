@@ -22,8 +22,9 @@ use serde_json::Value;
 pub const SOURCE: &str = "urn:saas-control-plane";
 
 /// The billable event types and the fields of their data that are copied
-/// into properties. The billing rule of `terraform/resources.json` lists the
-/// same types.
+/// into properties. The billing rule of `terraform/resources.json` lets
+/// exactly these through (a test in `local/src/definitions.rs` holds them
+/// equal).
 pub const BILLABLE: &[(&str, &[&str])] = &[
     ("tenant.provisioned", &["plan", "status"]),
     ("tenant.plan_changed", &["previous_plan", "plan"]),

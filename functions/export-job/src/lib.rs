@@ -17,19 +17,17 @@
 //! record, and puts the result on the job beside the file.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use chrono::Utc;
-use cp_domain::audit_verify::{self, Checked, Scope};
-use cp_domain::digest::{SignedDigest, partition_label};
-use cp_domain::{Actor, AuditExport, Error, ExportFile, ExportStatus, Integrity, audit_csv};
+use cp_aws::{DigestArchive, ExportBucket, SigningKey, Upload};
+use cp_domain::audit::verify::{self, Checked, Scope};
+use cp_domain::export::csv as audit_csv;
+use cp_domain::{Actor, AuditExport, Error, ExportFile, ExportStatus, Integrity};
 use cp_events::{AuditExportFinished, AuditExportRequested, Envelope, EventContext};
 use cp_runtime::env::{AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, AUDIT_EXPORT_BUCKET};
 use cp_runtime::{ConfigError, FunctionEnv, queue};
 use cp_store::Store;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
-use tokio::sync::OnceCell;
 
 /// The size of every part but the last (S3's minimum is 5 MiB).
 pub const PART_BYTES: usize = 8 * 1024 * 1024;
@@ -43,18 +41,18 @@ pub const MAX_CHECKED: usize = 2_000_000;
 
 /// Shown to the requester when the file could not be written; the details
 /// are in the job's logs.
+/// The exported file's media type.
+const CSV: &str = "text/csv; charset=utf-8";
+
 const WRITE_FAILED: &str = "the export could not be written; request it again";
 
 #[derive(Debug)]
 pub struct ExportJob {
     store: Store,
-    s3: aws_sdk_s3::Client,
-    bucket: String,
-    kms: aws_sdk_kms::Client,
-    digest_bucket: String,
-    digest_key: String,
-    /// The digest key's public half (DER), fetched once per process.
-    public_key: OnceCell<Vec<u8>>,
+    exports: ExportBucket,
+    /// The key that signs the digests, whose public half checks them.
+    digest_key: SigningKey,
+    digests: DigestArchive,
 }
 
 /// What the job wrote, and what it keeps of each record for the check.
@@ -68,12 +66,18 @@ impl ExportJob {
     pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
         Ok(Self {
             store: env.store()?,
-            s3: aws_sdk_s3::Client::new(&env.sdk),
-            bucket: env.var(AUDIT_EXPORT_BUCKET)?,
-            kms: aws_sdk_kms::Client::new(&env.sdk),
-            digest_bucket: env.var(AUDIT_DIGEST_BUCKET)?,
-            digest_key: env.var(AUDIT_DIGEST_KEY)?,
-            public_key: OnceCell::new(),
+            exports: ExportBucket::new(
+                aws_sdk_s3::Client::new(&env.sdk),
+                env.var(AUDIT_EXPORT_BUCKET)?,
+            ),
+            digest_key: SigningKey::new(
+                aws_sdk_kms::Client::new(&env.sdk),
+                env.var(AUDIT_DIGEST_KEY)?,
+            ),
+            digests: DigestArchive::new(
+                aws_sdk_s3::Client::new(&env.sdk),
+                env.var(AUDIT_DIGEST_BUCKET)?,
+            ),
         })
     }
 
@@ -102,39 +106,27 @@ impl ExportJob {
 
     /// Streams the job's records into the bucket under `key`.
     async fn write(&self, job: &AuditExport, key: &str) -> Result<Written, Error> {
-        let upload = self
-            .s3
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type("text/csv; charset=utf-8")
-            .send()
-            .await
-            .map_err(|e| s3_failed("CreateMultipartUpload", &e))?;
-        let upload_id = upload.upload_id().ok_or(Error::Internal)?.to_owned();
-        let result = self.write_parts(job, key, &upload_id).await;
-        if result.is_err() {
-            // Parts of an abandoned upload cost storage until aborted (the
-            // bucket's lifecycle rule aborts any this misses).
-            self.s3
-                .abort_multipart_upload()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(&upload_id)
-                .send()
-                .await
-                .ok();
+        let mut upload = self.exports.upload(key, CSV).await?;
+        match self.write_parts(job, key, &mut upload).await {
+            Ok(written) => {
+                upload.finish().await?;
+                Ok(written)
+            }
+            Err(e) => {
+                // Parts of an abandoned upload cost storage until aborted
+                // (the bucket's lifecycle rule aborts any this misses).
+                upload.abort().await;
+                Err(e)
+            }
         }
-        result
     }
 
     async fn write_parts(
         &self,
         job: &AuditExport,
         key: &str,
-        upload_id: &str,
+        upload: &mut Upload<'_>,
     ) -> Result<Written, Error> {
-        let mut parts = Vec::new();
         let mut buffer = audit_csv::header();
         let (mut records, mut bytes) = (0_u64, 0_u64);
         let mut hash = Sha256::new();
@@ -163,42 +155,12 @@ impl ExportJob {
             if buffer.len() >= PART_BYTES || last {
                 hash.update(&buffer);
                 bytes += buffer.len() as u64;
-                let number = i32::try_from(parts.len() + 1).map_err(|_| Error::Internal)?;
-                let part = self
-                    .s3
-                    .upload_part()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .upload_id(upload_id)
-                    .part_number(number)
-                    .body(ByteStream::from(std::mem::take(&mut buffer)))
-                    .send()
-                    .await
-                    .map_err(|e| s3_failed("UploadPart", &e))?;
-                parts.push(
-                    CompletedPart::builder()
-                        .part_number(number)
-                        .set_e_tag(part.e_tag().map(str::to_owned))
-                        .build(),
-                );
+                upload.part(std::mem::take(&mut buffer)).await?;
             }
             if last {
                 break;
             }
         }
-        self.s3
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(parts))
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| s3_failed("CompleteMultipartUpload", &e))?;
         Ok(Written {
             file: ExportFile {
                 object_key: key.to_owned(),
@@ -225,8 +187,8 @@ impl ExportJob {
             return not_checked("the export holds no records");
         };
         let inputs = async {
-            let key = self.public_key().await?;
-            let digests = self.digests(job.tenant_id, first, last).await?;
+            let key = self.digest_key.public_key().await?;
+            let digests = self.digests.covering(job.tenant_id, first, last).await?;
             Ok::<_, Error>((key, digests))
         };
         match inputs.await {
@@ -236,7 +198,7 @@ impl ExportJob {
                 } else {
                     Scope::Filtered
                 };
-                let integrity = Integrity::of(audit_verify::verify(checked, digests, key, scope));
+                let integrity = Integrity::of(verify::verify(checked, digests, key, scope));
                 if let Integrity::Failed { problem, .. } = &integrity {
                     tracing::error!(export_id = %job.id, problem, "exported records do not verify");
                 }
@@ -249,81 +211,6 @@ impl ExportJob {
                 )
             }
         }
-    }
-
-    async fn public_key(&self) -> Result<&[u8], Error> {
-        self.public_key
-            .get_or_try_init(|| async {
-                let output = self
-                    .kms
-                    .get_public_key()
-                    .key_id(&self.digest_key)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        tracing::error!(error = %aws_sdk_kms::error::DisplayErrorContext(&e), "GetPublicKey failed");
-                        Error::Unavailable
-                    })?;
-                let der = output.public_key().ok_or(Error::Internal)?;
-                Ok(der.as_ref().to_vec())
-            })
-            .await
-            .map(Vec::as_slice)
-    }
-
-    /// The chain's digests from the one covering `first` through those
-    /// starting at or before `last`. Their keys sort by first sequence
-    /// number, so the listing alone says which to fetch.
-    async fn digests(
-        &self,
-        tenant: Option<cp_domain::TenantId>,
-        first: u64,
-        last: u64,
-    ) -> Result<Vec<(String, SignedDigest)>, Error> {
-        let prefix = format!("{}/", partition_label(tenant));
-        let mut keys: Vec<(u64, String)> = Vec::new();
-        let mut pages = self
-            .s3
-            .list_objects_v2()
-            .bucket(&self.digest_bucket)
-            .prefix(&prefix)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| s3_failed("ListObjectsV2", &e))?;
-            for object in page.contents() {
-                let Some(key) = object.key() else { continue };
-                let seq = key
-                    .strip_prefix(&prefix)
-                    .and_then(|name| name.strip_suffix(".json"))
-                    .and_then(|n| n.parse::<u64>().ok());
-                if let Some(seq) = seq.filter(|s| *s <= last) {
-                    keys.push((seq, key.to_owned()));
-                }
-            }
-        }
-        keys.sort();
-        let start = keys.iter().rposition(|(seq, _)| *seq <= first).unwrap_or(0);
-        let mut digests = Vec::new();
-        for (_, key) in &keys[start.min(keys.len())..] {
-            let object = self
-                .s3
-                .get_object()
-                .bucket(&self.digest_bucket)
-                .key(key)
-                .send()
-                .await
-                .map_err(|e| s3_failed("GetObject", &e))?;
-            let body = object
-                .body
-                .collect()
-                .await
-                .map_err(|_| Error::Unavailable)?;
-            let file: SignedDigest =
-                serde_json::from_slice(&body.into_bytes()).map_err(|_| Error::Internal)?;
-            digests.push((key.clone(), file));
-        }
-        Ok(digests)
     }
 
     /// Ends the job as `written` says, with its event; a job ended
@@ -361,8 +248,7 @@ impl ExportJob {
                 actor: Actor::system("export-job"),
                 correlation_id: requested.correlation_id.clone(),
             },
-        )
-        .map_err(|_| Error::Internal)?;
+        )?;
         let mut writes = self.store.writes();
         writes.replace_audit_export(&job)?.event(&event)?;
         match self.store.commit(writes).await {
@@ -382,13 +268,4 @@ pub fn object_key(job: &AuditExport) -> String {
         .tenant_id
         .map_or_else(|| "platform".to_owned(), |t| t.to_string());
     format!("exports/{partition}/{}.csv", job.id)
-}
-
-fn s3_failed<E, R>(operation: &'static str, e: &aws_sdk_s3::error::SdkError<E, R>) -> Error
-where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    tracing::error!(operation, error = %aws_sdk_s3::error::DisplayErrorContext(e), "S3 call failed");
-    Error::Internal
 }

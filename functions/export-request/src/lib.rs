@@ -13,7 +13,6 @@
 //! a tenant's Owner their own tenant's (`audit:read`). Another tenant's job
 //! is ERR-RES-404, as if it did not exist.
 
-use aws_sdk_s3::presigning::PresigningConfig;
 use chrono::{DateTime, Duration, Utc};
 use cp_api::AuditExportView;
 use cp_domain::{
@@ -23,7 +22,6 @@ use cp_domain::{
 use cp_events::{AuditExportRequested, Envelope, PersonalData, PersonalDataRead};
 use cp_runtime::Route;
 use cp_runtime::env::AUDIT_EXPORT_BUCKET;
-use cp_runtime::idempotency;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use http::StatusCode;
@@ -46,16 +44,17 @@ struct Body {
 #[derive(Debug)]
 pub struct ExportRequest {
     store: Store,
-    s3: aws_sdk_s3::Client,
-    bucket: String,
+    exports: cp_aws::ExportBucket,
 }
 
 impl ExportRequest {
     pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
         Ok(Self {
             store: env.store()?,
-            s3: aws_sdk_s3::Client::new(&env.sdk),
-            bucket: env.var(AUDIT_EXPORT_BUCKET)?,
+            exports: cp_aws::ExportBucket::new(
+                aws_sdk_s3::Client::new(&env.sdk),
+                env.var(AUDIT_EXPORT_BUCKET)?,
+            ),
         })
     }
 
@@ -107,20 +106,12 @@ impl ExportRequest {
                 outcome: job.filter.outcome,
             },
             request.event_context(),
-        )
-        .map_err(|_| Error::Internal)?;
+        )?;
         let mut writes = self.store.writes();
         writes.insert_audit_export(&job)?.event(&event)?;
         let mut response = ApiResponse::json(StatusCode::ACCEPTED, &AuditExportView::from(&job))?;
         response.location = Some(format!("/v1/audit-exports/{}", job.id));
-        idempotency::commit(
-            &self.store,
-            writes,
-            request.idempotency(),
-            response,
-            request.now,
-        )
-        .await
+        request.commit(&self.store, writes, response).await
     }
 
     async fn show(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
@@ -148,28 +139,16 @@ impl ExportRequest {
     /// A presigned GET of the file, named for the download. Signing is local:
     /// no round trip.
     async fn link(&self, key: &str, job: &AuditExport) -> Result<String, Error> {
-        let lifetime = LINK_LIFETIME.to_std().map_err(|_| Error::Internal)?;
-        let config = PresigningConfig::expires_in(lifetime).map_err(|_| Error::Internal)?;
         let name = format!(
             "audit-{}-{}.csv",
             job.tenant_id
                 .map_or_else(|| "platform".to_owned(), |t| t.to_string()),
             job.id
         );
-        let presigned = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .response_content_type("text/csv; charset=utf-8")
-            .response_content_disposition(format!("attachment; filename=\"{name}\""))
-            .presigned(config)
+        let lifetime = std::time::Duration::from_secs(LINK_LIFETIME.num_seconds().unsigned_abs());
+        self.exports
+            .link(key, &name, "text/csv; charset=utf-8", lifetime)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "presigning failed");
-                Error::Internal
-            })?;
-        Ok(presigned.uri().to_owned())
     }
 }
 

@@ -260,10 +260,6 @@ impl Health {
     async fn functions(&self, now: DateTime<Utc>) -> Result<Vec<FunctionFigures>, Error> {
         use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
         use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
-        let unavailable = |e: &dyn std::fmt::Display| {
-            tracing::warn!(error = %e, "metrics unavailable");
-            Error::Unavailable
-        };
         let listed = self
             .cloudwatch
             .list_metrics()
@@ -271,7 +267,7 @@ impl Health {
             .metric_name(REQUESTS)
             .send()
             .await
-            .map_err(|e| unavailable(&aws_sdk_cloudwatch::error::DisplayErrorContext(e)))?;
+            .map_err(|e| unavailable("ListMetrics", &e))?;
         let mut names: Vec<String> = listed
             .metrics()
             .iter()
@@ -322,7 +318,7 @@ impl Health {
             let output = request
                 .send()
                 .await
-                .map_err(|e| unavailable(&aws_sdk_cloudwatch::error::DisplayErrorContext(e)))?;
+                .map_err(|e| unavailable("GetMetricData", &e))?;
             let value = |id: &str, combine: fn(&[f64]) -> f64| {
                 output
                     .metric_data_results()
@@ -397,4 +393,18 @@ impl HttpFunction for Health {
             functions,
         })
     }
+}
+
+/// The health API answers 503 when the metrics cannot be read, whatever
+/// the cause (logged by the AWS adapter's policy).
+fn unavailable<E, R>(
+    operation: &'static str,
+    err: &aws_sdk_cloudwatch::error::SdkError<E, R>,
+) -> Error
+where
+    E: aws_sdk_cloudwatch::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    cp_aws::failure(operation, err);
+    Error::Unavailable
 }

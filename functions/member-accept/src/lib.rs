@@ -84,8 +84,7 @@ impl HttpFunction for MemberAccept {
                 invitation_id: ticket.invitation_id,
             },
             context,
-        )
-        .map_err(|_| Error::Internal)?;
+        )?;
         let mut writes = self.store.writes();
         writes
             .accept_invitation(&ticket, &hash, &claims.issuer, &claims.subject, request.now)?

@@ -16,7 +16,7 @@
 //! their invitations. Invitations last the tenant's configured lifetime.
 
 use cp_api::{InvitationDetailView, PageView};
-use cp_domain::membership::{may_grant, may_manage};
+use cp_domain::member::membership::{may_grant, may_manage};
 use cp_domain::{
     EmailAddress, Error, Invitation, InvitationId, Member, PageSize, Role, Scope, SecretToken,
     Tenant, UserId,
@@ -28,7 +28,6 @@ use cp_events::{
 use cp_mail::Mailer;
 use cp_runtime::Route;
 use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM};
-use cp_runtime::idempotency;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use serde::Deserialize;
@@ -109,7 +108,7 @@ impl MemberInvitations {
         };
         may_grant(member.role, role)?;
         let tenant = self.tenant(&member).await?;
-        let token = SecretToken::generate().map_err(|_| Error::Internal)?;
+        let token = SecretToken::generate()?;
         let (user, invitation) = Invitation::issue(
             (InvitationId::random(), UserId::random()),
             tenant.id,
@@ -135,14 +134,7 @@ impl MemberInvitations {
             &InvitationDetailView::at(&invitation, request.now),
             format!("/v1/invitations/{}", invitation.id),
         )?;
-        let response = idempotency::commit(
-            &self.store,
-            writes,
-            request.idempotency(),
-            response,
-            request.now,
-        )
-        .await?;
+        let response = request.commit(&self.store, writes, response).await?;
         if !response.replayed {
             self.send(&tenant, &invitation, &token).await;
         }
@@ -169,7 +161,7 @@ impl MemberInvitations {
     async fn resend(&self, request: &ApiRequest, member: Member) -> Result<ApiResponse, Error> {
         let (mut invitation, tenant) = self.named(request, member).await?;
         let old = invitation.token_hash;
-        let token = SecretToken::generate().map_err(|_| Error::Internal)?;
+        let token = SecretToken::generate()?;
         invitation.reissue(token.hash(), tenant.settings.invitation_ttl(), request.now)?;
         let event = event(
             &InvitationResent {
@@ -184,14 +176,13 @@ impl MemberInvitations {
         writes
             .reissue_invitation(&invitation, &old)?
             .event(&event)?;
-        let response = idempotency::commit(
-            &self.store,
-            writes,
-            request.idempotency(),
-            ApiResponse::ok(&InvitationDetailView::at(&invitation, request.now))?,
-            request.now,
-        )
-        .await?;
+        let response = request
+            .commit(
+                &self.store,
+                writes,
+                ApiResponse::ok(&InvitationDetailView::at(&invitation, request.now))?,
+            )
+            .await?;
         if !response.replayed {
             self.send(&tenant, &invitation, &token).await;
         }
@@ -217,7 +208,7 @@ impl MemberInvitations {
 }
 
 fn event<P: Payload>(payload: &P, request: &ApiRequest) -> Result<Envelope, Error> {
-    Envelope::new(payload, request.event_context()).map_err(|_| Error::Internal)
+    Envelope::new(payload, request.event_context())
 }
 
 pub const INVITE: &str = "POST /v1/invitations";

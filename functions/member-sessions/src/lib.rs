@@ -15,7 +15,7 @@
 
 use cp_api::SessionView;
 use cp_auth::session_of;
-use cp_domain::membership::may_manage;
+use cp_domain::member::membership::may_manage;
 use cp_domain::{Error, Member, Scope, Session, SessionId, User, UserId};
 use cp_events::{Envelope, PersonalData, PersonalDataRead, SessionsEnded};
 use cp_runtime::Route;
@@ -83,8 +83,7 @@ impl MemberSessions {
                 all: all.is_some(),
             },
             request.event_context(),
-        )
-        .map_err(|_| Error::Internal)?;
+        )?;
         let mut writes = self.store.writes();
         for mut session in ended {
             session.ended_at = Some(request.now);

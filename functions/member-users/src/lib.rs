@@ -17,7 +17,7 @@
 //! and one transaction with its event(s).
 
 use cp_api::{MemberView, PageView};
-use cp_domain::membership::may_manage;
+use cp_domain::member::membership::may_manage;
 use cp_domain::{Error, MemberChange, PageSize, Role, Scope, User, UserId, UserStatus};
 use cp_events::{
     Envelope, Payload, PersonalData, PersonalDataRead, UserRemoved, UserRoleChanged,
@@ -135,7 +135,7 @@ impl MemberUsers {
 }
 
 fn event<P: Payload>(payload: &P, request: &ApiRequest) -> Result<Envelope, Error> {
-    Envelope::new(payload, request.event_context()).map_err(|_| Error::Internal)
+    Envelope::new(payload, request.event_context())
 }
 
 /// A member, with its version as a strong `ETag`.

@@ -98,10 +98,8 @@ impl DeadLetters {
                 Ok(())
             }
             Err(e) => {
-                tracing::error!(
-                    error = %aws_sdk_sqs::error::DisplayErrorContext(&e),
-                    "the dead-letter queue refused a record; it will be retried"
-                );
+                cp_aws::failure("SendMessage", &e);
+                tracing::error!("the dead-letter queue refused a record; it will be retried");
                 Err(())
             }
         }
@@ -307,7 +305,7 @@ impl OutboxPublisher {
                 })
                 .collect(),
             Err(e) => {
-                tracing::warn!(error = %aws_sdk_eventbridge::error::DisplayErrorContext(&e), "PutEvents failed");
+                cp_aws::failure("PutEvents", &e);
                 events.iter().map(|e| (*e, None)).collect()
             }
         }

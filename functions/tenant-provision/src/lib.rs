@@ -15,17 +15,15 @@
 //! sent again (UC-TENANT-INVITE-RESEND); see doc/adr/0007-invitation-email.md.
 
 use cp_api::ProvisionedView;
-use cp_domain::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
-use cp_domain::{ApplicationId, Error, Scope, SecretToken, Target};
+use cp_domain::tenant::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
+use cp_domain::{Error, Scope, SecretToken, Target};
 use cp_events::{Envelope, TenantProvisioned};
 use cp_mail::Mailer;
 use cp_runtime::Route;
 use cp_runtime::env::{CONSOLE_URL, EMAIL_FROM};
-use cp_runtime::idempotency;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use serde::Deserialize;
-use std::collections::BTreeSet;
 
 /// The request body. Every field is optional here so that a missing one is
 /// reported by name together with the invalid ones.
@@ -39,25 +37,6 @@ struct Body {
     /// The managed applications to enable (UC-PROV-001 step 3).
     #[serde(default)]
     applications: Vec<String>,
-}
-
-/// More would not fit the provisioning transaction comfortably; tenants
-/// use a handful.
-const MAX_APPLICATIONS: usize = 20;
-
-fn parse_applications(raw: &[String]) -> Result<BTreeSet<ApplicationId>, Error> {
-    if raw.len() > MAX_APPLICATIONS {
-        return Err(Error::invalid(
-            "applications",
-            format!("at most {MAX_APPLICATIONS}"),
-        ));
-    }
-    raw.iter()
-        .map(|id| {
-            id.parse()
-                .map_err(|_| Error::invalid("applications", "must be application ids"))
-        })
-        .collect()
 }
 
 #[derive(Debug)]
@@ -112,50 +91,29 @@ impl HttpFunction for TenantProvision {
             body.domain.as_deref(),
             body.plan.as_deref(),
             body.owner_email.as_deref(),
+        )?
+        .enabling(&body.applications)?;
+        let token = SecretToken::generate()?;
+        let provisioned = provision(command, NewIds::random(), token.hash(), request.now);
+        let event = Envelope::new(
+            &TenantProvisioned::from(&provisioned),
+            request.event_context(),
         )?;
-        let applications = parse_applications(&body.applications)?;
-
-        let token = SecretToken::generate().map_err(|_| Error::Internal)?;
-        let mut provisioned = provision(command, NewIds::random(), token.hash(), request.now);
-        provisioned.tenant.applications = applications.clone();
         let Provisioned {
             tenant,
             owner,
             invitation,
         } = &provisioned;
-        let event = Envelope::new(
-            &TenantProvisioned {
-                tenant_id: tenant.id,
-                name: tenant.name.as_str().to_owned(),
-                domain: tenant.domain.as_str().to_owned(),
-                plan: tenant.plan,
-                status: tenant.status,
-                owner_user_id: owner.id,
-                invitation_id: invitation.id,
-                invitation_expires_at: invitation.expires_at,
-                applications: applications.iter().copied().collect(),
-            },
-            request.event_context(),
-        )
-        .map_err(|_| Error::Internal)?;
-
         let mut writes = self.store.writes();
         writes.provision(&provisioned)?.event(&event)?;
-        for app in &applications {
+        for app in &tenant.applications {
             writes.require_active_application(*app)?;
         }
         let response = ApiResponse::created(
             &ProvisionedView::new(tenant, owner, invitation),
             format!("/v1/tenants/{}", tenant.id),
         )?;
-        let response = idempotency::commit(
-            &self.store,
-            writes,
-            request.idempotency(),
-            response,
-            request.now,
-        )
-        .await?;
+        let response = request.commit(&self.store, writes, response).await?;
         if !response.replayed {
             tracing::info!(tenant_id = %tenant.id, "tenant provisioned");
             self.send_invitation(&provisioned, &token).await;

@@ -8,14 +8,14 @@
 //! behind an SSRF guard and validated ([`discovery`]); an issuer that fails
 //! is ERR-VAL-400 with the reason. The client secret is sealed with KMS
 //! envelope encryption, the tenant id in the encryption context
-//! ([`seal`]), and is never returned or logged. Each change is one
+//! ([`cp_aws::Sealer`]), and is never returned or logged. Each change is one
 //! transaction with `tenant.sso_changed` (without the secret).
 
 pub mod discovery;
-pub mod seal;
 
 use chrono::{DateTime, Utc};
-use cp_domain::sso::{check_client_secret, parse_client_id};
+use cp_aws::Sealer;
+use cp_domain::tenant::sso::{check_client_secret, parse_client_id};
 use cp_domain::{Error, Scope, SsoConfig, TenantId};
 use cp_events::{Envelope, TenantSsoChanged};
 use cp_runtime::Route;
@@ -24,7 +24,6 @@ use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction
 use cp_store::Store;
 use discovery::Fetcher;
 use http::StatusCode;
-use seal::Sealer;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -134,7 +133,6 @@ impl TenantSso {
             },
             request.event_context(),
         )
-        .map_err(|_| Error::Internal)
     }
 }
 

@@ -55,12 +55,6 @@ impl From<&Tenant> for TenantView {
     }
 }
 
-impl From<Tenant> for TenantView {
-    fn from(t: Tenant) -> Self {
-        Self::from(&t)
-    }
-}
-
 /// The answer to a provisioning: the tenant, and its Owner's invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProvisionedView {
@@ -179,10 +173,13 @@ pub struct PageView<T> {
     pub next_cursor: Option<String>,
 }
 
-impl<T, U: From<T>> From<cp_store::Page<T>> for PageView<U> {
-    fn from(page: cp_store::Page<T>) -> Self {
+impl<T, U> From<cp_domain::Page<T>> for PageView<U>
+where
+    U: for<'a> From<&'a T>,
+{
+    fn from(page: cp_domain::Page<T>) -> Self {
         Self {
-            items: page.items.into_iter().map(U::from).collect(),
+            items: page.items.iter().map(U::from).collect(),
             next_cursor: page.next_cursor,
         }
     }
@@ -262,12 +259,6 @@ impl From<&Application> for ApplicationView {
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
-    }
-}
-
-impl From<Application> for ApplicationView {
-    fn from(a: Application) -> Self {
-        Self::from(&a)
     }
 }
 
@@ -364,12 +355,6 @@ impl From<&User> for MemberView {
             updated_at: u.updated_at,
             version: u.version,
         }
-    }
-}
-
-impl From<User> for MemberView {
-    fn from(u: User) -> Self {
-        Self::from(&u)
     }
 }
 

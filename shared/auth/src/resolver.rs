@@ -134,8 +134,7 @@ impl PrincipalResolver {
                 issuer: claims.issuer.clone(),
             },
             context.clone(),
-        )
-        .map_err(|_| Error::Internal)?;
+        )?;
         let mut writes = self.store.writes();
         writes
             .create_platform_user(&claims.issuer, &claims.subject, *user_id, context.time)?

@@ -7,7 +7,7 @@
 //! [`MAX_ACTIVE_SECRETS`] are active at a time: enough to rotate without
 //! downtime, few enough that a forgotten one is noticed.
 
-use crate::provisioning::{merge, required};
+use crate::error::required;
 use crate::text::text_type;
 use crate::{ApplicationId, Error, SecretId, SecretToken, TokenHash, Transition};
 use chrono::{DateTime, Utc};
@@ -178,7 +178,7 @@ impl AppChanges {
                 status,
             },
             (name, environment, owner, status) => {
-                return Err(merge([
+                return Err(Error::merge([
                     name.err(),
                     environment.err(),
                     owner.err(),
@@ -220,7 +220,9 @@ impl RegisterApp {
                 environment,
                 owner,
             }),
-            (name, environment, owner) => Err(merge([name.err(), environment.err(), owner.err()])),
+            (name, environment, owner) => {
+                Err(Error::merge([name.err(), environment.err(), owner.err()]))
+            }
         }
     }
 }
@@ -348,7 +350,7 @@ impl PresentedSecret {
     pub const PREFIX: &'static str = "cpsk_v1.";
 
     pub fn generate(id: SecretId) -> Result<Self, Error> {
-        let random = SecretToken::generate().map_err(|_| Error::Internal)?;
+        let random = SecretToken::generate()?;
         let text = format!(
             "{}{}.{}",
             Self::PREFIX,

@@ -74,6 +74,20 @@ impl Error {
         Self::InvalidInput(vec![FieldError::new(field, reason)])
     }
 
+    /// Folds the field errors of several parses into one ERR-VAL-400, so a
+    /// caller hears of every bad field at once, not of the first only.
+    pub fn merge(errors: impl IntoIterator<Item = Option<Error>>) -> Self {
+        let fields: Vec<FieldError> = errors
+            .into_iter()
+            .flatten()
+            .flat_map(|e| match e {
+                Error::InvalidInput(fields) => fields,
+                other => vec![FieldError::new("request", other.to_string())],
+            })
+            .collect();
+        Error::InvalidInput(fields)
+    }
+
     /// The specification's id for this error.
     pub fn id(&self) -> ErrorId {
         match self {
@@ -189,6 +203,11 @@ impl fmt::Display for ErrorId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// A field that must be given: its value, or ERR-VAL-400 naming it.
+pub(crate) fn required<'a>(field: &str, value: Option<&'a str>) -> Result<&'a str, Error> {
+    value.ok_or_else(|| Error::invalid(field, "is required"))
 }
 
 #[cfg(test)]

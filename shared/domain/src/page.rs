@@ -49,3 +49,12 @@ mod tests {
         }
     }
 }
+
+/// One page of results and where the next one starts: `next_cursor` is
+/// opaque to everyone but the store that made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// `None` on the last page.
+    pub next_cursor: Option<String>,
+}

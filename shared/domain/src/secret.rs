@@ -15,10 +15,15 @@ use subtle::ConstantTimeEq;
 pub struct SecretToken(String);
 
 impl SecretToken {
-    /// 32 bytes from the operating system's CSPRNG, base64url without padding.
-    pub fn generate() -> Result<Self, getrandom::Error> {
+    /// 32 bytes from the operating system's CSPRNG, base64url without
+    /// padding. The system failing to give randomness is ERR-SYS-500, and
+    /// nothing is issued.
+    pub fn generate() -> Result<Self, crate::Error> {
         let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes)?;
+        getrandom::fill(&mut bytes).map_err(|e| {
+            tracing::error!(error = %e, "no randomness for a secret");
+            crate::Error::Internal
+        })?;
         Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
     }
 

@@ -103,7 +103,14 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    pub fn new<P: Payload>(payload: &P, context: EventContext) -> Result<Self, serde_json::Error> {
+    /// The envelope of `payload`. A payload that cannot be written as JSON
+    /// is a bug: it is logged here, once, and the use case fails with
+    /// ERR-SYS-500 before anything is written.
+    pub fn new<P: Payload>(payload: &P, context: EventContext) -> Result<Self, cp_domain::Error> {
+        let data = serde_json::to_value(payload).map_err(|e| {
+            tracing::error!(event_type = P::TYPE.name, error = %e, "event payload not serialisable");
+            cp_domain::Error::Internal
+        })?;
         Ok(Self {
             id: EventId::random(),
             event_type: P::TYPE.name.to_owned(),
@@ -113,7 +120,7 @@ impl Envelope {
             actor: context.actor,
             correlation_id: context.correlation_id,
             resource: payload.resource(),
-            data: serde_json::to_value(payload)?,
+            data,
         })
     }
 

@@ -9,6 +9,57 @@ use cp_domain::{
 };
 use serde::{Deserialize, Serialize};
 
+/// Implements [`Payload`]: the event's type, its audit action, and, from
+/// the payload `e`, the resource it is about and the tenant whose trail it
+/// joins (`None`: the platform's).
+macro_rules! event {
+    ($type:ty, $name:literal, $action:literal,
+        |$e:ident| resource: $resource:expr, tenant: $tenant:expr) => {
+        impl Payload for $type {
+            const TYPE: EventType = EventType {
+                name: $name,
+                version: 1,
+                audit_action: $action,
+            };
+            fn resource(&self) -> String {
+                let $e = self;
+                $resource
+            }
+            #[allow(unused_variables)]
+            fn tenant_id(&self) -> Option<TenantId> {
+                let $e = self;
+                $tenant
+            }
+        }
+    };
+}
+
+/// A tenant's event: resource `tenant/<id>`, in the tenant's trail.
+macro_rules! tenant_event {
+    ($type:ty, $name:literal, $action:literal) => {
+        event!($type, $name, $action,
+            |e| resource: format!("tenant/{}", e.tenant_id), tenant: Some(e.tenant_id));
+    };
+}
+
+/// An application's event: resource `application/<id>`, in the platform's
+/// trail.
+macro_rules! application_event {
+    ($type:ty, $name:literal, $action:literal) => {
+        event!($type, $name, $action,
+            |e| resource: format!("application/{}", e.app_id), tenant: None);
+    };
+}
+
+/// A tenant user's event: resource `tenant/<tenant>/user/<user>`.
+macro_rules! user_event {
+    ($type:ty, $name:literal, $action:literal) => {
+        event!($type, $name, $action,
+            |e| resource: format!("tenant/{}/user/{}", e.tenant_id, e.user_id),
+            tenant: Some(e.tenant_id));
+    };
+}
+
 /// UC-PROV-001: a tenant, its Owner and the Owner's invitation were created.
 /// Carries ids, not the Owner's email: events travel far (bus archive, audit,
 /// billing), personal data stays in the table.
@@ -28,19 +79,23 @@ pub struct TenantProvisioned {
     pub applications: Vec<ApplicationId>,
 }
 
-impl Payload for TenantProvisioned {
-    const TYPE: EventType = EventType {
-        name: "tenant.provisioned",
-        version: 1,
-        audit_action: "tenant.create",
-    };
-    fn resource(&self) -> String {
-        format!("tenant/{}", self.tenant_id)
-    }
-    fn tenant_id(&self) -> Option<TenantId> {
-        Some(self.tenant_id)
+impl From<&cp_domain::tenant::provisioning::Provisioned> for TenantProvisioned {
+    fn from(p: &cp_domain::tenant::provisioning::Provisioned) -> Self {
+        Self {
+            tenant_id: p.tenant.id,
+            name: p.tenant.name.as_str().to_owned(),
+            domain: p.tenant.domain.as_str().to_owned(),
+            plan: p.tenant.plan,
+            status: p.tenant.status,
+            owner_user_id: p.owner.id,
+            invitation_id: p.invitation.id,
+            invitation_expires_at: p.invitation.expires_at,
+            applications: p.tenant.applications.iter().copied().collect(),
+        }
     }
 }
+
+tenant_event!(TenantProvisioned, "tenant.provisioned", "tenant.create");
 
 /// FR-SYS-004: a platform person (operator, auditor) signed in for the first
 /// time and got a User record.
@@ -52,58 +107,13 @@ pub struct PlatformUserProvisioned {
     pub issuer: String,
 }
 
-impl Payload for PlatformUserProvisioned {
-    const TYPE: EventType = EventType {
-        name: "platform_user.provisioned",
-        version: 1,
-        audit_action: "platform_user.create",
-    };
-    fn resource(&self) -> String {
-        format!("platform-user/{}", self.user_id)
-    }
-    fn tenant_id(&self) -> Option<TenantId> {
-        None
-    }
-}
-
-/// Implements [`Payload`] for a tenant event: resource `tenant/<id>`.
-macro_rules! tenant_event {
-    ($type:ty, $name:literal, $action:literal) => {
-        impl Payload for $type {
-            const TYPE: EventType = EventType {
-                name: $name,
-                version: 1,
-                audit_action: $action,
-            };
-            fn resource(&self) -> String {
-                format!("tenant/{}", self.tenant_id)
-            }
-            fn tenant_id(&self) -> Option<TenantId> {
-                Some(self.tenant_id)
-            }
-        }
-    };
-}
-
-/// Implements [`Payload`] for an application event: resource
-/// `application/<id>`, no tenant (a platform record).
-macro_rules! application_event {
-    ($type:ty, $name:literal, $action:literal) => {
-        impl Payload for $type {
-            const TYPE: EventType = EventType {
-                name: $name,
-                version: 1,
-                audit_action: $action,
-            };
-            fn resource(&self) -> String {
-                format!("application/{}", self.app_id)
-            }
-            fn tenant_id(&self) -> Option<TenantId> {
-                None
-            }
-        }
-    };
-}
+event!(
+    PlatformUserProvisioned,
+    "platform_user.provisioned",
+    "platform_user.create",
+    |e| resource: format!("platform-user/{}", e.user_id),
+    tenant: None
+);
 
 /// UC-TENANT-SUSPEND: every user of the tenant is denied from now on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,6 +208,17 @@ application_event!(
     "application.create"
 );
 
+impl From<&cp_domain::Application> for ApplicationRegistered {
+    fn from(app: &cp_domain::Application) -> Self {
+        Self {
+            app_id: app.id,
+            name: app.name.as_str().to_owned(),
+            environment: app.environment,
+            owner: app.owner.as_str().to_owned(),
+        }
+    }
+}
+
 /// UC-DEV-UPDATE: an application's settings or status changed; the values
 /// before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,6 +270,17 @@ pub struct ApplicationState {
     pub status: AppStatus,
 }
 
+impl From<&cp_domain::Application> for ApplicationState {
+    fn from(app: &cp_domain::Application) -> Self {
+        Self {
+            name: app.name.as_str().to_owned(),
+            environment: app.environment,
+            owner: app.owner.as_str().to_owned(),
+            status: app.status,
+        }
+    }
+}
+
 /// FR-SYS-002: a client secret was issued (its id and scopes, never itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -292,26 +324,6 @@ tenant_event!(
     "tenant.plan_changed",
     "tenant.plan.update"
 );
-
-/// Implements [`Payload`] for a tenant user's event: resource
-/// `tenant/<tenant>/user/<user>`.
-macro_rules! user_event {
-    ($type:ty, $name:literal, $action:literal) => {
-        impl Payload for $type {
-            const TYPE: EventType = EventType {
-                name: $name,
-                version: 1,
-                audit_action: $action,
-            };
-            fn resource(&self) -> String {
-                format!("tenant/{}/user/{}", self.tenant_id, self.user_id)
-            }
-            fn tenant_id(&self) -> Option<TenantId> {
-                Some(self.tenant_id)
-            }
-        }
-    };
-}
 
 /// UC-TENANT-INVITE: the invitee accepted; the user is Active and bound to
 /// the identity they signed in with (a seat, for billing).
@@ -461,19 +473,13 @@ pub struct TenantFlagOverrideChanged {
     pub value: Option<serde_json::Value>,
 }
 
-impl Payload for TenantFlagOverrideChanged {
-    const TYPE: EventType = EventType {
-        name: "tenant.flag_override_changed",
-        version: 1,
-        audit_action: "tenant.flag.update",
-    };
-    fn resource(&self) -> String {
-        format!("tenant/{}/flag/{}", self.tenant_id, self.flag_key)
-    }
-    fn tenant_id(&self) -> Option<TenantId> {
-        Some(self.tenant_id)
-    }
-}
+event!(
+    TenantFlagOverrideChanged,
+    "tenant.flag_override_changed",
+    "tenant.flag.update",
+    |e| resource: format!("tenant/{}/flag/{}", e.tenant_id, e.flag_key),
+    tenant: Some(e.tenant_id)
+);
 
 /// FR-LOG-001 / API-LOG: a managed application reported an audit event of
 /// one of its tenants. It joins the control plane's own records in the
@@ -494,19 +500,13 @@ pub struct AuditEventReported {
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
-impl Payload for AuditEventReported {
-    const TYPE: EventType = EventType {
-        name: "audit.reported",
-        version: 1,
-        audit_action: "audit.report",
-    };
-    fn resource(&self) -> String {
-        self.resource_id.clone()
-    }
-    fn tenant_id(&self) -> Option<TenantId> {
-        Some(self.tenant_id)
-    }
-}
+event!(
+    AuditEventReported,
+    "audit.reported",
+    "audit.report",
+    |e| resource: e.resource_id.clone(),
+    tenant: Some(e.tenant_id)
+);
 
 /// UC-AUDIT-EXPORT / FR-LOG-002: somebody asked for an export of a range of
 /// a tenant's (or, without a tenant, the platform's) audit records: an
@@ -528,19 +528,13 @@ pub struct AuditExportRequested {
     pub outcome: Option<cp_domain::Outcome>,
 }
 
-impl Payload for AuditExportRequested {
-    const TYPE: EventType = EventType {
-        name: "audit.export_requested",
-        version: 1,
-        audit_action: "audit.export",
-    };
-    fn resource(&self) -> String {
-        format!("audit-export/{}", self.export_id)
-    }
-    fn tenant_id(&self) -> Option<TenantId> {
-        self.tenant_id
-    }
-}
+event!(
+    AuditExportRequested,
+    "audit.export_requested",
+    "audit.export",
+    |e| resource: format!("audit-export/{}", e.export_id),
+    tenant: e.tenant_id
+);
 
 /// FR-LOG-002: an export job ended: its file's record count, SHA-256 and
 /// integrity check, or why it failed.
@@ -562,19 +556,13 @@ pub struct AuditExportFinished {
     pub failure: Option<String>,
 }
 
-impl Payload for AuditExportFinished {
-    const TYPE: EventType = EventType {
-        name: "audit.export_finished",
-        version: 1,
-        audit_action: "audit.export.finish",
-    };
-    fn resource(&self) -> String {
-        format!("audit-export/{}", self.export_id)
-    }
-    fn tenant_id(&self) -> Option<TenantId> {
-        self.tenant_id
-    }
-}
+event!(
+    AuditExportFinished,
+    "audit.export_finished",
+    "audit.export.finish",
+    |e| resource: format!("audit-export/{}", e.export_id),
+    tenant: e.tenant_id
+);
 
 /// What personal data a read returned (CON-SEC-002).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -618,16 +606,10 @@ pub struct PersonalDataRead {
     pub query: std::collections::BTreeMap<String, String>,
 }
 
-impl Payload for PersonalDataRead {
-    const TYPE: EventType = EventType {
-        name: "personal_data.read",
-        version: 1,
-        audit_action: "personal_data.read",
-    };
-    fn resource(&self) -> String {
-        self.resource.clone()
-    }
-    fn tenant_id(&self) -> Option<TenantId> {
-        self.tenant_id
-    }
-}
+event!(
+    PersonalDataRead,
+    "personal_data.read",
+    "personal_data.read",
+    |e| resource: e.resource.clone(),
+    tenant: e.tenant_id
+);

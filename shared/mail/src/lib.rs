@@ -66,12 +66,9 @@ impl Mailer {
             .send()
             .await
             .map_err(|e| {
-                // The code only: SES messages quote the addresses (CC-LOG-002).
-                tracing::warn!(
-                    recipient_domain = to.domain(),
-                    code = aws_sdk_sesv2::error::ProvideErrorMetadata::code(&e).unwrap_or("none"),
-                    "SendEmail failed"
-                );
+                // Logged by code only: SES messages quote the addresses.
+                cp_aws::failure("SendEmail", &e);
+                tracing::warn!(recipient_domain = to.domain(), "invitation email not sent");
                 MailError
             })?;
         Ok(())

@@ -228,7 +228,7 @@ impl ApiRequest {
                 read.query.insert((*name).to_owned(), value.to_owned());
             }
         }
-        let event = Envelope::new(&read, self.event_context()).map_err(|_| Error::Internal)?;
+        let event = Envelope::new(&read, self.event_context())?;
         store.emit(&event).await
     }
 }

@@ -10,7 +10,7 @@
 //! with a different request is refused (ERR-VAL-422). Outcomes are kept for
 //! 24 hours.
 
-use crate::ApiResponse;
+use crate::{ApiRequest, ApiResponse};
 use chrono::{DateTime, Duration, Utc};
 use cp_domain::{Error, Principal};
 use cp_store::{Committed, IdempotencyRecord, Store, WriteSet};
@@ -108,5 +108,20 @@ pub async fn commit(
             Some(idempotency) => idempotency.replay(record),
             None => Err(Error::Internal),
         },
+    }
+}
+
+impl ApiRequest {
+    /// Commits `writes` and answers `response`, under the request's
+    /// `Idempotency-Key` when its route honours one: a repeated request is
+    /// answered with the first one's response, and nothing is written
+    /// twice.
+    pub async fn commit(
+        &self,
+        store: &Store,
+        writes: WriteSet,
+        response: ApiResponse,
+    ) -> Result<ApiResponse, Error> {
+        commit(store, writes, self.idempotency(), response, self.now).await
     }
 }

@@ -15,12 +15,37 @@
 //! fits; these checks catch a mapping that forgets that.
 
 use crate::error::corrupt;
+use crate::keys::Key;
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
 use cp_domain::Error;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// Primary key attributes, flattened into every item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Keys {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+}
+
+impl From<Key> for Keys {
+    fn from(k: Key) -> Self {
+        Self { pk: k.pk, sk: k.sk }
+    }
+}
+
+pub(crate) fn epoch(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_epoch(secs: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0)
+}
 
 /// DynamoDB's item size limit.
 pub(crate) const MAX_ITEM_BYTES: usize = 400 * 1024;

@@ -18,8 +18,8 @@
 //! committed late.
 
 use crate::Store;
+use crate::attributes::Keys;
 use crate::error::{corrupt, sdk};
-use crate::items::Keys;
 use crate::keys::{self, BILLING_SHARDS, GSI1, GSI1SK};
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -12,14 +12,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cp_domain::Error;
 use std::collections::{BTreeMap, HashMap};
 
-/// One page of results and where the next one starts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// `None` on the last page.
-    pub next_cursor: Option<String>,
-}
-
 pub(crate) fn encode(last_key: Option<&HashMap<String, AttributeValue>>) -> Option<String> {
     let last_key = last_key?;
     let plain: BTreeMap<&str, &str> = last_key

@@ -5,53 +5,17 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use cp_domain::Error;
 use std::fmt::Debug;
 
-/// Error codes meaning "too much, try later". The SDK has already retried
-/// them with backoff by the time they reach us.
-const THROTTLING: &[&str] = &[
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "ThrottlingError",
-    "ProvisionedThroughputExceeded",
-    "InternalServerError",
-];
+pub(crate) use cp_aws::is_throttling;
 
-pub(crate) fn is_throttling(code: Option<&str>) -> bool {
-    code.is_some_and(|c| THROTTLING.contains(&c))
-}
-
-/// Maps an SDK failure: throttling and transport trouble become ERR-SYS-503
-/// (retryable), anything else ERR-SYS-500.
+/// Maps a failed DynamoDB call by the AWS adapter's one policy (throttling
+/// and transport trouble are ERR-SYS-503, anything else ERR-SYS-500; logged
+/// by operation and code).
 pub(crate) fn sdk<E, R>(operation: &'static str, err: &SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: Debug,
 {
-    let retryable = match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(e) => is_throttling(e.err().code()),
-        _ => false,
-    };
-    // The code and the kind of failure, not the message: service messages
-    // can quote the values in a request (CC-LOG-002).
-    let kind = match err {
-        SdkError::ServiceError(_) => "service",
-        SdkError::TimeoutError(_) => "timeout",
-        SdkError::DispatchFailure(_) => "dispatch",
-        SdkError::ResponseError(_) => "response",
-        _ => "construction",
-    };
-    tracing::error!(
-        operation,
-        kind,
-        code = err.code().unwrap_or("none"),
-        "DynamoDB call failed"
-    );
-    if retryable {
-        Error::Unavailable
-    } else {
-        Error::Internal
-    }
+    cp_aws::failure(operation, err)
 }
 
 /// A `Query` failure: a cursor DynamoDB refuses as a starting key (another

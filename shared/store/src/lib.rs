@@ -8,31 +8,39 @@
 //! transaction. The access patterns and their keys are listed in
 //! `doc/spec/data-access.md`.
 
+// The generic machinery: the key table, items and their limits, reads,
+// transactions with their outbox and idempotency records, and the
+// read-modify-write of one aggregate.
 mod attributes;
-mod billing;
-mod chain;
 mod cursor;
 mod error;
-mod exports;
-mod items;
 pub mod keys;
-mod limits;
-mod members;
-mod purge;
-mod reads;
+mod read;
 mod update;
 mod write;
 
+// The rooms: one bounded context each, named as the domain's modules and the
+// functions' prefixes (doc/adr/0004-one-function-per-use-case.md).
+mod app;
+mod audit;
+mod billing;
+mod export;
+mod flag;
+mod member;
+mod oauth;
+mod tenant;
+
+pub use audit::AuditQuery;
+pub use audit::chain::{AuditChain, DigestMark};
 pub use billing::{BillingPage, BillingQuery, EXPORT_LAG, WRITE_DEADLINE};
-pub use chain::{AuditChain, DigestMark};
-pub use cursor::Page;
-pub use exports::ExportPosition;
-pub use items::{IdempotencyRecord, IdentityBinding, IdentityKind};
-pub use limits::RateLimit;
-pub use members::UserQuery;
-pub use reads::{AuditQuery, TenantQuery};
-pub use update::{Decision, TenantFlags, Versioned};
-pub use write::{Committed, WriteSet};
+pub use cp_domain::Page;
+pub use export::ExportPosition;
+pub use flag::TenantFlags;
+pub use member::{IdentityBinding, IdentityKind, UserQuery};
+pub use oauth::RateLimit;
+pub use tenant::TenantQuery;
+pub use update::{Decision, Versioned};
+pub use write::{Committed, IdempotencyRecord, WriteSet};
 
 use aws_sdk_dynamodb::Client;
 

@@ -9,7 +9,7 @@
 //! second no longer applies. A command that changes nothing writes nothing.
 
 use crate::{Store, WriteSet};
-use cp_domain::{Application, ApplicationId, Error, FlagOverrides, Tenant, TenantId, Transition};
+use cp_domain::{Error, Transition};
 use cp_events::{Envelope, EventContext, Payload};
 
 /// How often a command is run on a state changed by a concurrent writer.
@@ -31,9 +31,9 @@ impl Decision {
     ) -> Result<Self, Error> {
         Ok(match transition {
             Transition::Unchanged => Self::Unchanged,
-            Transition::Changed => Self::Changed(Box::new(
-                Envelope::new(payload, context.clone()).map_err(|_| Error::Internal)?,
-            )),
+            Transition::Changed => {
+                Self::Changed(Box::new(Envelope::new(payload, context.clone())?))
+            }
         })
     }
 }
@@ -44,54 +44,6 @@ pub trait Versioned: Sized {
     fn load(store: &Store, id: Self::Id) -> impl Future<Output = Result<Option<Self>, Error>>;
     fn save(&self, writes: &mut WriteSet) -> Result<(), Error>;
     fn saved(&mut self);
-}
-
-impl Versioned for Tenant {
-    type Id = TenantId;
-    fn load(store: &Store, id: TenantId) -> impl Future<Output = Result<Option<Self>, Error>> {
-        store.tenant(id)
-    }
-    fn save(&self, writes: &mut WriteSet) -> Result<(), Error> {
-        writes.replace_tenant(self).map(|_| ())
-    }
-    fn saved(&mut self) {
-        self.version += 1;
-    }
-}
-
-impl Versioned for Application {
-    type Id = ApplicationId;
-    fn load(store: &Store, id: ApplicationId) -> impl Future<Output = Result<Option<Self>, Error>> {
-        store.application(id)
-    }
-    fn save(&self, writes: &mut WriteSet) -> Result<(), Error> {
-        writes.replace_application(self).map(|_| ())
-    }
-    fn saved(&mut self) {
-        self.version += 1;
-    }
-}
-
-/// A tenant with its flag overrides, read together; only the overrides are
-/// written (FR-FLAG-001). A tenant has none until the first is saved.
-#[derive(Debug, Clone)]
-pub struct TenantFlags {
-    pub tenant: Tenant,
-    pub overrides: FlagOverrides,
-}
-
-impl Versioned for TenantFlags {
-    type Id = TenantId;
-    async fn load(store: &Store, id: TenantId) -> Result<Option<Self>, Error> {
-        let (tenant, overrides) = store.tenant_and_flags(id).await?;
-        Ok(tenant.map(|tenant| Self { tenant, overrides }))
-    }
-    fn save(&self, writes: &mut WriteSet) -> Result<(), Error> {
-        writes.save_flag_overrides(&self.overrides).map(|_| ())
-    }
-    fn saved(&mut self) {
-        self.overrides.version += 1;
-    }
 }
 
 impl Store {

@@ -1,33 +1,32 @@
 //! All-or-nothing writes: a use case collects its items in a [`WriteSet`] and
 //! commits them as one `TransactWriteItems`.
 //!
+//! The generic machinery every room writes with: the transaction's items
+//! (put, insert, replace, update, delete, condition checks), the outbox item
+//! of a use case's event, and the record of an `Idempotency-Key`'s outcome.
+//!
 //! Each item carries its condition and what a failed condition means, so a
 //! cancelled transaction is reported in the use case's own terms ("domain
 //! taken", "modified concurrently") instead of as an opaque error.
 
+use crate::Store;
+use crate::attributes::Keys;
 use crate::error::{corrupt, is_throttling, sdk};
-use crate::items::*;
-use crate::keys::{self, Key};
-use crate::{Store, items::IdempotencyRecord};
+use crate::keys::{self, Key, PK, SK};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Duration, Utc};
-use cp_domain::provisioning::Provisioned;
-use cp_domain::{
-    Application, ApplicationId, ClientSecret, Error, FlagOverrides, Tenant, User, UserId,
-};
+use cp_domain::Error;
 use cp_events::Envelope;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// DynamoDB's limit on items per transaction.
 const MAX_ITEMS: usize = 100;
 /// How often a transaction cancelled by a concurrent one is tried again.
 const CONFLICT_ATTEMPTS: u32 = 4;
-/// How long an outbox item is kept (the stream keeps its record a day).
-const OUTBOX_RETENTION: Duration = Duration::days(7);
 
 /// What a failed condition on an item means.
 #[derive(Debug, Clone)]
@@ -44,6 +43,23 @@ pub(crate) enum OnConditionFailure {
     Gone,
     /// The request was made before: replay its stored outcome.
     Replay(Key),
+}
+
+/// How long an outbox item is kept (the stream keeps its record a day).
+const OUTBOX_RETENTION: Duration = Duration::days(7);
+
+/// A domain event waiting for the publisher. Kept a week (the stream keeps
+/// records a day), so a stalled publisher can be replayed from the table.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct OutboxItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    pub event_type: String,
+    /// The envelope, as JSON text, exactly as it will be published.
+    pub event: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: i64,
 }
 
 /// EventBridge takes entries of up to 256 KB. A larger event would be
@@ -73,6 +89,50 @@ impl OutboxItem {
     }
 }
 
+/// The outcome of a request made with an `Idempotency-Key` (CC-DAT-001),
+/// written in the same transaction as the request's effects, so a retry
+/// finds either nothing or the finished result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// Whose key it is and for which operation, e.g. `tenant-provision:<user id>`.
+    pub scope: String,
+    pub key: String,
+    /// Fingerprint of the request; a reused key with another request is refused.
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct IdempotencyItem {
+    #[serde(flatten)]
+    pub keys: Keys,
+    pub entity: String,
+    #[serde(flatten)]
+    pub record: IdempotencyRecord,
+}
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: impl std::fmt::Display) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// One `Update` of a transaction.
+pub(crate) struct UpdateOp<'a> {
+    pub key: Key,
+    pub set: &'a str,
+    pub condition: Option<&'a str>,
+    pub names: &'a [(&'a str, &'a str)],
+    pub values: Vec<(&'a str, AttributeValue)>,
+}
+
 #[derive(Debug)]
 struct Op {
     write: TransactWriteItem,
@@ -97,161 +157,62 @@ pub struct WriteSet {
 }
 
 impl WriteSet {
+    pub(crate) fn update(
+        &mut self,
+        op: UpdateOp<'_>,
+        on_failure: OnConditionFailure,
+    ) -> Result<&mut Self, Error> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(op.key.pk))
+            .key(SK, s(op.key.sk))
+            .update_expression(op.set)
+            .set_condition_expression(op.condition.map(str::to_owned));
+        for (name, attribute) in op.names {
+            update = update.expression_attribute_names(*name, *attribute);
+        }
+        for (name, value) in op.values {
+            update = update.expression_attribute_values(name, value);
+        }
+        let update = update.build().map_err(|e| corrupt("update", e))?;
+        self.push_op(
+            TransactWriteItem::builder().update(update).build(),
+            on_failure,
+        )
+    }
+
+    pub(crate) fn delete(
+        &mut self,
+        key: Key,
+        condition: Option<(&str, Vec<(&str, AttributeValue)>)>,
+        on_failure: OnConditionFailure,
+    ) -> Result<&mut Self, Error> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(key.pk))
+            .key(SK, s(key.sk));
+        if let Some((expression, values)) = condition {
+            delete = delete.condition_expression(expression);
+            if expression.contains("#status") {
+                delete = delete.expression_attribute_names("#status", "status");
+            }
+            for (name, value) in values {
+                delete = delete.expression_attribute_values(name, value);
+            }
+        }
+        let delete = delete.build().map_err(|e| corrupt("delete", e))?;
+        self.push_op(
+            TransactWriteItem::builder().delete(delete).build(),
+            on_failure,
+        )
+    }
+
     pub fn len(&self) -> usize {
         self.ops.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
-    }
-
-    /// UC-PROV-001: the tenant and its domain guard, the Owner and the Owner's
-    /// email guard, the invitation and its token lookup.
-    pub fn provision(&mut self, p: &Provisioned) -> Result<&mut Self, Error> {
-        const TAKEN: &str = "a tenant with this domain already exists";
-        self.insert(&TenantItem::new(&p.tenant), "tenant id already used")?;
-        self.insert(&DomainGuardItem::new(&p.tenant), TAKEN)?;
-        self.insert(&UserItem::new(&p.owner), "user id already used")?;
-        self.insert(
-            &EmailGuardItem::new(&p.owner),
-            "a user with this email already exists",
-        )?;
-        self.insert(
-            &InvitationItem::new(&p.invitation),
-            "invitation id already used",
-        )?;
-        self.insert(
-            &InvitationTokenItem::new(&p.invitation),
-            "invitation token already used",
-        )?;
-        Ok(self)
-    }
-
-    /// Writes `tenant` over the stored one if nobody changed it since it was
-    /// read at `tenant.version` (lost-update protection).
-    pub fn replace_tenant(&mut self, tenant: &Tenant) -> Result<&mut Self, Error> {
-        let mut item = TenantItem::new(tenant);
-        item.version = tenant.version + 1;
-        self.replace(&item, tenant.version)
-    }
-
-    /// Writes `user` over the stored one if unchanged since read.
-    pub fn replace_user(&mut self, user: &User) -> Result<&mut Self, Error> {
-        let mut item = UserItem::new(user);
-        item.version = user.version + 1;
-        self.replace(&item, user.version)
-    }
-
-    /// FR-FLAG-001: a tenant's overrides, created on the first one, else
-    /// written over the stored ones if unchanged since read.
-    pub fn save_flag_overrides(&mut self, overrides: &FlagOverrides) -> Result<&mut Self, Error> {
-        let mut item = FlagOverridesItem::new(overrides);
-        item.version = overrides.version + 1;
-        if overrides.version == 0 {
-            self.insert(&item, "the overrides were created concurrently; retry")
-        } else {
-            self.replace(&item, overrides.version)
-        }
-    }
-
-    /// FR-SYS-001: a newly registered application.
-    pub fn insert_application(&mut self, app: &Application) -> Result<&mut Self, Error> {
-        self.insert(&ApplicationItem::new(app), "application id already used")
-    }
-
-    /// Writes `app` over the stored one if unchanged since read.
-    pub fn replace_application(&mut self, app: &Application) -> Result<&mut Self, Error> {
-        let mut item = ApplicationItem::new(app);
-        item.version = app.version + 1;
-        self.replace(&item, app.version)
-    }
-
-    /// FR-SYS-002: a new client secret (its hash).
-    pub fn insert_secret(&mut self, secret: &ClientSecret) -> Result<&mut Self, Error> {
-        self.insert(&SecretItem::new(secret), "secret id already used")
-    }
-
-    /// Writes a changed secret (revocation); secrets change only once, from
-    /// active to revoked, so the condition is that it was not revoked.
-    pub fn revoke_secret(&mut self, secret: &ClientSecret) -> Result<&mut Self, Error> {
-        let put = put(&SecretItem::new(secret))?
-            .condition_expression("attribute_exists(PK) AND attribute_not_exists(revoked_at)");
-        self.push(put, OnConditionFailure::Stale)
-    }
-
-    /// Requires the application to exist and be Active when the transaction
-    /// commits (enabling it for a tenant); otherwise ERR-VAL-422.
-    pub fn require_active_application(&mut self, app: ApplicationId) -> Result<&mut Self, Error> {
-        let key = keys::application(app);
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(key.pk))
-            .key(keys::SK, AttributeValue::S(key.sk))
-            .condition_expression("#status = :active")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":active", AttributeValue::S("Active".into()))
-            .build()
-            .map_err(|e| corrupt("condition check", e))?;
-        self.push_op(
-            TransactWriteItem::builder().condition_check(check).build(),
-            OnConditionFailure::Rule("an application to enable is not registered or not active"),
-        )
-    }
-
-    /// Links a verified (issuer, subject) to a user, once and for all.
-    pub fn bind_identity(
-        &mut self,
-        issuer: &str,
-        subject: &str,
-        binding: &IdentityBinding,
-        now: DateTime<Utc>,
-    ) -> Result<&mut Self, Error> {
-        let item = IdentityItem {
-            keys: keys::identity(issuer, subject).into(),
-            entity: "Identity".into(),
-            binding: binding.clone(),
-            issuer: issuer.to_owned(),
-            subject: subject.to_owned(),
-            created_at: now,
-        };
-        if let Some(tenant) = binding.tenant_id {
-            let link = IdentityLinkItem {
-                keys: keys::identity_link(tenant, issuer, subject).into(),
-                entity: "IdentityLink".into(),
-                user_id: binding.user_id,
-                issuer: issuer.to_owned(),
-                subject: subject.to_owned(),
-            };
-            self.insert(&link, "this identity is already bound to a user")?;
-        }
-        self.insert(&item, "this identity is already bound to a user")
-    }
-
-    /// FR-SYS-004: a platform person's User record (tenant NULL) and the
-    /// binding of their identity to it.
-    pub fn create_platform_user(
-        &mut self,
-        issuer: &str,
-        subject: &str,
-        user_id: UserId,
-        now: DateTime<Utc>,
-    ) -> Result<&mut Self, Error> {
-        let binding = IdentityBinding {
-            kind: IdentityKind::Platform,
-            user_id,
-            tenant_id: None,
-        };
-        self.bind_identity(issuer, subject, &binding, now)?;
-        let user = PlatformUserItem {
-            keys: keys::platform_user(user_id).into(),
-            entity: "PlatformUser".into(),
-            id: user_id,
-            tenant_id: None,
-            issuer: issuer.to_owned(),
-            subject: subject.to_owned(),
-            created_at: now,
-        };
-        self.insert(&user, "user id already used")
     }
 
     /// The outbox item of a domain event; the publisher takes it from the
@@ -340,14 +301,6 @@ pub(crate) fn put(
 }
 
 impl Store {
-    /// An empty transaction on this table.
-    pub fn writes(&self) -> WriteSet {
-        WriteSet {
-            table: self.table.clone(),
-            ops: Vec::new(),
-        }
-    }
-
     /// Writes the set atomically: all of it, or none of it.
     /// An event that changes no state of its own (CON-SEC-002: somebody
     /// read personal data): its outbox item alone, in one `PutItem` rather
@@ -362,6 +315,14 @@ impl Store {
             .await
             .map_err(|e| sdk("PutItem", &e))?;
         Ok(())
+    }
+
+    /// An empty transaction on this table.
+    pub fn writes(&self) -> WriteSet {
+        WriteSet {
+            table: self.table.clone(),
+            ops: Vec::new(),
+        }
     }
 
     pub async fn commit(&self, set: WriteSet) -> Result<Committed, Error> {
@@ -454,6 +415,7 @@ impl Store {
     }
 }
 
+#[cfg(test)]
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -10,8 +10,6 @@
 //! tokens and applications' alike. The `kid` is the key's RFC 7638
 //! thumbprint, so it changes exactly when the key does.
 
-use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
@@ -49,11 +47,10 @@ struct PublicJwk {
 /// Issues and describes application access tokens.
 #[derive(Debug)]
 pub struct TokenIssuer {
-    kms: aws_sdk_kms::Client,
-    key_id: String,
+    key: cp_aws::SigningKey,
     issuer: String,
     audience: String,
-    /// Fetched from KMS once per process.
+    /// Made from the key's public half once per process.
     public_key: OnceCell<PublicJwk>,
 }
 
@@ -65,8 +62,7 @@ impl TokenIssuer {
         audience: impl Into<String>,
     ) -> Self {
         Self {
-            kms,
-            key_id: key_id.into(),
+            key: cp_aws::SigningKey::new(kms, key_id),
             issuer: issuer.into().trim_end_matches('/').to_owned(),
             audience: audience.into(),
             public_key: OnceCell::new(),
@@ -79,20 +75,7 @@ impl TokenIssuer {
 
     async fn public_key(&self) -> Result<&PublicJwk, Error> {
         self.public_key
-            .get_or_try_init(|| async {
-                let output = self
-                    .kms
-                    .get_public_key()
-                    .key_id(&self.key_id)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        tracing::error!(error = %aws_sdk_kms::error::DisplayErrorContext(&e), "GetPublicKey failed");
-                        Error::Unavailable
-                    })?;
-                let der = output.public_key().ok_or(Error::Internal)?.as_ref();
-                rsa_jwk(der)
-            })
+            .get_or_try_init(|| async { rsa_jwk(self.key.public_key().await?) })
             .await
     }
 
@@ -124,22 +107,9 @@ impl TokenIssuer {
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let signed = self
-            .kms
-            .sign()
-            .key_id(&self.key_id)
-            .message(Blob::new(signing_input.as_bytes()))
-            .message_type(MessageType::Raw)
-            .signing_algorithm(SigningAlgorithmSpec::RsassaPkcs1V15Sha256)
-            .send()
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %aws_sdk_kms::error::DisplayErrorContext(&e), "Sign failed");
-                Error::Unavailable
-            })?;
-        let signature = signed.signature().ok_or(Error::Internal)?.as_ref();
+        let signature = self.key.sign(signing_input.as_bytes()).await?;
         Ok(AccessToken {
-            access_token: format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)),
+            access_token: format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(&signature)),
             token_type: "Bearer",
             expires_in: TOKEN_LIFETIME.num_seconds(),
             scope,

@@ -76,16 +76,59 @@ impl Digest {
         )
     }
 
-    /// Where the digest starting at `first_seq` of a chain is stored: a run
-    /// that failed after writing it writes the same key again.
-    pub fn object_key(tenant: Option<TenantId>, first_seq: u64) -> String {
-        format!("{}/{first_seq:020}.json", partition_label(tenant))
+    /// Where this digest is stored.
+    pub fn key(&self) -> DigestKey {
+        DigestKey::new(self.tenant_id, self.first_seq)
     }
 }
 
 /// The folder of a chain's digests: the tenant id, or `platform`.
 pub fn partition_label(tenant: Option<TenantId>) -> String {
     tenant.map_or_else(|| "platform".to_owned(), |t| t.to_string())
+}
+
+/// Where a digest is stored, the one place its format is known to the
+/// writer, the export job and `cpctl`: `<tenant id or platform>/<first
+/// sequence number, 20 digits>.json`. It depends only on where the digest
+/// starts, so a run that failed after writing it writes the same key again,
+/// and a chain's keys sort in chain order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DigestKey {
+    pub tenant: Option<TenantId>,
+    pub first_seq: u64,
+}
+
+impl DigestKey {
+    pub fn new(tenant: Option<TenantId>, first_seq: u64) -> Self {
+        Self { tenant, first_seq }
+    }
+
+    /// What every key of a chain's digests starts with.
+    pub fn prefix(tenant: Option<TenantId>) -> String {
+        format!("{}/", partition_label(tenant))
+    }
+
+    /// The key of a digest of `tenant`'s chain, if `key` is one.
+    pub fn parse(tenant: Option<TenantId>, key: &str) -> Option<Self> {
+        let seq = key
+            .strip_prefix(&Self::prefix(tenant))?
+            .strip_suffix(".json")?;
+        (seq.len() == 20 && seq.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| seq.parse().ok())
+            .flatten()
+            .map(|first_seq| Self::new(tenant, first_seq))
+    }
+}
+
+impl std::fmt::Display for DigestKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}{:020}.json",
+            Self::prefix(self.tenant),
+            self.first_seq
+        )
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +159,32 @@ mod tests {
         let mut altered = digest.clone();
         altered.records[0].hash = ChainHash([8; 32]);
         assert_ne!(altered.signing_string(), digest.signing_string());
-        assert!(Digest::object_key(None, 3).starts_with("platform/0000"));
+        assert!(
+            digest
+                .key()
+                .to_string()
+                .ends_with("/00000000000000000001.json")
+        );
+    }
+
+    #[test]
+    fn fr_log_003_a_digest_key_is_written_and_read_one_way() {
+        let id = TenantId::random();
+        let tenant = Some(id);
+        let key = DigestKey::new(tenant, 42);
+        let text = key.to_string();
+        assert_eq!(text, format!("{id}/00000000000000000042.json"));
+        assert_eq!(DigestKey::parse(tenant, &text), Some(key));
+        assert_eq!(
+            DigestKey::new(None, 3).to_string(),
+            "platform/00000000000000000003.json"
+        );
+        for other in [
+            "platform/00000000000000000003.json",
+            "x/42.json",
+            &text.replace(".json", ".txt"),
+        ] {
+            assert_eq!(DigestKey::parse(tenant, other), None, "{other}");
+        }
     }
 }

@@ -1,6 +1,9 @@
 //! Audit Log records (FR-LOG-003): immutable, one per audited action, and
 //! each tenant's records one hash chain (tamper evidence, ADR 0028).
 
+pub mod digest;
+pub mod verify;
+
 use crate::{ActorType, EventId, TenantId};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};

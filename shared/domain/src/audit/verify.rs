@@ -16,7 +16,7 @@
 //! - records newer than the last digest are checked by their chain only, and
 //!   counted as not yet covered.
 
-use crate::digest::{ALGORITHM, Digest, DigestEntry, SignedDigest};
+use crate::audit::digest::{ALGORITHM, Digest, DigestEntry, SignedDigest};
 use crate::{AuditRecord, ChainHash, ChainLink, EventId, TenantId};
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine;
@@ -268,7 +268,7 @@ fn check_digests(
     let mut previous: Option<&SignedDigest> = None;
     for file in &digests {
         let d = &file.digest;
-        let key = Digest::object_key(d.tenant_id, d.first_seq);
+        let key = d.key().to_string();
         if d.first_seq > expected_first {
             return Err(Finding::DigestMissing {
                 first: expected_first,
@@ -280,8 +280,7 @@ fn check_digests(
             // The first digest an export needs names one it does not.
             (None, Some(_)) => d.first_seq > 1,
             (Some(p), Some(named)) => {
-                named.signature == p.signature
-                    && named.key == Digest::object_key(p.digest.tenant_id, p.digest.first_seq)
+                named.signature == p.signature && named.key == p.digest.key().to_string()
             }
             _ => false,
         };

@@ -6,8 +6,10 @@
 //! is and what it holds) or `Failed` (with why). Who may see a job is who
 //! may read the records it exports.
 
+pub mod csv;
+
+use crate::audit::verify::{Finding, Verified};
 use crate::audit::{AuditRecord, Outcome};
-use crate::audit_verify::{Finding, Verified};
 use crate::{AuditExportId, Error, Retention, TenantId, Transition};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,10 @@
 //! Only an Active tenant admits its users. Leaving Active moves the tenant's
 //! session watermark, so tokens issued before the change stop working at once.
 
+pub mod provisioning;
+pub mod settings;
+pub mod sso;
+
 use crate::text::text_type;
 use crate::{ApplicationId, Error, TenantId, TenantSettings};
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
