@@ -248,8 +248,8 @@ mod tests {
     }
 
     /// ADR 0004: a function is named `<room>-<use case>`, and its room has
-    /// a module of that name in the store (and, but for the oauth room, in
-    /// the domain); `health` and `outbox-publisher` belong to the platform.
+    /// a module of that name in the domain and in the store; `health` and
+    /// `outbox-publisher` belong to the platform.
     #[test]
     fn every_function_is_named_after_its_room() {
         const PLATFORM: &[&str] = &["health", "outbox-publisher"];
@@ -265,10 +265,7 @@ mod tests {
             let (room, use_case) = name.split_once('-').unwrap_or((name, ""));
             assert!(!use_case.is_empty(), "{name}: no use case after the room");
             assert!(module("store", room), "{name}: no store module `{room}`");
-            assert!(
-                room == "oauth" || module("domain", room),
-                "{name}: no domain module `{room}`"
-            );
+            assert!(module("domain", room), "{name}: no domain module `{room}`");
         }
     }
 

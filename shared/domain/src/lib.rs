@@ -15,6 +15,7 @@ pub mod billing;
 pub mod export;
 pub mod flag;
 pub mod member;
+pub mod oauth;
 pub mod tenant;
 
 // What every room shares.

@@ -10,6 +10,8 @@
 //! tokens and applications' alike. The `kid` is the key's RFC 7638
 //! thumbprint, so it changes exactly when the key does.
 
+pub mod people;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
@@ -36,7 +38,7 @@ pub struct AccessToken {
     pub scope: String,
 }
 
-/// The public half of the signing key, as published.
+/// The public half of a signing key, as published.
 #[derive(Debug, Clone)]
 struct PublicJwk {
     kid: String,
@@ -44,14 +46,41 @@ struct PublicJwk {
     e: String,
 }
 
-/// Issues and describes application access tokens.
+/// A KMS key with its JWK, made from its public half once per process.
+#[derive(Debug)]
+struct Key {
+    kms: cp_aws::SigningKey,
+    jwk: OnceCell<PublicJwk>,
+}
+
+impl Key {
+    fn new(kms: aws_sdk_kms::Client, key_id: impl Into<String>) -> Self {
+        Self {
+            kms: cp_aws::SigningKey::new(kms, key_id),
+            jwk: OnceCell::new(),
+        }
+    }
+
+    async fn jwk(&self) -> Result<&PublicJwk, Error> {
+        self.jwk
+            .get_or_try_init(|| async { rsa_jwk(self.kms.public_key().await?) })
+            .await
+    }
+}
+
+/// Issues and describes the control plane's tokens: applications' access
+/// tokens, and people's ID and access tokens ([`people`]).
+///
+/// One key signs; the JWKS publishes it and the keys of a rotation
+/// (doc/adr/0042-the-control-plane-as-openid-provider.md, "Keys"): the next
+/// key before it signs, so verifiers have it cached when it does, and the
+/// previous one until the last token it signed has expired.
 #[derive(Debug)]
 pub struct TokenIssuer {
-    key: cp_aws::SigningKey,
+    key: Key,
+    published: Vec<Key>,
     issuer: String,
     audience: String,
-    /// Made from the key's public half once per process.
-    public_key: OnceCell<PublicJwk>,
 }
 
 impl TokenIssuer {
@@ -62,21 +91,38 @@ impl TokenIssuer {
         audience: impl Into<String>,
     ) -> Self {
         Self {
-            key: cp_aws::SigningKey::new(kms, key_id),
+            key: Key::new(kms, key_id),
+            published: Vec::new(),
             issuer: issuer.into().trim_end_matches('/').to_owned(),
             audience: audience.into(),
-            public_key: OnceCell::new(),
         }
+    }
+
+    /// Also publishes `keys` (ids, ARNs or aliases) in the JWKS, without
+    /// signing with them: the keys of a rotation.
+    pub fn publishing(mut self, kms: &aws_sdk_kms::Client, keys: &[String]) -> Self {
+        self.published = keys.iter().map(|k| Key::new(kms.clone(), k)).collect();
+        self
     }
 
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
 
-    async fn public_key(&self) -> Result<&PublicJwk, Error> {
-        self.public_key
-            .get_or_try_init(|| async { rsa_jwk(self.key.public_key().await?) })
-            .await
+    /// `claims` as a JWT of type `typ`, signed by the current key.
+    pub(crate) async fn sign(&self, typ: &str, claims: &Value) -> Result<String, Error> {
+        let key = self.key.jwk().await?;
+        let header = json!({ "alg": "RS256", "typ": typ, "kid": key.kid });
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = self.key.kms.sign(signing_input.as_bytes()).await?;
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(&signature)
+        ))
     }
 
     /// A signed access token for `app`, exchanged for `secret`.
@@ -87,8 +133,6 @@ impl TokenIssuer {
         scopes: &[AppScope],
         now: DateTime<Utc>,
     ) -> Result<AccessToken, Error> {
-        let key = self.public_key().await?;
-        let header = json!({ "alg": "RS256", "typ": "at+jwt", "kid": key.kid });
         let scope = AppScope::join(scopes);
         let claims = json!({
             "iss": self.issuer,
@@ -102,31 +146,29 @@ impl TokenIssuer {
             "exp": (now + TOKEN_LIFETIME).timestamp(),
             "jti": uuid::Uuid::new_v4().to_string(),
         });
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let signature = self.key.sign(signing_input.as_bytes()).await?;
         Ok(AccessToken {
-            access_token: format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(&signature)),
+            access_token: self.sign("at+jwt", &claims).await?,
             token_type: "Bearer",
             expires_in: TOKEN_LIFETIME.num_seconds(),
             scope,
         })
     }
 
-    /// The JWKS: the signing key's public half.
+    /// The JWKS: the signing key's public half, and those of a rotation.
     pub async fn jwks(&self) -> Result<Value, Error> {
-        let key = self.public_key().await?;
-        Ok(json!({ "keys": [{
-            "kty": "RSA",
-            "use": "sig",
-            "alg": "RS256",
-            "kid": key.kid,
-            "n": key.n,
-            "e": key.e,
-        }]}))
+        let mut keys = Vec::new();
+        for key in std::iter::once(&self.key).chain(&self.published) {
+            let jwk = key.jwk().await?;
+            keys.push(json!({
+                "kty": "RSA",
+                "use": "sig",
+                "alg": "RS256",
+                "kid": jwk.kid,
+                "n": jwk.n,
+                "e": jwk.e,
+            }));
+        }
+        Ok(json!({ "keys": keys }))
     }
 
     /// RFC 8414 authorization server metadata; also served as the OIDC

@@ -1,0 +1,278 @@
+//! What the token endpoint redeems for people: authorization codes and
+//! refresh tokens, each bound to the sign-in session they come from.
+//!
+//! - A code (RFC 6749 §4.1.2) lives a minute, is used once, and only by the
+//!   client it was issued to, with the redirect URI of its request and the
+//!   PKCE verifier of its challenge. A code presented twice ends the session
+//!   it belongs to (§10.5: its tokens may be in an attacker's hands).
+//! - A refresh token is rotated at each use (OAuth 2.0 Security BCP, RFC
+//!   9700 §4.14.2): the one used is spent, a new one issued. A spent one
+//!   presented again means two parties hold the family, so the session
+//!   ends, and every token of it with it.
+
+use super::authorize::PeopleScope;
+use super::pkce::CodeChallenge;
+use crate::{PlatformRole, Role, SessionId, TenantId, UserId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// How long a code may wait to be redeemed.
+pub const CODE_LIFETIME: Duration = Duration::seconds(60);
+/// How long a refresh token may wait to be used. Each use issues a new
+/// one; a session stays as long as its holder keeps refreshing within this,
+/// and ends at its own end at the latest.
+pub const REFRESH_LIFETIME: Duration = Duration::days(14);
+
+/// Who signed in, as the control plane's tokens name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Person {
+    /// Operators, auditors, developers: roles from the workforce directory.
+    Platform {
+        user_id: UserId,
+        roles: Vec<PlatformRole>,
+    },
+    /// A member of one tenant.
+    Member {
+        user_id: UserId,
+        tenant_id: TenantId,
+        role: Role,
+    },
+}
+
+impl Person {
+    pub fn user_id(&self) -> UserId {
+        match self {
+            Self::Platform { user_id, .. } | Self::Member { user_id, .. } => *user_id,
+        }
+    }
+
+    pub fn tenant_id(&self) -> Option<TenantId> {
+        match self {
+            Self::Platform { .. } => None,
+            Self::Member { tenant_id, .. } => Some(*tenant_id),
+        }
+    }
+}
+
+/// The sign-in a grant comes from: the control plane's session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub person: Person,
+    pub session: SessionId,
+    /// When the person authenticated at the upstream directory.
+    pub auth_time: DateTime<Utc>,
+    /// How (RFC 8176): `pwd`, `otp`, `mfa`, ...; as the upstream said.
+    pub amr: Vec<String>,
+    /// For the ID token and userinfo, with the scopes that ask for them.
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Why a grant is refused, as the token endpoint's error (RFC 6749 §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantError {
+    /// Unknown, expired, used, of another client, or a wrong verifier or
+    /// redirect URI: all alike to the caller.
+    InvalidGrant,
+    /// Presented again after use: the session is to be ended.
+    Replayed,
+}
+
+/// An authorization code's meaning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: CodeChallenge,
+    pub scopes: BTreeSet<PeopleScope>,
+    pub nonce: Option<String>,
+    pub sign_in: SignIn,
+    pub expires_at: DateTime<Utc>,
+    /// Set when redeemed; the record stays until it expires, so that a
+    /// second use is recognised.
+    pub redeemed: bool,
+}
+
+impl CodeGrant {
+    /// Checks a redemption (RFC 6749 §4.1.3, RFC 7636 §4.6).
+    pub fn redeem(
+        &self,
+        client_id: &str,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), GrantError> {
+        if self.client_id != client_id {
+            return Err(GrantError::InvalidGrant);
+        }
+        if self.redeemed {
+            return Err(GrantError::Replayed);
+        }
+        let ok = now < self.expires_at
+            && redirect_uri == Some(self.redirect_uri.as_str())
+            && verifier.is_some_and(|v| self.code_challenge.verifies(v));
+        if ok {
+            Ok(())
+        } else {
+            Err(GrantError::InvalidGrant)
+        }
+    }
+}
+
+/// A refresh token's meaning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshGrant {
+    pub client_id: String,
+    pub scopes: BTreeSet<PeopleScope>,
+    pub sign_in: SignIn,
+    pub expires_at: DateTime<Utc>,
+    /// Set when rotated: presenting it again is a replay.
+    pub spent: bool,
+}
+
+impl RefreshGrant {
+    /// Checks a use by `client_id`, asking for `scopes` (none: the same).
+    pub fn redeem(
+        &self,
+        client_id: &str,
+        scopes: Option<&BTreeSet<PeopleScope>>,
+        now: DateTime<Utc>,
+    ) -> Result<BTreeSet<PeopleScope>, GrantError> {
+        if self.client_id != client_id {
+            return Err(GrantError::InvalidGrant);
+        }
+        if self.spent {
+            return Err(GrantError::Replayed);
+        }
+        if now >= self.expires_at {
+            return Err(GrantError::InvalidGrant);
+        }
+        match scopes {
+            None => Ok(self.scopes.clone()),
+            // Narrowing only (RFC 6749 §6).
+            Some(asked) if asked.is_subset(&self.scopes) => Ok(asked.clone()),
+            Some(_) => Err(GrantError::InvalidGrant),
+        }
+    }
+
+    /// The grant that replaces this one at `now`.
+    pub fn rotated(&self, scopes: BTreeSet<PeopleScope>, now: DateTime<Utc>) -> Self {
+        Self {
+            client_id: self.client_id.clone(),
+            scopes,
+            sign_in: self.sign_in.clone(),
+            expires_at: now + REFRESH_LIFETIME,
+            spent: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K1uhbF7NCAu9w4ObLC2Y0-6rno";
+
+    fn sign_in() -> SignIn {
+        SignIn {
+            person: Person::Member {
+                user_id: UserId::random(),
+                tenant_id: TenantId::random(),
+                role: Role::User,
+            },
+            session: SessionId::parse("s-1").unwrap(),
+            auth_time: Utc::now(),
+            amr: vec!["pwd".into()],
+            email: None,
+            name: None,
+        }
+    }
+
+    fn code(now: DateTime<Utc>) -> CodeGrant {
+        CodeGrant {
+            client_id: "app".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            code_challenge: CodeChallenge::of(VERIFIER),
+            scopes: BTreeSet::from([PeopleScope::Openid]),
+            nonce: None,
+            sign_in: sign_in(),
+            expires_at: now + CODE_LIFETIME,
+            redeemed: false,
+        }
+    }
+
+    #[test]
+    fn a_code_is_redeemed_by_its_client_with_its_redirect_uri_and_verifier_in_time() {
+        let now = Utc::now();
+        let c = code(now);
+        let cb = Some("https://app.example/cb");
+        assert_eq!(c.redeem("app", cb, Some(VERIFIER), now), Ok(()));
+        for (client, uri, verifier, at) in [
+            ("other", cb, Some(VERIFIER), now),
+            ("app", Some("https://app.example/cb/"), Some(VERIFIER), now),
+            ("app", None, Some(VERIFIER), now),
+            ("app", cb, None, now),
+            (
+                "app",
+                cb,
+                Some("dBjftJeZ4CVP-mJ92K1uhbF7NCAu9w4ObLC2Y0-6rnO"),
+                now,
+            ),
+            ("app", cb, Some(VERIFIER), now + CODE_LIFETIME),
+        ] {
+            assert_eq!(
+                c.redeem(client, uri, verifier, at),
+                Err(GrantError::InvalidGrant)
+            );
+        }
+        let used = CodeGrant {
+            redeemed: true,
+            ..c
+        };
+        assert_eq!(
+            used.redeem("app", cb, Some(VERIFIER), now),
+            Err(GrantError::Replayed)
+        );
+        assert_eq!(
+            used.redeem("other", cb, Some(VERIFIER), now),
+            Err(GrantError::InvalidGrant)
+        );
+    }
+
+    #[test]
+    fn a_refresh_token_narrows_scopes_only_and_a_spent_one_is_a_replay() {
+        let now = Utc::now();
+        let grant = RefreshGrant {
+            client_id: "app".into(),
+            scopes: BTreeSet::from([PeopleScope::Openid, PeopleScope::Email]),
+            sign_in: sign_in(),
+            expires_at: now + REFRESH_LIFETIME,
+            spent: false,
+        };
+        assert_eq!(grant.redeem("app", None, now).unwrap(), grant.scopes);
+        let narrow = BTreeSet::from([PeopleScope::Openid]);
+        assert_eq!(grant.redeem("app", Some(&narrow), now).unwrap(), narrow);
+        let wider = BTreeSet::from([PeopleScope::Openid, PeopleScope::Profile]);
+        assert_eq!(
+            grant.redeem("app", Some(&wider), now),
+            Err(GrantError::InvalidGrant)
+        );
+        assert_eq!(
+            grant.redeem("other", None, now),
+            Err(GrantError::InvalidGrant)
+        );
+        assert_eq!(
+            grant.redeem("app", None, now + REFRESH_LIFETIME),
+            Err(GrantError::InvalidGrant)
+        );
+        let next = grant.rotated(narrow.clone(), now);
+        assert_eq!((next.spent, next.scopes), (false, narrow));
+        let spent = RefreshGrant {
+            spent: true,
+            ..grant
+        };
+        assert_eq!(spent.redeem("app", None, now), Err(GrantError::Replayed));
+    }
+}
