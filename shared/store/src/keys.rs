@@ -25,6 +25,10 @@
 //! | client secret       | `APP#<id>`                  | `SECRET#<secret id>`    |                            |                                 |
 //! | flag overrides      | `TENANT#<id>`               | `FLAGS`                 |                            |                                 |
 //! | rate-limit window   | `RATE#<limit>#<subject>`    | `<window start>`        |                            |                                 |
+//! | pending sign-in     | `AUTHZ#<sha256 of state>`   | `AUTHZ`                 |                            |                                 |
+//! | authorization code  | `CODE#<sha256>`             | `CODE`                  |                            |                                 |
+//! | refresh token       | `REFRESH#<sha256>`          | `REFRESH`               |                            |                                 |
+//! | browser sign-in     | `BROWSER#<sha256 of cookie>`| `BROWSER`               |                            |                                 |
 //! | billing event       | `BILLING#<dedup key>`       | `BILLING`               | `BILLING#<shard 0..3>` / `<ingested at, µs>#<dedup key>` |   |
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -212,6 +216,27 @@ pub const SECRET_PREFIX: &str = "SECRET#";
 /// in one minute.
 pub fn rate_window(limit: &str, subject: &str, window_start: i64) -> Key {
     key(format!("RATE#{limit}#{subject}"), &window_start.to_string())
+}
+
+/// A sign-in waiting for the upstream directory's answer, by the hash of
+/// the `state` it was sent with.
+pub fn pending_sign_in(state: &TokenHash) -> Key {
+    key(format!("AUTHZ#{}", state.to_hex()), "AUTHZ")
+}
+
+/// An authorization code, by its hash.
+pub fn authorization_code(code: &TokenHash) -> Key {
+    key(format!("CODE#{}", code.to_hex()), "CODE")
+}
+
+/// A refresh token, by its hash.
+pub fn refresh_token(token: &TokenHash) -> Key {
+    key(format!("REFRESH#{}", token.to_hex()), "REFRESH")
+}
+
+/// A browser's sign-in at the control plane, by the hash of its cookie.
+pub fn browser_sign_in(cookie: &TokenHash) -> Key {
+    key(format!("BROWSER#{}", cookie.to_hex()), "BROWSER")
 }
 
 /// GSI1: every application, ordered by name.

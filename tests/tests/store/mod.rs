@@ -2,4 +2,5 @@
 //! the store's own code: no gateway, no functions.
 
 mod audit_chain;
+mod oauth;
 mod table;

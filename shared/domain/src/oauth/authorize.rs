@@ -303,6 +303,21 @@ impl AuthorizationRequest {
     }
 }
 
+/// How long a person has to sign in at the upstream directory.
+pub const SIGN_IN_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
+
+/// A sign-in sent to an upstream directory, waiting for its answer: the
+/// client's request, and what the control plane sent upstream as its own
+/// client there (PKCE verifier, nonce).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub request: AuthorizationRequest,
+    pub upstream: Upstream,
+    pub verifier: String,
+    pub nonce: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// What a redirect to the client carries: the query of
 /// `redirect_uri?code=…&state=…&iss=…` (RFC 9207's `iss`, so a client of
 /// several providers can tell which answered).

@@ -90,31 +90,49 @@ pub struct CodeGrant {
     pub nonce: Option<String>,
     pub sign_in: SignIn,
     pub expires_at: DateTime<Utc>,
-    /// Set when redeemed; the record stays until it expires, so that a
-    /// second use is recognised.
-    pub redeemed: bool,
 }
 
-impl CodeGrant {
+/// What taking a one-time grant (a code, a refresh token, a pending
+/// sign-in) found. Taking marks it used, so of racing uses exactly one is
+/// `First`; the record stays until it expires so that a second use is told
+/// apart from an unknown one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taken<T> {
+    /// Unknown or expired.
+    Nothing,
+    /// Taken now, by this use.
+    First(T),
+    /// Taken before: a second use.
+    Again(T),
+}
+
+impl<T> Taken<T> {
+    /// The grant if `client_id` is its client, and whether it was used
+    /// before: another client's grant is unknown to the caller.
+    fn of_client(self, client_id: &str, owner: impl Fn(&T) -> &str) -> Result<T, GrantError> {
+        match self {
+            Self::First(grant) if owner(&grant) == client_id => Ok(grant),
+            Self::Again(grant) if owner(&grant) == client_id => Err(GrantError::Replayed),
+            _ => Err(GrantError::InvalidGrant),
+        }
+    }
+}
+
+impl Taken<CodeGrant> {
     /// Checks a redemption (RFC 6749 §4.1.3, RFC 7636 §4.6).
     pub fn redeem(
-        &self,
+        self,
         client_id: &str,
         redirect_uri: Option<&str>,
         verifier: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<(), GrantError> {
-        if self.client_id != client_id {
-            return Err(GrantError::InvalidGrant);
-        }
-        if self.redeemed {
-            return Err(GrantError::Replayed);
-        }
-        let ok = now < self.expires_at
-            && redirect_uri == Some(self.redirect_uri.as_str())
-            && verifier.is_some_and(|v| self.code_challenge.verifies(v));
+    ) -> Result<CodeGrant, GrantError> {
+        let grant = self.of_client(client_id, |g| &g.client_id)?;
+        let ok = now < grant.expires_at
+            && redirect_uri == Some(grant.redirect_uri.as_str())
+            && verifier.is_some_and(|v| grant.code_challenge.verifies(v));
         if ok {
-            Ok(())
+            Ok(grant)
         } else {
             Err(GrantError::InvalidGrant)
         }
@@ -128,44 +146,33 @@ pub struct RefreshGrant {
     pub scopes: BTreeSet<PeopleScope>,
     pub sign_in: SignIn,
     pub expires_at: DateTime<Utc>,
-    /// Set when rotated: presenting it again is a replay.
-    pub spent: bool,
 }
 
-impl RefreshGrant {
-    /// Checks a use by `client_id`, asking for `scopes` (none: the same).
+impl Taken<RefreshGrant> {
+    /// Checks a use by `client_id` asking for `scopes` (none: the same),
+    /// and answers the grant that replaces the one spent (rotation).
     pub fn redeem(
-        &self,
+        self,
         client_id: &str,
         scopes: Option<&BTreeSet<PeopleScope>>,
         now: DateTime<Utc>,
-    ) -> Result<BTreeSet<PeopleScope>, GrantError> {
-        if self.client_id != client_id {
+    ) -> Result<RefreshGrant, GrantError> {
+        let grant = self.of_client(client_id, |g| &g.client_id)?;
+        if now >= grant.expires_at {
             return Err(GrantError::InvalidGrant);
         }
-        if self.spent {
-            return Err(GrantError::Replayed);
-        }
-        if now >= self.expires_at {
-            return Err(GrantError::InvalidGrant);
-        }
-        match scopes {
-            None => Ok(self.scopes.clone()),
+        let scopes = match scopes {
+            None => grant.scopes,
             // Narrowing only (RFC 6749 §6).
-            Some(asked) if asked.is_subset(&self.scopes) => Ok(asked.clone()),
-            Some(_) => Err(GrantError::InvalidGrant),
-        }
-    }
-
-    /// The grant that replaces this one at `now`.
-    pub fn rotated(&self, scopes: BTreeSet<PeopleScope>, now: DateTime<Utc>) -> Self {
-        Self {
-            client_id: self.client_id.clone(),
+            Some(asked) if asked.is_subset(&grant.scopes) => asked.clone(),
+            Some(_) => return Err(GrantError::InvalidGrant),
+        };
+        Ok(RefreshGrant {
+            client_id: grant.client_id,
             scopes,
-            sign_in: self.sign_in.clone(),
+            sign_in: grant.sign_in,
             expires_at: now + REFRESH_LIFETIME,
-            spent: false,
-        }
+        })
     }
 }
 
@@ -199,7 +206,6 @@ mod tests {
             nonce: None,
             sign_in: sign_in(),
             expires_at: now + CODE_LIFETIME,
-            redeemed: false,
         }
     }
 
@@ -208,7 +214,10 @@ mod tests {
         let now = Utc::now();
         let c = code(now);
         let cb = Some("https://app.example/cb");
-        assert_eq!(c.redeem("app", cb, Some(VERIFIER), now), Ok(()));
+        assert_eq!(
+            Taken::First(c.clone()).redeem("app", cb, Some(VERIFIER), now),
+            Ok(c.clone())
+        );
         for (client, uri, verifier, at) in [
             ("other", cb, Some(VERIFIER), now),
             ("app", Some("https://app.example/cb/"), Some(VERIFIER), now),
@@ -223,20 +232,21 @@ mod tests {
             ("app", cb, Some(VERIFIER), now + CODE_LIFETIME),
         ] {
             assert_eq!(
-                c.redeem(client, uri, verifier, at),
+                Taken::First(c.clone()).redeem(client, uri, verifier, at),
                 Err(GrantError::InvalidGrant)
             );
         }
-        let used = CodeGrant {
-            redeemed: true,
-            ..c
-        };
+        let used = || Taken::Again(c.clone());
         assert_eq!(
-            used.redeem("app", cb, Some(VERIFIER), now),
+            used().redeem("app", cb, Some(VERIFIER), now),
             Err(GrantError::Replayed)
         );
         assert_eq!(
-            used.redeem("other", cb, Some(VERIFIER), now),
+            used().redeem("other", cb, Some(VERIFIER), now),
+            Err(GrantError::InvalidGrant)
+        );
+        assert_eq!(
+            Taken::<CodeGrant>::Nothing.redeem("app", cb, Some(VERIFIER), now),
             Err(GrantError::InvalidGrant)
         );
     }
@@ -249,30 +259,33 @@ mod tests {
             scopes: BTreeSet::from([PeopleScope::Openid, PeopleScope::Email]),
             sign_in: sign_in(),
             expires_at: now + REFRESH_LIFETIME,
-            spent: false,
         };
-        assert_eq!(grant.redeem("app", None, now).unwrap(), grant.scopes);
+        let first = || Taken::First(grant.clone());
+        let later = now + Duration::hours(1);
+        let next = first().redeem("app", None, later).unwrap();
+        assert_eq!(next.scopes, grant.scopes);
+        assert_eq!(next.expires_at, later + REFRESH_LIFETIME);
         let narrow = BTreeSet::from([PeopleScope::Openid]);
-        assert_eq!(grant.redeem("app", Some(&narrow), now).unwrap(), narrow);
+        assert_eq!(
+            first().redeem("app", Some(&narrow), now).unwrap().scopes,
+            narrow
+        );
         let wider = BTreeSet::from([PeopleScope::Openid, PeopleScope::Profile]);
         assert_eq!(
-            grant.redeem("app", Some(&wider), now),
+            first().redeem("app", Some(&wider), now),
             Err(GrantError::InvalidGrant)
         );
         assert_eq!(
-            grant.redeem("other", None, now),
+            first().redeem("other", None, now),
             Err(GrantError::InvalidGrant)
         );
         assert_eq!(
-            grant.redeem("app", None, now + REFRESH_LIFETIME),
+            first().redeem("app", None, now + REFRESH_LIFETIME),
             Err(GrantError::InvalidGrant)
         );
-        let next = grant.rotated(narrow.clone(), now);
-        assert_eq!((next.spent, next.scopes), (false, narrow));
-        let spent = RefreshGrant {
-            spent: true,
-            ..grant
-        };
-        assert_eq!(spent.redeem("app", None, now), Err(GrantError::Replayed));
+        assert_eq!(
+            Taken::Again(grant.clone()).redeem("app", None, now),
+            Err(GrantError::Replayed)
+        );
     }
 }

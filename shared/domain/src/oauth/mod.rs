@@ -12,7 +12,9 @@ pub mod client;
 pub mod grant;
 pub mod pkce;
 
-pub use authorize::{AuthorizationRequest, AuthorizeError, PeopleScope, Prompt, Upstream};
+pub use authorize::{
+    AuthorizationRequest, AuthorizeError, PendingSignIn, PeopleScope, Prompt, Upstream,
+};
 pub use client::{ClientConfig, ClientRegistration, ClientType, Grant, RedirectUri};
-pub use grant::{CodeGrant, GrantError, Person, RefreshGrant, SignIn};
+pub use grant::{CodeGrant, GrantError, Person, RefreshGrant, SignIn, Taken};
 pub use pkce::CodeChallenge;
