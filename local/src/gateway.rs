@@ -317,7 +317,19 @@ fn api_gateway_event(
     // and hands on header values that are not ASCII as they came (the
     // function decides what it can read).
     let mut headers: HashMap<String, String> = HashMap::new();
+    // Cookies come apart from the headers, one entry each.
+    let mut cookies: Vec<String> = Vec::new();
     for (name, value) in &parts.headers {
+        if name == http::header::COOKIE {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            cookies.extend(
+                value
+                    .split(';')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty()),
+            );
+            continue;
+        }
         let value = String::from_utf8_lossy(value.as_bytes());
         headers
             .entry(name.as_str().to_owned())
@@ -377,6 +389,9 @@ fn api_gateway_event(
     if !query.is_empty() {
         event["queryStringParameters"] = json!(query);
     }
+    if !cookies.is_empty() {
+        event["cookies"] = json!(cookies);
+    }
     if !path_params.is_empty() {
         event["pathParameters"] = json!(path_params);
     }
@@ -433,6 +448,8 @@ mod tests {
                 ("AUDIT_EXPORT_BUCKET", "exports"),
                 ("AUDIT_DIGEST_BUCKET", "digests"),
                 ("AUDIT_DIGEST_KEY", "k"),
+                ("OAUTH_CLIENTS", "{}"),
+                ("UPSTREAM_DIRECTORIES", "{}"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -12,10 +12,13 @@
 //!   consumers);
 //! - [`metrics`]: CloudWatch Logs' part: EMF documents become metrics;
 //! - [`tokens`]: bearer tokens from the local provider;
+//! - [`browser`]: a scripted browser that signs people in through the
+//!   control plane's OpenID Provider;
 //! - [`stack`]: all of it, started and stopped together.
 
 pub mod appconfig;
 pub mod bootstrap;
+pub mod browser;
 pub mod console;
 pub mod definitions;
 pub mod error;

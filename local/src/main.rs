@@ -32,6 +32,9 @@ enum Command {
         moto_port: u16,
         #[arg(long, default_value_t = 9400)]
         oidc_port: u16,
+        /// The customers' directory.
+        #[arg(long, default_value_t = 9401)]
+        customer_oidc_port: u16,
         /// The built console, served at the gateway's `/`.
         #[arg(long, default_value = "console/dist")]
         console_dir: PathBuf,
@@ -60,6 +63,7 @@ async fn main() -> std::process::ExitCode {
             gateway_port,
             moto_port,
             oidc_port,
+            customer_oidc_port,
             console_dir,
         } => {
             up(StackOptions {
@@ -68,6 +72,7 @@ async fn main() -> std::process::ExitCode {
                 gateway_port,
                 moto_port,
                 oidc_port,
+                customer_oidc_port,
                 prefix: String::new(),
                 console_dir,
             })

@@ -118,15 +118,18 @@ pub struct OidcClient {
     pub redirect_uris: Vec<String>,
 }
 
-/// Starts the OIDC provider on `port`; its issuer is `http://127.0.0.1:<port>`.
+/// Starts an OIDC provider on `port`, logging to `<log>.log`; its issuer is
+/// `http://127.0.0.1:<port>`.
 pub async fn oidc(
     venv: &Path,
     port: u16,
     logs: &Path,
     client: &OidcClient,
+    log: &str,
 ) -> Result<Managed, ProcessError> {
     let launcher_file = ("oidc_server.py", OIDC_LAUNCHER);
-    let mut cmd = launcher(venv, logs, "oidc-provider-mock", launcher_file, "oidc.log")?;
+    let log_file = format!("{log}.log");
+    let mut cmd = launcher(venv, logs, "oidc-provider-mock", launcher_file, &log_file)?;
     cmd.args([
         "127.0.0.1",
         &port.to_string(),
@@ -136,7 +139,7 @@ pub async fn oidc(
     .args(&client.redirect_uris);
     let mut managed = spawn("oidc-provider-mock", cmd)?;
     let url = format!("http://127.0.0.1:{port}/.well-known/openid-configuration");
-    wait_ready(&mut managed, &url, &logs.join("oidc.log")).await?;
+    wait_ready(&mut managed, &url, &logs.join(&log_file)).await?;
     Ok(managed)
 }
 

@@ -67,6 +67,11 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
     add(&mut functions, env, app_read::AppRead::from_env)?;
     add(&mut functions, env, app_secrets::AppSecrets::from_env)?;
     add(&mut functions, env, oauth_token::OauthToken::from_env)?;
+    add(
+        &mut functions,
+        env,
+        oauth_authorize::OauthAuthorize::from_env,
+    )?;
     add(&mut functions, env, oauth_metadata::OauthMetadata::from_env)?;
     add(
         &mut functions,

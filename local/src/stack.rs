@@ -12,8 +12,9 @@ use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
     AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, AUDIT_EXPORT_BUCKET, CONSOLE_URL, EMAIL_FROM,
-    EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, OUTBOX_DEAD_LETTER_URL, QUEUE_URLS,
-    TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY,
+    EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, OAUTH_CLIENTS,
+    OUTBOX_DEAD_LETTER_URL, QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER,
+    TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -29,6 +30,14 @@ pub const CLIENT_ID: &str = "control-plane-local";
 pub const REGION: &str = "ap-northeast-1";
 /// The console's sign-in callback (registered with the OIDC provider).
 pub const CONSOLE_CALLBACK: &str = "/callback";
+/// The product's own clients of the control plane's OpenID Provider.
+pub const CONSOLE_CLIENT_ID: &str = "console";
+pub const CLI_CLIENT_ID: &str = "cpctl";
+/// Where the upstream directories send people back to the control plane.
+pub const UPSTREAM_CALLBACK: &str = "/oauth2/callback";
+/// The control plane's client secret at the local directories (which
+/// accept any); sealed with the data key as terraform seals the real ones.
+const UPSTREAM_SECRET: &str = "local-upstream-secret";
 
 #[derive(Debug, Clone)]
 pub struct StackOptions {
@@ -38,7 +47,11 @@ pub struct StackOptions {
     /// 0 picks a free port.
     pub gateway_port: u16,
     pub moto_port: u16,
+    /// The workforce directory (and, until the edge trusts only the control
+    /// plane, the people issuer the gateway accepts).
     pub oidc_port: u16,
+    /// The customers' directory (Entra External ID).
+    pub customer_oidc_port: u16,
     /// Prefix of every resource name.
     pub prefix: String,
     /// The built console (`console/dist`), served at the gateway's `/`.
@@ -52,7 +65,14 @@ pub struct StackInfo {
     pub aws_endpoint_url: String,
     pub region: String,
     pub oidc_issuer: String,
+    /// The customers' directory.
+    pub customer_issuer: String,
     pub client_id: String,
+    /// The OpenID Provider's own clients and upstream directories, as the
+    /// functions are configured with them (`OAUTH_CLIENTS`,
+    /// `UPSTREAM_DIRECTORIES`).
+    pub oauth_clients: String,
+    pub upstream_directories: String,
     pub console_url: String,
     /// The `iss` and `aud` of applications' access tokens.
     pub token_issuer: String,
@@ -80,6 +100,8 @@ impl StackInfo {
             (TOKEN_AUDIENCE, self.token_audience.clone()),
             (TOKEN_SIGNING_KEY, self.resources.token_signing_key.clone()),
             (IDENTITY_ISSUER, self.oidc_issuer.clone()),
+            (OAUTH_CLIENTS, self.oauth_clients.clone()),
+            (UPSTREAM_DIRECTORIES, self.upstream_directories.clone()),
             (
                 OUTBOX_DEAD_LETTER_URL,
                 self.resources.outbox_dead_letter.url.clone(),
@@ -186,6 +208,48 @@ pub enum StackError {
     Io(#[from] std::io::Error),
 }
 
+/// The product's own clients: the console (its callback, and its page to
+/// come back to after a logout) and `cpctl` (any loopback port, RFC 8252).
+fn oauth_clients(gateway_url: &str) -> String {
+    serde_json::json!({
+        CONSOLE_CLIENT_ID: {
+            "client_type": "public",
+            "redirect_uris": [format!("{gateway_url}{CONSOLE_CALLBACK}")],
+            "post_logout_redirect_uris": [format!("{gateway_url}/")],
+        },
+        CLI_CLIENT_ID: {
+            "client_type": "public",
+            "redirect_uris": ["http://127.0.0.1/callback"],
+        },
+    })
+    .to_string()
+}
+
+/// The upstream directories, the control plane's client secret at each
+/// sealed with the data key, as terraform's `aws_kms_ciphertext` does.
+async fn upstream_directories(
+    sdk: &SdkConfig,
+    resources: &Created,
+    directories: &[(&str, &str)],
+) -> Result<String, StackError> {
+    let kms = aws_sdk_kms::Client::new(sdk);
+    let key = resources
+        .keys
+        .get("data")
+        .ok_or_else(|| StackError::Config("no data key".into()))?;
+    let mut configured = serde_json::Map::new();
+    for (name, issuer) in directories {
+        let secret = cp_aws::seal_config_secret(&kms, key, UPSTREAM_SECRET)
+            .await
+            .map_err(|e| StackError::Config(format!("sealing a client secret: {e}")))?;
+        configured.insert(
+            (*name).to_owned(),
+            serde_json::json!({ "issuer": issuer, "client_id": CLIENT_ID, "client_secret": secret }),
+        );
+    }
+    Ok(serde_json::Value::Object(configured).to_string())
+}
+
 /// The running stack.
 #[derive(Debug)]
 pub struct Stack {
@@ -228,38 +292,64 @@ impl Stack {
     pub async fn start(options: StackOptions) -> Result<Self, StackError> {
         let logs = options.state_dir.join("logs");
         std::fs::create_dir_all(&logs)?;
-        let (gateway_port, moto_port, oidc_port) = (
+        let (gateway_port, moto_port, oidc_port, customer_port) = (
             port(options.gateway_port)?,
             port(options.moto_port)?,
             port(options.oidc_port)?,
+            port(options.customer_oidc_port)?,
         );
         let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+        // Both directories know the control plane's callback; the workforce
+        // one is also, until the edge trusts only the control plane, the
+        // console's and the token helper's provider.
         let oidc_client = processes::OidcClient {
             id: CLIENT_ID.to_owned(),
             console_origin: gateway_url.clone(),
             redirect_uris: vec![
                 format!("{gateway_url}{CONSOLE_CALLBACK}"),
                 crate::tokens::REDIRECT_URI.to_owned(),
+                format!("{gateway_url}{UPSTREAM_CALLBACK}"),
             ],
         };
-        let (moto, oidc) = tokio::join!(
+        let customer_client = processes::OidcClient {
+            redirect_uris: vec![format!("{gateway_url}{UPSTREAM_CALLBACK}")],
+            ..oidc_client.clone()
+        };
+        let (moto, oidc, customer) = tokio::join!(
             processes::moto(&options.venv, moto_port, &logs),
-            processes::oidc(&options.venv, oidc_port, &logs, &oidc_client),
+            processes::oidc(&options.venv, oidc_port, &logs, &oidc_client, "oidc"),
+            processes::oidc(
+                &options.venv,
+                customer_port,
+                &logs,
+                &customer_client,
+                "oidc-customer"
+            ),
         );
-        let processes = vec![moto?, oidc?];
+        let processes = vec![moto?, oidc?, customer?];
 
         let aws_endpoint_url = format!("http://127.0.0.1:{moto_port}");
         let sdk = local_sdk_config(&aws_endpoint_url).await;
         let definition = definitions::resources();
         let resources = bootstrap::create(&sdk, &definition, &options.prefix).await?;
-        let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+        let oidc_issuer = format!("http://127.0.0.1:{oidc_port}");
+        let customer_issuer = format!("http://127.0.0.1:{customer_port}");
+        let upstream_directories = upstream_directories(
+            &sdk,
+            &resources,
+            &[("workforce", &oidc_issuer), ("customer", &customer_issuer)],
+        )
+        .await?;
         let extension_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let info = StackInfo {
             appconfig_extension_url: format!("http://{}", extension_listener.local_addr()?),
             gateway_url: gateway_url.clone(),
             aws_endpoint_url,
             region: REGION.to_owned(),
-            oidc_issuer: format!("http://127.0.0.1:{oidc_port}"),
+            oauth_clients: oauth_clients(&gateway_url),
+            upstream_directories,
+            oidc_issuer,
+            customer_issuer,
             client_id: CLIENT_ID.to_owned(),
             console_url: gateway_url.clone(),
             token_issuer: gateway_url,

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, thiserror::Error)]
 #[error("token from the local OIDC provider: {0}")]
-pub struct TokenError(String);
+pub struct TokenError(pub(crate) String);
 
 fn err(e: impl std::fmt::Display) -> TokenError {
     TokenError(e.to_string())

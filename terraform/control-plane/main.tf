@@ -25,6 +25,38 @@ locals {
   token_audience    = local.resources.tokens.audience
   token_signing_key = module.keys.arns[local.resources.tokens.signing_key]
 
+  # The control plane as an OpenID Provider (doc/adr/0042). Its own public
+  # clients: the console and cpctl (the local stack's oauth_clients).
+  oauth_clients = {
+    console = {
+      client_type               = "public"
+      redirect_uris             = ["${local.public_url}/callback"]
+      post_logout_redirect_uris = ["${local.public_url}/"]
+    }
+    cpctl = {
+      client_type   = "public"
+      redirect_uris = ["http://127.0.0.1/callback"]
+    }
+  }
+  # Where the directories return people to: oauth-authorize sends
+  # <TOKEN_ISSUER>/oauth2/callback (the public URL unless app_token_issuer
+  # says otherwise), and both directories must know exactly that.
+  broker_redirect_uri = "${trimsuffix(local.token_issuer, "/")}/oauth2/callback"
+  # The directories people sign in at, the control plane's client secret at
+  # each sealed with the data key (shared/aws/src/config_secret.rs).
+  upstream_directories = {
+    workforce = {
+      issuer        = module.entra.issuer
+      client_id     = module.entra.broker_client_id
+      client_secret = aws_kms_ciphertext.workforce_client_secret.ciphertext_blob
+    }
+    customer = {
+      issuer        = module.entra_external.issuer
+      client_id     = module.entra_external.client_id
+      client_secret = aws_kms_ciphertext.customer_client_secret.ciphertext_blob
+    }
+  }
+
   # The values of the environment variables functions.json may name (the
   # constants of shared/runtime/src/env.rs). A function gets only those its
   # entry lists.
@@ -46,6 +78,9 @@ locals {
     AUDIT_DIGEST_KEY    = module.keys.arns["audit"]
     # Where the outbox publisher sets aside what the bus cannot take.
     OUTBOX_DEAD_LETTER_URL = module.events.outbox_dead_letter.url
+    # The OpenID Provider's clients and upstream directories (doc/adr/0042).
+    OAUTH_CLIENTS        = jsonencode(local.oauth_clients)
+    UPSTREAM_DIRECTORIES = jsonencode(local.upstream_directories)
   }
   unknown_environment = distinct(flatten([
     for f in values(local.functions) : [for v in f.environment : v if !contains(keys(local.environment_values), v)]
@@ -232,6 +267,42 @@ module "entra" {
 
   name                  = "Control plane (${var.environment})"
   console_redirect_uris = ["${local.public_url}/callback"]
+  broker_redirect_uri   = local.broker_redirect_uri
+}
+
+# Customers' people sign in at the environment's External ID tenant, through
+# its own provider configuration.
+module "entra_external" {
+  source = "../modules/entra-external"
+  providers = {
+    azuread = azuread.external
+  }
+
+  tenant_id    = var.external_id_tenant_id
+  subdomain    = var.external_id_subdomain
+  name         = "Control plane (${var.environment})"
+  redirect_uri = local.broker_redirect_uri
+}
+
+# The control plane's client secrets at the directories, as oauth-authorize
+# reads them: KMS ciphertext of the data key (which it may decrypt), bound
+# by the encryption context to this one use. The plaintext is in the state
+# as well (modules/entra/README.md); rotating is replacing the application
+# password, which seals again.
+resource "aws_kms_ciphertext" "workforce_client_secret" {
+  key_id    = local.data_key_arn
+  plaintext = module.entra.broker_client_secret
+  context = {
+    purpose = "upstream-client-secret"
+  }
+}
+
+resource "aws_kms_ciphertext" "customer_client_secret" {
+  key_id    = local.data_key_arn
+  plaintext = module.entra_external.client_secret
+  context = {
+    purpose = "upstream-client-secret"
+  }
 }
 
 module "api" {

@@ -51,6 +51,15 @@ output "entra" {
   }
 }
 
+output "external_id" {
+  description = "The control plane's registration in the environment's External ID tenant (add it to the tenant's user flow: modules/entra-external/README.md)."
+  value = {
+    tenant_id = var.external_id_tenant_id
+    issuer    = module.entra_external.issuer
+    client_id = module.entra_external.client_id
+  }
+}
+
 output "email_dkim_tokens" {
   description = "Publish <token>._domainkey.<domain> CNAME <token>.dkim.amazonses.com."
   value       = module.email.dkim_tokens

@@ -12,6 +12,9 @@ terraform {
     azuread = {
       source  = "hashicorp/azuread"
       version = "~> 3.0"
+      # The default: the workforce tenant; azuread.external: the
+      # environment's External ID tenant (modules/entra-external).
+      configuration_aliases = [azuread.external]
     }
     random = {
       source  = "hashicorp/random"

@@ -1,8 +1,10 @@
 module "control_plane" {
   source = "../control-plane"
   providers = {
-    aws           = aws
-    aws.us_east_1 = aws.us_east_1
+    aws              = aws
+    aws.us_east_1    = aws.us_east_1
+    azuread          = azuread
+    azuread.external = azuread.external
   }
 
   environment                  = var.environment
@@ -21,6 +23,8 @@ module "control_plane" {
   waf_rate_limit_per_5_minutes = var.waf_rate_limit_per_5_minutes
   backup_copy_vault_arn        = var.backup_copy_vault_arn
   backup_vault_lock            = var.backup_vault_lock
+  external_id_tenant_id        = var.external_id_tenant_id
+  external_id_subdomain        = var.external_id_subdomain
 }
 
 # One root serves every environment, so the state chosen at init

@@ -28,6 +28,11 @@ output "entra" {
   value       = module.control_plane.entra
 }
 
+output "external_id" {
+  description = "The control plane's registration in the External ID tenant."
+  value       = module.control_plane.external_id
+}
+
 output "email_dkim_tokens" {
   description = "DKIM records to publish."
   value       = module.control_plane.email_dkim_tokens

@@ -47,3 +47,12 @@ provider "aws" {
 provider "azuread" {
   tenant_id = var.entra_tenant_id
 }
+
+# The environment's Microsoft Entra External ID tenant, where customers'
+# people sign in (modules/entra-external). The same credentials as the
+# workforce tenant's; the identity must be let into this tenant first
+# (modules/entra-external/README.md).
+provider "azuread" {
+  alias     = "external"
+  tenant_id = var.external_id_tenant_id
+}

@@ -45,6 +45,27 @@ variable "entra_tenant_id" {
   type        = string
 }
 
+variable "external_id_tenant_id" {
+  description = "The environment's Microsoft Entra External ID tenant, where customers' people sign in (modules/entra-external/README.md)."
+  type        = string
+
+  # Lowercase, as Entra ID writes it in the issuer that tokens must match.
+  validation {
+    condition     = can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.external_id_tenant_id))
+    error_message = "A tenant id is a lowercase GUID."
+  }
+}
+
+variable "external_id_subdomain" {
+  description = "That tenant's sign-in host <subdomain>.ciamlogin.com (its initial domain <subdomain>.onmicrosoft.com)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.external_id_subdomain))
+    error_message = "The subdomain is one lowercase DNS label (letters, digits, hyphens), without .ciamlogin.com."
+  }
+}
+
 variable "release" {
   description = "Commit id of the artifacts to deploy (the pipeline passes it)."
   type        = string

@@ -247,6 +247,15 @@ def effective_actions(name: str, f: dict, lists: dict) -> set[str]:
     return actions
 
 
+# GET-only functions that write, and why. The OpenID Provider's
+# authorization endpoint and its callback are GET by the protocol (RFC 6749
+# §3.1, OpenID Connect Core 1.0 §3.1.2.1): a browser is redirected there, and
+# they record the pending sign-in, the code and the session (doc/adr/0042).
+GET_WRITERS = {
+    "oauth-authorize": [("GET", "/oauth2/authorize"), ("GET", "/oauth2/callback")],
+}
+
+
 def test_nfr_sec_005_each_role_holds_its_definitions_actions_and_readers_write_only_session_records(fn_module):
     lists = runtime_lists(fn_module)
     extras = set(lists["log"]) | set(lists["tracing"]) | set(lists["kms_read"]) | set(lists["kms_write"]) | set(sum(lists["trigger"].values(), []))
@@ -257,7 +266,11 @@ def test_nfr_sec_005_each_role_holds_its_definitions_actions_and_readers_write_o
         assert own <= actions
         assert actions - own <= extras, f"{name}: undocumented actions {sorted(actions - own - extras)}"
         routes = f["trigger"].get("routes", [])
-        if f["trigger"]["type"] == "http" and routes and all(r["method"] == "GET" for r in routes) and name != "member-me":
+        if name in GET_WRITERS:
+            served = sorted((r["method"], r["path"]) for r in routes)
+            assert served == sorted(GET_WRITERS[name]), f"{name} writes on GET only for {GET_WRITERS[name]}; it serves {served}"
+            assert all(r.get("authorizer") == "none" for r in routes), f"{name}: a browser arrives there without a token"
+        elif f["trigger"]["type"] == "http" and routes and all(r["method"] == "GET" for r in routes) and name != "member-me":
             runtime = set(lists["log"]) | set(lists["tracing"])
             writes = sorted(a for a in actions - runtime if re.search(m.WRITE_ACTION, a) or a in lists["kms_write"])
             # A person's first request of a sign-in session records it
@@ -317,6 +330,9 @@ def test_every_environment_variable_has_a_value_in_terraform(root):
         assert var in constants, f"terraform sets {var}, which shared/runtime/src/env.rs does not read"
     call = m.named(root, "module")["function"]
     assert m.expr(call["environment"]) == '{for v in each.value.environment : v => lookup(local.environment_values, v, "")}'
+    readme = (CONTROL_PLANE / "README.md").read_text()
+    for var in values:
+        assert f"`{var}`" in readme, f"terraform/control-plane/README.md does not list {var} among environment_values"
 
 
 def test_uc_tenant_sso_no_deployed_function_trusts_an_origin_past_the_ssrf_guard(root):

@@ -45,6 +45,7 @@ pub fn stack() -> &'static StackInfo {
             gateway_port: 0,
             moto_port: 0,
             oidc_port: 0,
+            customer_oidc_port: 0,
             prefix: String::new(),
             console_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../console/dist"),
         };

@@ -10,12 +10,20 @@
 //! Only a designated application's `billing:read` takes effect (the billing
 //! feed holds every tenant's usage), from its next request on; each change
 //! is an event, and so in the platform's audit trail.
+//!
+//! `PUT /v1/applications/{appId}/client` registers the application as an
+//! OpenID Connect client of the control plane (its users sign in through
+//! it): client type, redirect URIs, post-logout redirect URIs, back-channel
+//! logout URI, grants; validated strictly (https but on loopback, no
+//! wildcard, fragment or user information; doc/adr/0042). It replaces the
+//! whole registration; the same again changes nothing.
 
 use cp_api::ApplicationView;
+use cp_domain::oauth::{ClientConfig, ClientRegistration};
 use cp_domain::{AppChanges, Application, ApplicationId, Error, Scope, Target};
 use cp_events::{
-    ApplicationBillingReaderDesignated, ApplicationBillingReaderWithdrawn, ApplicationState,
-    ApplicationUpdated, Envelope,
+    ApplicationBillingReaderDesignated, ApplicationBillingReaderWithdrawn,
+    ApplicationClientRegistered, ApplicationState, ApplicationUpdated, Envelope,
 };
 use cp_runtime::Route;
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
@@ -50,6 +58,7 @@ impl HttpFunction for AppUpdate {
         Route::new(UPDATE).json(),
         Route::new(DESIGNATE_BILLING_READER),
         Route::new(WITHDRAW_BILLING_READER),
+        Route::new(REGISTER_CLIENT).json(),
     ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
@@ -57,6 +66,7 @@ impl HttpFunction for AppUpdate {
             UPDATE => self.update(&request).await,
             DESIGNATE_BILLING_READER => self.billing_reader(&request, true).await,
             WITHDRAW_BILLING_READER => self.billing_reader(&request, false).await,
+            REGISTER_CLIENT => self.register_client(&request).await,
             _ => Err(Error::NotFound),
         }
     }
@@ -98,6 +108,28 @@ impl AppUpdate {
         ApiResponse::ok(&ApplicationView::from(&app))
     }
 
+    async fn register_client(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
+        let id: ApplicationId = request.id_param("appId")?;
+        request
+            .principal
+            .authorize(Scope::AppsWrite, Target::Platform)?;
+        let client = ClientConfig::parse(request.json::<ClientRegistration>()?)?;
+        let context = request.event_context();
+        let app = self
+            .store
+            .update(id, |app: &mut Application| {
+                let transition = app.register_client(client.clone(), request.now);
+                let payload = ApplicationClientRegistered {
+                    app_id: id,
+                    client: client.clone(),
+                };
+                Decision::of(transition, &payload, &context)
+            })
+            .await?;
+        tracing::info!(app_id = %id, "client registration replaced");
+        ApiResponse::ok(&ApplicationView::from(&app))
+    }
+
     async fn billing_reader(
         &self,
         request: &ApiRequest,
@@ -135,3 +167,4 @@ impl AppUpdate {
 pub const UPDATE: &str = "PATCH /v1/applications/{appId}";
 pub const DESIGNATE_BILLING_READER: &str = "PUT /v1/applications/{appId}/billing-reader";
 pub const WITHDRAW_BILLING_READER: &str = "DELETE /v1/applications/{appId}/billing-reader";
+pub const REGISTER_CLIENT: &str = "PUT /v1/applications/{appId}/client";

@@ -1,8 +1,10 @@
-//! The application token issuer's public documents, for anyone (API
-//! Gateway's JWT authorizer fetches them to verify application tokens):
+//! The OpenID Provider's public documents, for anyone (relying parties
+//! discover the provider here; API Gateway's JWT authorizer fetches them to
+//! verify the control plane's tokens):
 //!
 //! - `GET /.well-known/openid-configuration` and
-//!   `GET /.well-known/oauth-authorization-server`: RFC 8414 metadata;
+//!   `GET /.well-known/oauth-authorization-server`: OpenID Connect
+//!   Discovery 1.0 and RFC 8414 metadata;
 //! - `GET /.well-known/jwks.json`: the KMS signing key's public half.
 //!
 //! They change only when the key does, so they may be cached for five

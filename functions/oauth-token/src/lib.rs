@@ -1,33 +1,48 @@
-//! FR-SYS-002: `POST /oauth2/token`, the OAuth 2.0 client-credentials grant
-//! (RFC 6749 §4.4) for managed applications.
+//! The OAuth endpoints where a client speaks for itself
+//! (doc/adr/0042-the-control-plane-as-openid-provider.md):
 //!
-//! The client authenticates with its id (the application id) and a client
-//! secret, by HTTP Basic (`client_secret_basic`) or in the form
-//! (`client_secret_post`), never both. The answer is a JWT access token
-//! (RFC 9068) signed by the KMS key, valid 15 minutes, with the requested
-//! scopes (default: all the secret holds).
+//! - `POST /oauth2/token` (RFC 6749 §3.2): `client_credentials`
+//!   (FR-SYS-002, §4.4), a managed application's own access token, for its
+//!   secret's scopes, valid 15 minutes; `authorization_code` and
+//!   `refresh_token` ([`people`]), a person's ID, access and refresh tokens,
+//!   for the sign-in the OpenID Provider made;
+//! - `POST /oauth2/introspect` (RFC 7662) and `POST /oauth2/revoke`
+//!   (RFC 7009) ([`introspection`]): what a client's own token is worth
+//!   now, and the end of its refresh tokens;
+//! - `GET /oauth2/userinfo` (OpenID Connect Core §5.3, [`userinfo`]): who
+//!   a person's access token is for, as the control plane knows them now.
 //!
-//! Every failed authentication is the same `invalid_client`, whatever was
-//! wrong (unknown application, wrong or revoked secret, disabled
-//! application), and counts against the client id: after
-//! [`FAILED_ATTEMPTS`] failures in a minute, the client gets ERR-RATE-429
-//! until the minute is over, even with the right secret.
+//! Confidential clients authenticate with a client secret, public clients
+//! by their id alone ([`client_auth`]). Every failed authentication is the
+//! same `invalid_client`, whatever was wrong (unknown client, wrong or
+//! revoked secret, disabled application), and counts against the client
+//! id: after [`FAILED_ATTEMPTS`] failures in a minute, the client gets
+//! ERR-RATE-429 until the minute is over, even with the right secret. A
+//! client uses only the grants it is registered for (`unauthorized_client`).
 //!
-//! Errors are RFC 6749 §5.2 JSON (`error`, `error_description`), which OAuth
-//! clients understand, with the problem-details members beside them.
+//! Errors are RFC 6749 §5.2 JSON with the problem-details members beside
+//! them ([`error`]).
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use cp_domain::{AppScope, ApplicationId, Error, PresentedSecret};
+mod client_auth;
+mod error;
+mod introspection;
+mod people;
+mod userinfo;
+
+use crate::client_auth::{Authenticated, presented};
+use crate::error::OAuthError;
+use cp_auth::{Admission, Clients, JwtVerifier};
+use cp_domain::oauth::Grant;
+use cp_domain::{AppScope, Error};
 use cp_runtime::Route;
-use cp_runtime::env::{TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY};
-use cp_runtime::problem::type_uri;
+use cp_runtime::env::{OAUTH_CLIENTS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY};
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{RateLimit, Store};
 use cp_tokens::TokenIssuer;
 use http::{StatusCode, header};
-use serde_json::json;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
+use tokio::sync::OnceCell;
 
 /// Failed authentications per client id and minute before it is locked out
 /// for the rest of the minute.
@@ -41,127 +56,68 @@ pub const FAILED_ATTEMPTS: RateLimit = RateLimit {
 pub struct OauthToken {
     store: Store,
     issuer: TokenIssuer,
-}
-
-/// How the client presented its credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ClientAuth {
-    Basic,
-    Post,
-}
-
-#[derive(Debug)]
-struct Credentials {
-    client_id: String,
-    client_secret: String,
-    method: ClientAuth,
-}
-
-/// An OAuth error response.
-#[derive(Debug)]
-struct OAuthError {
-    status: StatusCode,
-    code: &'static str,
-    description: String,
-    challenge_basic: bool,
-}
-
-impl OAuthError {
-    fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            description: description.into(),
-            challenge_basic: false,
-        }
-    }
-
-    fn invalid_client(method: Option<ClientAuth>) -> Self {
-        Self {
-            challenge_basic: method == Some(ClientAuth::Basic),
-            ..Self::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "client authentication failed",
-            )
-        }
-    }
-
-    fn response(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
-        let id = match self.status {
-            StatusCode::UNAUTHORIZED => cp_domain::error::ErrorId::Auth401,
-            _ => cp_domain::error::ErrorId::Val400,
-        };
-        let body = json!({
-            "error": self.code,
-            "error_description": self.description,
-            "type": type_uri(id),
-            "title": id.title(),
-            "status": self.status.as_u16(),
-            "detail": self.description,
-            "instance": request.path,
-            "correlation_id": request.correlation_id,
-        });
-        let response = ApiResponse::json(self.status, &body)?;
-        if self.challenge_basic {
-            return response
-                .with_header(header::WWW_AUTHENTICATE, r#"Basic realm="control-plane""#);
-        }
-        Ok(response)
-    }
+    clients: Clients,
+    admission: Admission,
+    /// The `aud` of the access tokens of the product's own clients.
+    api_audience: String,
+    /// Verifies the access tokens this issuer signed, with the keys of its
+    /// JWKS (read from KMS once per instance, at first use).
+    own_tokens: OnceCell<JwtVerifier>,
 }
 
 impl OauthToken {
     pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
+        let store = env.store()?;
+        let api_audience = env.var(TOKEN_AUDIENCE)?;
         Ok(Self {
-            store: env.store()?,
+            clients: Clients::new(store.clone(), &env.var(OAUTH_CLIENTS)?)
+                .map_err(|e| ConfigError::Invalid(OAUTH_CLIENTS, e))?,
+            admission: Admission::new(store.clone()),
+            store,
             issuer: TokenIssuer::new(
                 aws_sdk_kms::Client::new(&env.sdk),
                 env.var(TOKEN_SIGNING_KEY)?,
                 env.var(TOKEN_ISSUER)?,
-                env.var(TOKEN_AUDIENCE)?,
+                api_audience.clone(),
             ),
+            api_audience,
+            own_tokens: OnceCell::new(),
         })
     }
 
-    async fn exchange(
-        &self,
-        request: &ApiRequest,
-    ) -> Result<Result<ApiResponse, OAuthError>, Error> {
-        let form = match request.form() {
-            Ok(form) => form,
-            Err(_) => {
-                return Ok(Err(OAuthError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "the body must be a form (application/x-www-form-urlencoded), each parameter once",
-                )));
-            }
+    /// The claims of an access token this issuer signed, unexpired;
+    /// `None` for anything else (an ID token, a refresh token, a forgery).
+    async fn own_access_token(&self, token: &str) -> Result<Option<Map<String, Value>>, Error> {
+        let verifier = self
+            .own_tokens
+            .get_or_try_init(|| async {
+                let jwks = self.issuer.jwks().await?;
+                JwtVerifier::of_own_keys(self.issuer.issuer(), jwks)
+                    .map(|v| v.requiring_type("at+jwt"))
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "the issuer's own JWKS is unreadable");
+                        Error::Internal
+                    })
+            })
+            .await?;
+        Ok(verifier.verify(token).await.ok())
+    }
+
+    /// The form and the client that authenticated by it, after the lockout
+    /// check; every failure counts against the client id.
+    async fn authenticated(&self, request: &ApiRequest) -> Result<Asked, Error> {
+        let Ok(form) = request.form() else {
+            return Ok(Err(OAuthError::invalid_request(
+                "the body must be a form (application/x-www-form-urlencoded), each parameter once",
+            )));
         };
-        let credentials = match credentials(request, &form) {
-            Ok(c) => c,
+        let presented = match presented(request, &form) {
+            Ok(presented) => presented,
             Err(e) => return Ok(Err(e)),
         };
-        match form.get("grant_type").map(String::as_str) {
-            Some("client_credentials") => {}
-            Some(_) => {
-                return Ok(Err(OAuthError::new(
-                    StatusCode::BAD_REQUEST,
-                    "unsupported_grant_type",
-                    "only client_credentials is supported",
-                )));
-            }
-            None => {
-                return Ok(Err(OAuthError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "grant_type is required",
-                )));
-            }
-        }
         let now = request.now;
         // Bounded, so a client id cannot grow a partition key without limit.
-        let subject: String = credentials.client_id.chars().take(64).collect();
+        let subject: String = presented.client_id().chars().take(64).collect();
         if self
             .store
             .rate_count(&FAILED_ATTEMPTS, &subject, now)
@@ -173,13 +129,66 @@ impl OauthToken {
                 retry_after_seconds: FAILED_ATTEMPTS.retry_after(now),
             });
         }
-        let Some((app_id, secret)) = self.authenticate(&credentials, now).await? else {
+        let Some(authenticated) = self.authenticate(&presented, now).await? else {
             let failures = self
                 .store
                 .rate_increment(&FAILED_ATTEMPTS, &subject, now)
                 .await?;
             tracing::warn!(client_id = %subject, failures, "client authentication failed");
-            return Ok(Err(OAuthError::invalid_client(Some(credentials.method))));
+            return Ok(Err(presented.refused()));
+        };
+        Ok(Ok((form, authenticated)))
+    }
+
+    async fn exchange(
+        &self,
+        request: &ApiRequest,
+    ) -> Result<Result<ApiResponse, OAuthError>, Error> {
+        let (form, authenticated) = match self.authenticated(request).await? {
+            Ok(asked) => asked,
+            Err(e) => return Ok(Err(e)),
+        };
+        let grant = match form.get("grant_type").map(String::as_str) {
+            Some(raw) => match Grant::parse(raw) {
+                Some(grant) if grant != Grant::TokenExchange => grant,
+                _ => {
+                    return Ok(Err(OAuthError::new(
+                        StatusCode::BAD_REQUEST,
+                        "unsupported_grant_type",
+                        "supported: authorization_code, refresh_token, client_credentials",
+                    )));
+                }
+            },
+            None => return Ok(Err(OAuthError::invalid_request("grant_type is required"))),
+        };
+        if !authenticated.client.config().allows(grant) {
+            return Ok(Err(OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "unauthorized_client",
+                format!("the client is not registered for {}", grant.as_str()),
+            )));
+        }
+        let now = request.now;
+        let client = &authenticated.client;
+        match grant {
+            Grant::ClientCredentials => self.client_credentials(&form, authenticated, now).await,
+            Grant::AuthorizationCode => self.authorization_code(request, &form, client).await,
+            Grant::RefreshToken => self.refresh_token(request, &form, client).await,
+            Grant::TokenExchange => Ok(Err(OAuthError::invalid_request("unsupported"))),
+        }
+    }
+
+    /// An application's own token, for the scopes its secret holds (all of
+    /// them unless it asks for fewer).
+    async fn client_credentials(
+        &self,
+        form: &HashMap<String, String>,
+        authenticated: Authenticated,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Result<ApiResponse, OAuthError>, Error> {
+        let Some(secret) = authenticated.secret else {
+            // Public clients are not registered for this grant.
+            return Ok(Err(OAuthError::invalid_client(false)));
         };
         let scopes = match form.get("scope") {
             None => secret.scopes.clone(),
@@ -199,109 +208,44 @@ impl OauthToken {
                 }
             },
         };
-        let token = self.issuer.issue(app_id, secret.id, &scopes, now).await?;
-        tracing::info!(app_id = %app_id, secret_id = %secret.id, "access token issued");
+        let token = self
+            .issuer
+            .issue(secret.app_id, secret.id, &scopes, now)
+            .await?;
+        tracing::info!(app_id = %secret.app_id, secret_id = %secret.id, "access token issued");
         Ok(Ok(
             ApiResponse::ok(&token)?.with_header(header::PRAGMA, "no-cache")?
         ))
     }
-
-    /// The application and secret, if the credentials are right and both
-    /// are usable; `None` for every kind of wrong.
-    async fn authenticate(
-        &self,
-        credentials: &Credentials,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<(ApplicationId, cp_domain::ClientSecret)>, Error> {
-        let (Ok(app_id), Some(presented)) = (
-            credentials.client_id.parse::<ApplicationId>(),
-            PresentedSecret::parse(&credentials.client_secret),
-        ) else {
-            return Ok(None);
-        };
-        let (app, secret) = self
-            .store
-            .application_and_secret(app_id, presented.id)
-            .await?;
-        let (Some(app), Some(secret)) = (app, secret) else {
-            return Ok(None);
-        };
-        let valid = secret.hash == presented.hash()
-            && secret.app_id == app.id
-            && app.is_active()
-            && secret.is_active(now);
-        Ok(valid.then_some((app_id, secret)))
-    }
 }
 
-/// The client's credentials, by exactly one method (RFC 6749 §2.3.1).
-fn credentials(
-    request: &ApiRequest,
-    form: &HashMap<String, String>,
-) -> Result<Credentials, OAuthError> {
-    let basic = request
-        .header(header::AUTHORIZATION.as_str())
-        .map_err(|_| {
-            OAuthError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "the Authorization header must be visible ASCII",
-            )
-        })?
-        .and_then(|v| {
-            v.strip_prefix("Basic ")
-                .or_else(|| v.strip_prefix("basic "))
-        });
-    let posted = (form.get("client_id"), form.get("client_secret"));
-    match (basic, posted) {
-        (Some(_), (_, Some(_))) => Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "use one client authentication method, not two",
-        )),
-        (Some(encoded), _) => {
-            let decoded = STANDARD
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| OAuthError::invalid_client(Some(ClientAuth::Basic)))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .ok_or_else(|| OAuthError::invalid_client(Some(ClientAuth::Basic)))?;
-            // Both parts are form-url-encoded before they are joined.
-            let decode = |s: &str| {
-                url_decode(s).ok_or_else(|| OAuthError::invalid_client(Some(ClientAuth::Basic)))
-            };
-            Ok(Credentials {
-                client_id: decode(id)?,
-                client_secret: decode(secret)?,
-                method: ClientAuth::Basic,
-            })
-        }
-        (None, (Some(id), Some(secret))) => Ok(Credentials {
-            client_id: id.clone(),
-            client_secret: secret.clone(),
-            method: ClientAuth::Post,
-        }),
-        (None, _) => Err(OAuthError::invalid_client(None)),
-    }
-}
+/// A form and the client that authenticated by it, or why not.
+type Asked = Result<(HashMap<String, String>, Authenticated), OAuthError>;
 
-/// `application/x-www-form-urlencoded` decoding of one credential.
-fn url_decode(s: &str) -> Option<String> {
-    percent_encoding::percent_decode_str(&s.replace('+', " "))
-        .decode_utf8()
-        .ok()
-        .map(|c| c.into_owned())
-}
+const TOKEN: &str = "POST /oauth2/token";
+const INTROSPECT: &str = "POST /oauth2/introspect";
+const REVOKE: &str = "POST /oauth2/revoke";
+const USERINFO: &str = "GET /oauth2/userinfo";
 
 impl HttpFunction for OauthToken {
     const NAME: &'static str = "oauth-token";
     const CALLERS: Callers = Callers::Anyone;
-    const ROUTES: &'static [Route] = &[Route::new("POST /oauth2/token").form()];
+    const ROUTES: &'static [Route] = &[
+        Route::new(TOKEN).form(),
+        Route::new(INTROSPECT).form(),
+        Route::new(REVOKE).form(),
+        Route::new(USERINFO),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
-        match self.exchange(&request).await? {
+        let answer = match request.route_key() {
+            TOKEN => self.exchange(&request).await?,
+            INTROSPECT => self.introspect(&request).await?,
+            REVOKE => self.revoke(&request).await?,
+            USERINFO => return self.userinfo(&request).await,
+            _ => return Err(Error::NotFound),
+        };
+        match answer {
             Ok(response) => Ok(response),
             Err(oauth) => oauth.response(&request),
         }

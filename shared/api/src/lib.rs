@@ -5,6 +5,7 @@
 //! added (CC-API-002), so clients must ignore fields they do not know.
 
 use chrono::{DateTime, Utc};
+use cp_domain::oauth::ClientConfig;
 use cp_domain::{
     AppEnvironment, AppScope, AppStatus, Application, ApplicationId, ClientSecret, Invitation,
     InvitationId, Plan, PlatformRole, Principal, Role, SecretId, Tenant, TenantId, TenantStatus,
@@ -243,6 +244,9 @@ pub struct ApplicationView {
     /// Designated by an operator to read the billing feed (FR-BILL-003).
     #[serde(default)]
     pub billing_reader: bool,
+    /// Its registration as an OpenID Connect client.
+    #[serde(default)]
+    pub client: ClientConfig,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -256,6 +260,7 @@ impl From<&Application> for ApplicationView {
             owner: a.owner.as_str().to_owned(),
             status: a.status,
             billing_reader: a.billing_reader,
+            client: a.client.clone(),
             created_at: a.created_at,
             updated_at: a.updated_at,
         }

@@ -101,6 +101,7 @@ pub struct JwtVerifier {
     validation: Validation,
     http: reqwest::Client,
     cache: RwLock<KeyCache>,
+    typ: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -126,7 +127,34 @@ impl JwtVerifier {
             validation,
             http,
             cache: RwLock::default(),
+            typ: None,
         }
+    }
+
+    /// A verifier of tokens the caller itself issues, with its own keys
+    /// (`jwks`, e.g. from the signing key in KMS): they never go stale and
+    /// an unknown `kid` is never fetched. Any `aud` is accepted (it must be
+    /// present): the caller decides whose tokens it reads.
+    pub fn of_own_keys(issuer: impl Into<String>, jwks: Value) -> Result<Self, String> {
+        let jwks: JwkSet = serde_json::from_value(jwks).map_err(|e| e.to_string())?;
+        let mut verifier = Self::new(EdgeConfig {
+            jwks_refetch_interval: Duration::MAX,
+            jwks_max_age: Duration::MAX,
+            ..EdgeConfig::new(issuer, Vec::new())
+        });
+        verifier.validation.validate_aud = false;
+        verifier.cache = RwLock::new(KeyCache {
+            keys: decoding_keys(&jwks),
+            fetched_at: Some(Instant::now()),
+        });
+        Ok(verifier)
+    }
+
+    /// Also requires the header's `typ` (RFC 9068 §4: an access token is
+    /// `at+jwt`, so an ID token is never taken for one).
+    pub fn requiring_type(mut self, typ: &'static str) -> Self {
+        self.typ = Some(typ);
+        self
     }
 
     pub fn config(&self) -> &EdgeConfig {
@@ -138,6 +166,14 @@ impl JwtVerifier {
         let header = decode_header(token).map_err(|_| Rejection::Malformed)?;
         if header.alg != Algorithm::RS256 {
             return Err(Rejection::Algorithm);
+        }
+        if self.typ.is_some_and(|typ| {
+            !header
+                .typ
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(typ))
+        }) {
+            return Err(Rejection::Claim("typ".into()));
         }
         let key = self.key_for(header.kid.as_deref()).await?;
         let claims = decode::<Map<String, Value>>(token, &key, &self.validation)
@@ -222,16 +258,7 @@ impl JwtVerifier {
         );
         let discovery: Discovery = self.get_json(&discovery_url).await?;
         let jwks: JwkSet = self.get_json(&discovery.jwks_uri).await?;
-        Ok(jwks
-            .keys
-            .iter()
-            .filter(|jwk| matches!(jwk.algorithm, AlgorithmParameters::RSA(_)))
-            .filter_map(|jwk| {
-                DecodingKey::from_jwk(jwk)
-                    .ok()
-                    .map(|key| (jwk.common.key_id.clone(), key))
-            })
-            .collect())
+        Ok(decoding_keys(&jwks))
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, String> {
@@ -254,6 +281,19 @@ impl JwtVerifier {
         }
         serde_json::from_slice(&body).map_err(|e| format!("{url}: {e}"))
     }
+}
+
+/// The RSA keys of a JWKS, by `kid`.
+fn decoding_keys(jwks: &JwkSet) -> Vec<(Option<String>, DecodingKey)> {
+    jwks.keys
+        .iter()
+        .filter(|jwk| matches!(jwk.algorithm, AlgorithmParameters::RSA(_)))
+        .filter_map(|jwk| {
+            DecodingKey::from_jwk(jwk)
+                .ok()
+                .map(|key| (jwk.common.key_id.clone(), key))
+        })
+        .collect()
 }
 
 /// The key with this `kid`; without a `kid`, the only key there is.

@@ -14,13 +14,18 @@
 //!   fetched once per process.
 //! - [`Sealer`]: envelope encryption with a KMS key, bound to a tenant (SSO
 //!   client secrets).
+//! - [`open_config_secret`]: secrets in a function's configuration, as KMS
+//!   ciphertext (the control plane's client secrets at its upstream
+//!   directories).
 
+mod config_secret;
 mod digests;
 mod error;
 mod exports;
 mod kms;
 mod seal;
 
+pub use config_secret::{open_config_secret, seal_config_secret};
 pub use digests::DigestArchive;
 pub use error::{failure, is_throttling};
 pub use exports::{ExportBucket, Upload};

@@ -8,6 +8,7 @@
 //! downtime, few enough that a forgotten one is noticed.
 
 use crate::error::required;
+use crate::oauth::ClientConfig;
 use crate::text::text_type;
 use crate::{ApplicationId, Error, SecretId, SecretToken, TokenHash, Transition};
 use chrono::{DateTime, Utc};
@@ -141,6 +142,9 @@ pub struct Application {
     /// application's `billing:read` takes effect (the billing feed holds
     /// every tenant's usage, so no developer can grant it alone).
     pub billing_reader: bool,
+    /// Its registration as an OpenID Connect client: a machine client
+    /// (client credentials only) until its developer registers more.
+    pub client: ClientConfig,
     /// How many of its secrets are neither revoked nor expired when counted
     /// at issue time; guards [`MAX_ACTIVE_SECRETS`] against racing issues.
     pub active_secrets: u32,
@@ -236,6 +240,7 @@ impl Application {
             owner: r.owner,
             status: AppStatus::Active,
             billing_reader: false,
+            client: ClientConfig::default(),
             active_secrets: 0,
             created_at: now,
             updated_at: now,
@@ -260,6 +265,17 @@ impl Application {
             return Transition::Unchanged;
         }
         self.billing_reader = designated;
+        self.updated_at = now;
+        Transition::Changed
+    }
+
+    /// Registers the application as an OpenID Connect client, replacing
+    /// what it was registered with; the same again changes nothing.
+    pub fn register_client(&mut self, client: ClientConfig, now: DateTime<Utc>) -> Transition {
+        if self.client == client {
+            return Transition::Unchanged;
+        }
+        self.client = client;
         self.updated_at = now;
         Transition::Changed
     }

@@ -40,6 +40,7 @@ pub const ALL_TYPES: &[EventType] = &[
     ApplicationUpdated::TYPE,
     ApplicationBillingReaderDesignated::TYPE,
     ApplicationBillingReaderWithdrawn::TYPE,
+    ApplicationClientRegistered::TYPE,
     ApplicationSecretIssued::TYPE,
     ApplicationSecretRevoked::TYPE,
     TenantPlanChanged::TYPE,

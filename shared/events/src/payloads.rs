@@ -3,6 +3,7 @@
 
 use crate::{EventType, Payload};
 use chrono::{DateTime, Utc};
+use cp_domain::oauth::ClientConfig;
 use cp_domain::{
     AppEnvironment, AppScope, AppStatus, ApplicationId, AuditExportId, InvitationId, Plan,
     PlatformRole, Role, SecretId, TenantId, TenantSettings, TenantStatus, UserId, UserStatus,
@@ -258,6 +259,21 @@ application_event!(
     ApplicationBillingReaderWithdrawn,
     "application.billing_reader_withdrawn",
     "application.billing_reader.withdraw"
+);
+
+/// The application's developer registered it as an OpenID Connect client
+/// (redirect URIs, grants, logout URIs), replacing its earlier
+/// registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationClientRegistered {
+    pub app_id: ApplicationId,
+    pub client: ClientConfig,
+}
+application_event!(
+    ApplicationClientRegistered,
+    "application.client_registered",
+    "application.client.update"
 );
 
 /// The changeable settings of an application.

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{TimeZone, Utc};
+use cp_domain::oauth::{ClientConfig, ClientRegistration};
 use cp_domain::{
     Actor, AppEnvironment, AppScope, AppStatus, ApplicationId, InvitationId, Plan, PlatformRole,
     Role, SecretId, TenantId, TenantSettings, TenantStatus, UserId, UserStatus,
@@ -107,6 +108,19 @@ fn sample(name: &str) -> Envelope {
         "application.billing_reader_designated" => Envelope::new(
             &ApplicationBillingReaderDesignated {
                 app_id: ApplicationId::random(),
+            },
+            context(),
+        ),
+        "application.client_registered" => Envelope::new(
+            &ApplicationClientRegistered {
+                app_id: ApplicationId::random(),
+                client: ClientConfig::parse(ClientRegistration {
+                    redirect_uris: vec!["https://app.example/cb".into()],
+                    post_logout_redirect_uris: vec!["https://app.example/".into()],
+                    backchannel_logout_uri: Some("https://app.example/logout".into()),
+                    ..Default::default()
+                })
+                .unwrap(),
             },
             context(),
         ),

@@ -31,6 +31,13 @@ pub const QUEUE_URLS: &str = "QUEUE_URLS";
 pub const OUTBOX_DEAD_LETTER_URL: &str = "OUTBOX_DEAD_LETTER_URL";
 /// The KMS keys by name, as JSON: `{"data": "<key id>"}` (health).
 pub const KEY_IDS: &str = "KEY_IDS";
+/// The product's own OpenID Connect clients (the console, `cpctl`), as a
+/// JSON object of registrations by client id (doc/adr/0042).
+pub const OAUTH_CLIENTS: &str = "OAUTH_CLIENTS";
+/// The directories people sign in at, as JSON: `{"workforce": {"issuer":
+/// ..., "client_id": ..., "client_secret": <KMS ciphertext>}, "customer":
+/// {...}}`.
+pub const UPSTREAM_DIRECTORIES: &str = "UPSTREAM_DIRECTORIES";
 /// People's identity provider (Entra ID), whose discovery health checks.
 pub const IDENTITY_ISSUER: &str = "IDENTITY_ISSUER";
 /// The bucket of the audit trail's signed digests (ADR 0029).

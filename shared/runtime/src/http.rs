@@ -184,6 +184,25 @@ impl ApiRequest {
         self.json()
     }
 
+    /// Every query parameter, with every value it was given (a protocol
+    /// that decides itself what a repeated one means: OAuth).
+    pub fn query_params(&self) -> &HashMap<String, Vec<String>> {
+        &self.query
+    }
+
+    /// A cookie the browser sent (API Gateway hands them on in one
+    /// `Cookie` header); the first of a name given twice.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value)
+    }
+
     /// A query parameter; given twice, it is ambiguous and refused.
     pub fn query(&self, name: &str) -> Result<Option<&str>, Error> {
         match self.query.get(name).map(Vec::as_slice) {
@@ -270,8 +289,51 @@ impl ApiResponse {
         Ok(self)
     }
 
+    /// Adds a value of a header that may be given several times
+    /// (`Set-Cookie`).
+    pub fn with_added_header(
+        mut self,
+        name: header::HeaderName,
+        value: &str,
+    ) -> Result<Self, Error> {
+        let value = HeaderValue::from_str(value).map_err(|_| Error::Internal)?;
+        self.headers.append(name, value);
+        Ok(self)
+    }
+
     pub fn ok(body: &impl Serialize) -> Result<Self, Error> {
         Self::json(StatusCode::OK, body)
+    }
+
+    /// `302 Found` to `location`, without a body (a browser's next step in
+    /// a sign-in).
+    pub fn redirect(location: String) -> Self {
+        Self {
+            status: StatusCode::FOUND,
+            body: String::new(),
+            location: Some(location),
+            replayed: false,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// An HTML page of the control plane's own (sign-in pages): never
+    /// framed by another site (clickjacking), no script, no resource from
+    /// elsewhere.
+    pub fn html(status: StatusCode, body: String) -> Result<Self, Error> {
+        Self {
+            status,
+            body,
+            location: None,
+            replayed: false,
+            headers: HeaderMap::new(),
+        }
+        .with_header(header::CONTENT_TYPE, "text/html; charset=utf-8")?
+        .with_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        )?
+        .with_header(header::X_FRAME_OPTIONS, "DENY")
     }
 
     pub fn created(body: &impl Serialize, location: String) -> Result<Self, Error> {
@@ -521,10 +583,13 @@ fn success(ok: ApiResponse) -> Response<Body> {
     let mut response = builder
         .body(Body::Text(ok.body))
         .unwrap_or_else(|_| Response::new(Body::Empty));
-    for (name, value) in ok.headers {
-        if let Some(name) = name {
-            response.headers_mut().insert(name, value);
-        }
+    // The use case's headers replace the defaults; a name given several
+    // times (`Set-Cookie`) keeps every value.
+    for name in ok.headers.keys() {
+        response.headers_mut().remove(name);
+    }
+    for (name, value) in &ok.headers {
+        response.headers_mut().append(name, value.clone());
     }
     response
 }

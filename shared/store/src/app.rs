@@ -12,6 +12,7 @@ use crate::{Store, WriteSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
 use chrono::{DateTime, Utc};
+use cp_domain::oauth::ClientConfig;
 use cp_domain::{
     AppEnvironment, AppName, AppOwner, AppScope, AppStatus, Application, ApplicationId,
     ClientSecret, Error, Page, PageSize, SecretId, TokenHash,
@@ -34,6 +35,8 @@ pub(crate) struct ApplicationItem {
     pub status: AppStatus,
     #[serde(default)]
     pub billing_reader: bool,
+    #[serde(default)]
+    pub client: ClientConfig,
     pub active_secrets: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -53,6 +56,7 @@ impl ApplicationItem {
             owner: a.owner.clone(),
             status: a.status,
             billing_reader: a.billing_reader,
+            client: a.client.clone(),
             active_secrets: a.active_secrets,
             created_at: a.created_at,
             updated_at: a.updated_at,
@@ -68,6 +72,7 @@ impl ApplicationItem {
             owner: self.owner,
             status: self.status,
             billing_reader: self.billing_reader,
+            client: self.client,
             active_secrets: self.active_secrets,
             created_at: self.created_at,
             updated_at: self.updated_at,

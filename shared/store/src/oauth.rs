@@ -262,6 +262,27 @@ impl Store {
         self.take(keys::refresh_token(token), now).await
     }
 
+    /// The refresh token's grant, if it is neither spent nor expired,
+    /// without spending it (introspection).
+    pub async fn refresh_grant(
+        &self,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RefreshGrant>, Error> {
+        let item: Option<GrantItem> = self
+            .get_one(&keys::refresh_token(token), ENTITY_GRANT, |i| i)
+            .await?;
+        item.filter(|i| !i.used && i.expires_at > now.timestamp())
+            .map(GrantItem::read)
+            .transpose()
+    }
+
+    /// Deletes a refresh token (revocation, RFC 7009): presented later, it
+    /// is unknown, not a replay.
+    pub async fn revoke_refresh_token(&self, token: &TokenHash) -> Result<(), Error> {
+        self.delete(keys::refresh_token(token)).await
+    }
+
     /// A browser's sign-in, under the hash of its cookie.
     pub async fn put_browser_sign_in(
         &self,
@@ -294,7 +315,10 @@ impl Store {
 
     /// Forgets a browser's sign-in (logout).
     pub async fn end_browser_sign_in(&self, cookie: &TokenHash) -> Result<(), Error> {
-        let key = keys::browser_sign_in(cookie);
+        self.delete(keys::browser_sign_in(cookie)).await
+    }
+
+    async fn delete(&self, key: Key) -> Result<(), Error> {
         self.client
             .delete_item()
             .table_name(&self.table)

@@ -1,6 +1,8 @@
-//! The control plane's own authorization server for managed applications
-//! (FR-SYS-002): OAuth 2.0 client credentials (RFC 6749 §4.4) give JWT
-//! access tokens (RFC 9068) signed by an asymmetric KMS key. The private key
+//! The control plane's tokens: as authorization server for managed
+//! applications (FR-SYS-002), OAuth 2.0 client credentials (RFC 6749 §4.4)
+//! give JWT access tokens (RFC 9068); as OpenID Provider for people
+//! ([`people`], doc/adr/0042), ID and access tokens; all signed by an
+//! asymmetric KMS key. The private key
 //! never leaves KMS; the public key is published as a JWKS (RFC 7517) under
 //! OIDC discovery and RFC 8414 metadata, which is what API Gateway's JWT
 //! authorizer (and the local gateway) verify tokens against.
@@ -15,6 +17,7 @@ pub mod people;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use cp_domain::oauth::PeopleScope;
 use cp_domain::{AppScope, ApplicationId, Error, SecretId};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -28,6 +31,10 @@ pub const TOKEN_LIFETIME: Duration = Duration::minutes(15);
 /// Where the issuer's documents live, relative to the issuer URL.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub const TOKEN_PATH: &str = "/oauth2/token";
+pub const AUTHORIZATION_PATH: &str = "/oauth2/authorize";
+pub const USERINFO_PATH: &str = "/oauth2/userinfo";
+pub const INTROSPECTION_PATH: &str = "/oauth2/introspect";
+pub const REVOCATION_PATH: &str = "/oauth2/revoke";
 
 /// The token endpoint's answer (RFC 6749 §5.1).
 #[derive(Debug, Serialize)]
@@ -171,22 +178,44 @@ impl TokenIssuer {
         Ok(json!({ "keys": keys }))
     }
 
-    /// RFC 8414 authorization server metadata; also served as the OIDC
-    /// discovery document, which is where API Gateway looks for `jwks_uri`.
+    /// The OpenID Provider's metadata (OpenID Connect Discovery 1.0 §3,
+    /// RFC 8414), served at both well-known paths; API Gateway's JWT
+    /// authorizer finds `jwks_uri` here. It lists only what is implemented
+    /// (doc/adr/0042).
     pub fn metadata(&self) -> Value {
         let issuer = &self.issuer;
-        let scopes: Vec<&str> = AppScope::ALL.iter().map(|s| s.as_str()).collect();
+        let scopes: Vec<&str> = PeopleScope::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .chain(AppScope::ALL.iter().map(|s| s.as_str()))
+            .collect();
         json!({
             "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}{AUTHORIZATION_PATH}"),
             "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
             "jwks_uri": format!("{issuer}{JWKS_PATH}"),
-            "grant_types_supported": ["client_credentials"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "response_types_supported": ["token"],
+            "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
+            "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "scopes_supported": scopes,
-            "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+            "claims_supported": [
+                "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp",
+                "sid", "tid", "role", "roles", "email", "email_verified", "name",
+            ],
+            "prompt_values_supported": ["none", "login"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "subject_types_supported": ["public"],
+            "authorization_response_iss_parameter_supported": true,
+            "request_parameter_supported": false,
+            "request_uri_parameter_supported": false,
+            "claims_parameter_supported": false,
         })
     }
 }

@@ -9,8 +9,8 @@
 
 use crate::TokenIssuer;
 use chrono::{DateTime, Duration, Utc};
-use cp_domain::Error;
 use cp_domain::oauth::{PeopleScope, Person, SignIn};
+use cp_domain::{Error, PlatformRole, Role, SessionId, TenantId, UserId};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
@@ -58,6 +58,64 @@ fn who(person: &Person, claims: &mut Map<String, Value>) {
             claims.insert("tid".into(), json!(tenant_id.to_string()));
             claims.insert("role".into(), json!(role.as_str()));
         }
+    }
+}
+
+/// A person's access token read back, once its signature, issuer and
+/// lifetime are verified: the sign-in it stands for, its client and scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeopleAccess {
+    pub sign_in: SignIn,
+    pub client_id: String,
+    pub scopes: BTreeSet<PeopleScope>,
+}
+
+impl PeopleAccess {
+    /// The inverse of [`TokenIssuer::people_tokens`]' access token; `None`
+    /// for any other token (an application's own has no `sid`).
+    pub fn read(claims: &Map<String, Value>) -> Option<Self> {
+        let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        let user_id = text("sub")?.parse::<UserId>().ok()?;
+        let person = match (text("tid"), text("role")) {
+            (Some(tenant), Some(role)) => Person::Member {
+                user_id,
+                tenant_id: tenant.parse::<TenantId>().ok()?,
+                role: Role::parse(role).ok()?,
+            },
+            _ => Person::Platform {
+                user_id,
+                roles: claims
+                    .get("roles")?
+                    .as_array()?
+                    .iter()
+                    .map(|r| r.as_str().and_then(PlatformRole::parse))
+                    .collect::<Option<_>>()?,
+            },
+        };
+        let scopes = text("scope")?
+            .split_whitespace()
+            .map(PeopleScope::parse)
+            .collect::<Option<_>>()?;
+        Some(Self {
+            sign_in: SignIn {
+                person,
+                session: SessionId::parse(text("sid")?)?,
+                auth_time: DateTime::from_timestamp(claims.get("auth_time")?.as_i64()?, 0)?,
+                amr: claims
+                    .get("amr")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|m| m.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                email: None,
+                name: None,
+            },
+            client_id: text("client_id")?.to_owned(),
+            scopes,
+        })
     }
 }
 
@@ -130,7 +188,6 @@ pub fn personal_claims(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cp_domain::{Role, SessionId, TenantId, UserId};
 
     fn sign_in() -> SignIn {
         SignIn {
@@ -145,6 +202,60 @@ mod tests {
             email: Some("ada@acme.example".into()),
             name: Some("Ada".into()),
         }
+    }
+
+    /// The access token's claims as `people_tokens` writes them.
+    fn access_claims(sign_in: &SignIn, scope: &str) -> Map<String, Value> {
+        let mut claims = Map::new();
+        who(&sign_in.person, &mut claims);
+        claims.insert("sid".into(), json!(sign_in.session.to_string()));
+        claims.insert("auth_time".into(), json!(sign_in.auth_time.timestamp()));
+        claims.insert("amr".into(), json!(sign_in.amr));
+        claims.insert("client_id".into(), json!("console"));
+        claims.insert("scope".into(), json!(scope));
+        claims
+    }
+
+    #[test]
+    fn an_access_token_reads_back_as_the_sign_in_it_was_written_for() {
+        let mut member = sign_in();
+        member.auth_time = DateTime::from_timestamp(member.auth_time.timestamp(), 0).unwrap();
+        let read = PeopleAccess::read(&access_claims(&member, "openid email")).unwrap();
+        assert_eq!(read.client_id, "console");
+        assert_eq!(
+            read.scopes,
+            BTreeSet::from([PeopleScope::Openid, PeopleScope::Email])
+        );
+        // What the token does not carry is not made up.
+        assert_eq!(
+            read.sign_in,
+            SignIn {
+                email: None,
+                name: None,
+                ..member.clone()
+            }
+        );
+
+        let platform = SignIn {
+            person: Person::Platform {
+                user_id: UserId::random(),
+                roles: vec![PlatformRole::Auditor],
+            },
+            ..member.clone()
+        };
+        let read = PeopleAccess::read(&access_claims(&platform, "openid")).unwrap();
+        assert_eq!(read.sign_in.person, platform.person);
+
+        // An application's own token, or one with a forged role, is none.
+        let mut claims = access_claims(&member, "openid");
+        claims.remove("sid");
+        assert!(PeopleAccess::read(&claims).is_none());
+        let mut claims = access_claims(&member, "openid");
+        claims.insert("role".into(), json!("Superuser"));
+        assert!(PeopleAccess::read(&claims).is_none());
+        let mut claims = access_claims(&platform, "openid");
+        claims.insert("roles".into(), json!(["Operator", "Root"]));
+        assert!(PeopleAccess::read(&claims).is_none());
     }
 
     #[test]

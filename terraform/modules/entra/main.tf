@@ -3,6 +3,13 @@
 # Developer) and a delegated scope, and the console's SPA registration that
 # asks for that scope. API Gateway's authorizer trusts tokens issued for the
 # API app (v2 tokens: aud is its client id).
+#
+# The API app is also the control plane's confidential web client when it
+# brokers people's sign-in as an OpenID Provider (doc/adr/0042): the roles
+# are the API app's, and Entra ID puts an app's roles in the ID tokens of
+# sign-ins to that app, so one registration (and one set of assignments)
+# gives the broker the roles. A separate registration would need the roles
+# and every person's assignment twice.
 
 data "azuread_client_config" "current" {}
 
@@ -11,6 +18,17 @@ resource "random_uuid" "app_role" {
 }
 
 resource "random_uuid" "scope" {}
+
+# Microsoft Graph's well-known client id: its delegated openid, profile and
+# email are what the broker asks for.
+locals {
+  microsoft_graph = "00000003-0000-0000-c000-000000000000"
+  sign_in_scopes  = ["openid", "profile", "email"]
+}
+
+data "azuread_service_principal" "graph" {
+  client_id = local.microsoft_graph
+}
 
 resource "azuread_application" "api" {
   display_name     = "${var.name} API"
@@ -49,6 +67,37 @@ resource "azuread_application" "api" {
     access_token {
       name = "xms_edov"
     }
+    # The same in the ID tokens the broker redeems: the email (verified when
+    # xms_edov says so) and when the person authenticated. roles needs no
+    # claim: an app's roles are in its ID tokens.
+    id_token {
+      name = "auth_time"
+    }
+    id_token {
+      name = "email"
+    }
+    id_token {
+      name = "xms_edov"
+    }
+  }
+
+  # The broker's callback (oauth-authorize, GET /oauth2/callback): the
+  # authorization code flow with PKCE and the password below; no implicit
+  # grant.
+  web {
+    redirect_uris = [var.broker_redirect_uri]
+  }
+
+  required_resource_access {
+    resource_app_id = local.microsoft_graph
+
+    dynamic "resource_access" {
+      for_each = local.sign_in_scopes
+      content {
+        id   = data.azuread_service_principal.graph.oauth2_permission_scope_ids[resource_access.value]
+        type = "Scope"
+      }
+    }
   }
 
   dynamic "app_role" {
@@ -61,6 +110,21 @@ resource "azuread_application" "api" {
       allowed_member_types = ["User"]
       enabled              = true
     }
+  }
+}
+
+# The broker's client secret. The end date is set when the password is made
+# (ignore_changes keeps later plans from replacing it); rotating is replacing
+# it: `terraform apply -replace=<address>` (README). The new one exists before
+# the old one is removed.
+resource "azuread_application_password" "broker" {
+  application_id = azuread_application.api.id
+  display_name   = "control plane sign-in broker"
+  end_date       = timeadd(plantimestamp(), "${var.client_secret_days * 24}h")
+
+  lifecycle {
+    create_before_destroy = true
+    ignore_changes        = [end_date]
   }
 }
 
@@ -105,4 +169,12 @@ resource "azuread_service_principal_delegated_permission_grant" "console" {
   service_principal_object_id          = azuread_service_principal.console.object_id
   resource_service_principal_object_id = azuread_service_principal.api.object_id
   claim_values                         = ["access_as_user"]
+}
+
+# Admin consent: the broker may sign anyone assigned a role in with openid,
+# profile and email, also where people may not consent themselves.
+resource "azuread_service_principal_delegated_permission_grant" "broker" {
+  service_principal_object_id          = azuread_service_principal.api.object_id
+  resource_service_principal_object_id = data.azuread_service_principal.graph.object_id
+  claim_values                         = local.sign_in_scopes
 }

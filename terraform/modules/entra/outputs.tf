@@ -32,3 +32,14 @@ output "api_service_principal_object_id" {
   description = "Object id of the API's service principal (role assignments target it)."
   value       = azuread_service_principal.api.object_id
 }
+
+output "broker_client_id" {
+  description = "The control plane's client id as the sign-in broker (the API app's)."
+  value       = azuread_application.api.client_id
+}
+
+output "broker_client_secret" {
+  description = "The broker's client secret (in the state: see README)."
+  value       = azuread_application_password.broker.value
+  sensitive   = true
+}

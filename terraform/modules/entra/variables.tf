@@ -17,3 +17,24 @@ variable "console_redirect_uris" {
   description = "Where Entra ID returns people to after sign-in (the console's sign-in callback, <console URL>/callback)."
   type        = list(string)
 }
+
+variable "broker_redirect_uri" {
+  description = "The control plane's callback as a client of this tenant when it brokers sign-in (<issuer>/oauth2/callback, oauth-authorize)."
+  type        = string
+
+  validation {
+    condition     = startswith(var.broker_redirect_uri, "https://") && endswith(var.broker_redirect_uri, "/oauth2/callback")
+    error_message = "The broker's redirect URI is https://<control plane>/oauth2/callback."
+  }
+}
+
+variable "client_secret_days" {
+  description = "Days the broker's client secret is valid from when it is made; replace it before (README)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.client_secret_days >= 30 && var.client_secret_days <= 730
+    error_message = "Between 30 days and two years (Entra ID's longest)."
+  }
+}

@@ -10,5 +10,6 @@ mod billing;
 mod export;
 mod flag;
 mod member;
+mod oauth;
 mod platform;
 mod tenant;

@@ -95,7 +95,7 @@ async fn an_unknown_or_expired_code_is_nothing_and_a_code_is_written_once() {
 }
 
 #[tokio::test]
-async fn a_refresh_token_is_spent_once_and_a_sign_in_state_is_taken_once() {
+async fn a_refresh_token_is_spent_once_or_revoked_and_a_sign_in_state_is_taken_once() {
     let store = store().await;
     let token = SecretToken::generate().unwrap();
     let grant = RefreshGrant {
@@ -109,13 +109,38 @@ async fn a_refresh_token_is_spent_once_and_a_sign_in_state_is_taken_once() {
         .await
         .unwrap();
     let now = Utc::now();
+    // Introspection reads it without spending it.
+    assert_eq!(
+        store.refresh_grant(&token.hash(), now).await.unwrap(),
+        Some(grant.clone())
+    );
     assert_eq!(
         store.spend_refresh_token(&token.hash(), now).await.unwrap(),
         Taken::First(grant.clone())
     );
+    assert_eq!(store.refresh_grant(&token.hash(), now).await.unwrap(), None);
     assert_eq!(
         store.spend_refresh_token(&token.hash(), now).await.unwrap(),
-        Taken::Again(grant)
+        Taken::Again(grant.clone())
+    );
+
+    // A revoked one is unknown afterwards, not a replay.
+    let revoked = SecretToken::generate().unwrap();
+    store
+        .insert_refresh_token(&revoked.hash(), &grant)
+        .await
+        .unwrap();
+    store.revoke_refresh_token(&revoked.hash()).await.unwrap();
+    assert_eq!(
+        store.refresh_grant(&revoked.hash(), now).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .spend_refresh_token(&revoked.hash(), now)
+            .await
+            .unwrap(),
+        Taken::Nothing
     );
 
     let state = SecretToken::generate().unwrap();

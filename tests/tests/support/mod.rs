@@ -10,3 +10,4 @@ pub(crate) mod cli;
 pub(crate) mod fixtures;
 pub(crate) mod flags;
 pub(crate) mod members;
+pub(crate) mod sign_in;

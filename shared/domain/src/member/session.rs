@@ -46,6 +46,12 @@ impl SessionId {
         }
     }
 
+    /// A new session of the control plane's own (its OpenID Provider's
+    /// sign-ins): random, and never equal to a provider's `sid`.
+    pub fn random() -> Self {
+        Self(format!("cp-{}", uuid::Uuid::new_v4().simple()))
+    }
+
     /// A session id from a path: the same alphabet, else no session.
     pub fn parse(raw: &str) -> Option<Self> {
         ((1..=66).contains(&raw.len())

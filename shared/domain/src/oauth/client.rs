@@ -222,8 +222,13 @@ impl ClientConfig {
         };
         let client_type = raw.client_type.unwrap_or(ClientType::Confidential);
         let mut grants = BTreeSet::new();
+        // By default: the grants the registration makes sense of; a public
+        // client cannot authenticate for client credentials.
         for name in raw.grants.unwrap_or_else(|| {
-            let mut default = vec!["client_credentials".to_owned()];
+            let mut default = Vec::new();
+            if client_type == ClientType::Confidential {
+                default.push("client_credentials".to_owned());
+            }
             if !redirect_uris.is_empty() {
                 default.extend(["authorization_code".to_owned(), "refresh_token".to_owned()]);
             }

@@ -71,13 +71,38 @@ pub struct SignIn {
 }
 
 /// Why a grant is refused, as the token endpoint's error (RFC 6749 §5.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantError {
     /// Unknown, expired, used, of another client, or a wrong verifier or
     /// redirect URI: all alike to the caller.
     InvalidGrant,
-    /// Presented again after use: the session is to be ended.
-    Replayed,
+    /// Presented again after use, by its own client: the sign-in's
+    /// session is to be ended (the caller sees `InvalidGrant`).
+    Replayed(Box<SignIn>),
+}
+
+/// What a one-time grant is: some client's, from some sign-in.
+pub trait OneTimeGrant {
+    fn client_id(&self) -> &str;
+    fn into_sign_in(self) -> SignIn;
+}
+
+impl OneTimeGrant for CodeGrant {
+    fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    fn into_sign_in(self) -> SignIn {
+        self.sign_in
+    }
+}
+
+impl OneTimeGrant for RefreshGrant {
+    fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    fn into_sign_in(self) -> SignIn {
+        self.sign_in
+    }
 }
 
 /// An authorization code's meaning.
@@ -106,13 +131,15 @@ pub enum Taken<T> {
     Again(T),
 }
 
-impl<T> Taken<T> {
-    /// The grant if `client_id` is its client, and whether it was used
-    /// before: another client's grant is unknown to the caller.
-    fn of_client(self, client_id: &str, owner: impl Fn(&T) -> &str) -> Result<T, GrantError> {
+impl<T: OneTimeGrant> Taken<T> {
+    /// The grant if `client_id` is its client and it was not used before;
+    /// another client's grant is unknown to the caller.
+    fn of_client(self, client_id: &str) -> Result<T, GrantError> {
         match self {
-            Self::First(grant) if owner(&grant) == client_id => Ok(grant),
-            Self::Again(grant) if owner(&grant) == client_id => Err(GrantError::Replayed),
+            Self::First(grant) if grant.client_id() == client_id => Ok(grant),
+            Self::Again(grant) if grant.client_id() == client_id => {
+                Err(GrantError::Replayed(Box::new(grant.into_sign_in())))
+            }
             _ => Err(GrantError::InvalidGrant),
         }
     }
@@ -127,7 +154,7 @@ impl Taken<CodeGrant> {
         verifier: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<CodeGrant, GrantError> {
-        let grant = self.of_client(client_id, |g| &g.client_id)?;
+        let grant = self.of_client(client_id)?;
         let ok = now < grant.expires_at
             && redirect_uri == Some(grant.redirect_uri.as_str())
             && verifier.is_some_and(|v| grant.code_challenge.verifies(v));
@@ -157,7 +184,7 @@ impl Taken<RefreshGrant> {
         scopes: Option<&BTreeSet<PeopleScope>>,
         now: DateTime<Utc>,
     ) -> Result<RefreshGrant, GrantError> {
-        let grant = self.of_client(client_id, |g| &g.client_id)?;
+        let grant = self.of_client(client_id)?;
         if now >= grant.expires_at {
             return Err(GrantError::InvalidGrant);
         }
@@ -239,7 +266,7 @@ mod tests {
         let used = || Taken::Again(c.clone());
         assert_eq!(
             used().redeem("app", cb, Some(VERIFIER), now),
-            Err(GrantError::Replayed)
+            Err(GrantError::Replayed(Box::new(c.sign_in.clone())))
         );
         assert_eq!(
             used().redeem("other", cb, Some(VERIFIER), now),
@@ -285,7 +312,7 @@ mod tests {
         );
         assert_eq!(
             Taken::Again(grant.clone()).redeem("app", None, now),
-            Err(GrantError::Replayed)
+            Err(GrantError::Replayed(Box::new(grant.sign_in.clone())))
         );
     }
 }

@@ -16,5 +16,5 @@ pub use authorize::{
     AuthorizationRequest, AuthorizeError, PendingSignIn, PeopleScope, Prompt, Upstream,
 };
 pub use client::{ClientConfig, ClientRegistration, ClientType, Grant, RedirectUri};
-pub use grant::{CodeGrant, GrantError, Person, RefreshGrant, SignIn, Taken};
+pub use grant::{CodeGrant, GrantError, OneTimeGrant, Person, RefreshGrant, SignIn, Taken};
 pub use pkce::CodeChallenge;

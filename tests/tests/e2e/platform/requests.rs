@@ -644,11 +644,12 @@ async fn check(
             .as_str()
             .is_some_and(|t| t.starts_with("urn:saas-control-plane:problem:ERR-"));
     // Where a protocol defines its own error, that one: OFREP's for its
-    // evaluations, RFC 6749's (with the problem's fields beside it) for
-    // the token endpoint; the request rules answer every route alike.
+    // evaluations, OAuth's (RFC 6749 §5.2, RFC 6750 §3, with the problem's
+    // fields beside it) for the OAuth endpoints; the request rules answer
+    // every route alike.
     let protocol_error = if route.path().starts_with("/ofrep/") {
         body["errorCode"].is_string()
-    } else if route.path() == "/oauth2/token" {
+    } else if route.path().starts_with("/oauth2/") {
         body["error"].is_string() && body["type"].is_string()
     } else {
         false
@@ -661,7 +662,7 @@ async fn check(
 }
 
 /// CC-ERR-004, CON-SEC-009: no input on any route yields a 5xx, or an
-/// error that is not a problem (or, on OFREP and the token endpoint, their
+/// error that is not a problem (or, on OFREP and the OAuth endpoints, their
 /// protocols' own error), and the event pipeline stays live throughout.
 #[test]
 fn cc_err_004_no_input_on_any_route_yields_a_5xx_or_an_error_that_is_not_a_problem() {

@@ -1,0 +1,527 @@
+//! The OpenID Provider's authorization endpoint (OpenID Connect Core 1.0
+//! §3.1.2; doc/adr/0042-the-control-plane-as-openid-provider.md).
+//!
+//! - `GET /oauth2/authorize`: checks the client's request (registered
+//!   client, exact redirect URI, code flow, PKCE `S256`, scopes). A browser
+//!   that signed in here before, recently enough for the request's
+//!   `max_age` and without `prompt=login`, gets its code at once, if the
+//!   sign-in still stands for this client; `prompt=none` gets
+//!   `login_required` otherwise. Everyone else is sent to sign in at an
+//!   upstream directory: the one the client names (`idp`), the customers'
+//!   directory for an application, or, at the product's own clients, the
+//!   one the person picks on a page.
+//! - `GET /oauth2/callback`: the directory's answer. The pending sign-in is
+//!   taken once, by the hash of its `state`, and only in the browser that
+//!   started it (a cookie named after that hash holds the state: a login
+//!   CSRF's victim has none). The directory's code is redeemed with the
+//!   PKCE verifier and its ID token verified with the nonce; the identity
+//!   is admitted to the client (a platform person, or a member of a tenant
+//!   that uses the application), a session is started, and the client
+//!   gets a single-use code at its redirect URI, with `state` and `iss`
+//!   (RFC 9207).
+//!
+//! Requests whose client or redirect URI cannot be trusted are answered
+//! on a page of the control plane's own, never redirected (RFC 6749
+//! §4.1.2.1); every other failure goes back to the client as an OAuth
+//! error. Pages are never framed (`frame-ancestors 'none'`). The codes, the
+//! states and the browser's sign-in are stored only as hashes.
+
+use chrono::{Duration, Utc};
+use cp_auth::provider::{Admission, Client, Clients};
+use cp_auth::upstream::{UpstreamDirectory, UpstreamIdentity, UpstreamRequest};
+use cp_domain::oauth::authorize::{Params, SIGN_IN_LIFETIME, redirect_with};
+use cp_domain::oauth::grant::CODE_LIFETIME;
+use cp_domain::oauth::{
+    AuthorizationRequest, AuthorizeError, CodeChallenge, CodeGrant, PendingSignIn, Prompt, SignIn,
+    Taken, Upstream,
+};
+use cp_domain::{Error, SecretToken, SessionId, SessionOrigin};
+use cp_runtime::Route;
+use cp_runtime::env::{OAUTH_CLIENTS, TOKEN_ISSUER, UPSTREAM_DIRECTORIES};
+use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
+use cp_store::Store;
+use http::{StatusCode, header};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tokio::sync::OnceCell;
+
+pub const AUTHORIZE: &str = "GET /oauth2/authorize";
+pub const CALLBACK: &str = "GET /oauth2/callback";
+
+/// The browser's sign-in at the control plane lasts this long: within it,
+/// every client gets its code without the person signing in again.
+pub const BROWSER_SIGN_IN_LIFETIME: Duration = Duration::hours(12);
+/// The cookie that names a browser's sign-in.
+pub const SIGN_IN_COOKIE: &str = "cp_sign_in";
+/// The cookies that bind a pending sign-in to its browser start so.
+const PENDING_COOKIE_PREFIX: &str = "cp_authz_";
+
+/// An upstream directory as configured: the client secret is KMS
+/// ciphertext, opened on first use.
+#[derive(Debug, Clone, Deserialize)]
+struct DirectoryConfig {
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+}
+
+#[derive(Debug)]
+pub struct OauthAuthorize {
+    store: Store,
+    clients: Clients,
+    admission: Admission,
+    issuer: String,
+    kms: aws_sdk_kms::Client,
+    configured: HashMap<Upstream, DirectoryConfig>,
+    directories: OnceCell<HashMap<Upstream, UpstreamDirectory>>,
+    /// `Secure` cookies where the issuer is https (everywhere but the
+    /// local stack).
+    secure: bool,
+}
+
+impl OauthAuthorize {
+    pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
+        let store = env.store()?;
+        let clients = Clients::new(store.clone(), &env.var(OAUTH_CLIENTS)?)
+            .map_err(|e| ConfigError::Invalid(OAUTH_CLIENTS, e))?;
+        let configured: HashMap<Upstream, DirectoryConfig> =
+            serde_json::from_str(&env.var(UPSTREAM_DIRECTORIES)?)
+                .map_err(|e| ConfigError::Invalid(UPSTREAM_DIRECTORIES, e.to_string()))?;
+        let issuer = env.var(TOKEN_ISSUER)?.trim_end_matches('/').to_owned();
+        Ok(Self {
+            admission: Admission::new(store.clone()),
+            store,
+            clients,
+            secure: issuer.starts_with("https://"),
+            issuer,
+            kms: aws_sdk_kms::Client::new(&env.sdk),
+            configured,
+            directories: OnceCell::new(),
+        })
+    }
+
+    /// The directories, their secrets opened once per process.
+    async fn directory(&self, upstream: Upstream) -> Result<&UpstreamDirectory, Error> {
+        let directories = self
+            .directories
+            .get_or_try_init(|| async {
+                let mut directories = HashMap::new();
+                for (upstream, config) in &self.configured {
+                    let secret =
+                        cp_aws::open_config_secret(&self.kms, &config.client_secret).await?;
+                    directories.insert(
+                        *upstream,
+                        UpstreamDirectory::new(
+                            config.issuer.clone(),
+                            config.client_id.clone(),
+                            secret,
+                            format!("{}/oauth2/callback", self.issuer),
+                        ),
+                    );
+                }
+                Ok::<_, Error>(directories)
+            })
+            .await?;
+        directories.get(&upstream).ok_or_else(|| {
+            tracing::error!(
+                upstream = upstream.as_str(),
+                "no such upstream directory configured"
+            );
+            Error::Internal
+        })
+    }
+}
+
+impl HttpFunction for OauthAuthorize {
+    const NAME: &'static str = "oauth-authorize";
+    const CALLERS: Callers = Callers::Anyone;
+    const ROUTES: &'static [Route] = &[Route::new(AUTHORIZE), Route::new(CALLBACK)];
+
+    async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
+        match request.route_key() {
+            AUTHORIZE => self.authorize(&request).await,
+            CALLBACK => self.callback(&request).await,
+            _ => Err(Error::NotFound),
+        }
+    }
+}
+
+impl OauthAuthorize {
+    async fn authorize(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
+        let params: &Params = request.query_params();
+        let client_id = match AuthorizationRequest::client_id(params) {
+            Ok(id) => id,
+            Err(refusal) => return self.refuse(request, refusal),
+        };
+        let client = match self.clients.find(client_id).await? {
+            Some(client) if client.is_usable() => client,
+            _ => return unknown_client(request),
+        };
+        let asked = match AuthorizationRequest::parse(params, client_id, client.config()) {
+            Ok(asked) => asked,
+            Err(refusal) => return self.refuse(request, refusal),
+        };
+        if let Some(sign_in) = self.signed_in_browser(request, &asked, &client).await? {
+            return self.answer(&asked, sign_in).await;
+        }
+        if asked.prompt == Some(Prompt::None) {
+            return self.refuse_to_client(&asked, "login_required", "the person must sign in");
+        }
+        let upstream = match (asked.upstream, &client) {
+            (Some(upstream), _) => upstream,
+            (None, Client::Application(_)) => Upstream::Customer,
+            (None, Client::FirstParty { .. }) => return self.chooser(request),
+        };
+        self.send_upstream(request, asked, upstream).await
+    }
+
+    /// The browser's earlier sign-in, if it may answer this request.
+    async fn signed_in_browser(
+        &self,
+        request: &ApiRequest,
+        asked: &AuthorizationRequest,
+        client: &Client,
+    ) -> Result<Option<SignIn>, Error> {
+        let Some(cookie) = request.cookie(SIGN_IN_COOKIE) else {
+            return Ok(None);
+        };
+        let hash = SecretToken::from_presented(cookie).hash();
+        let Some(sign_in) = self.store.browser_sign_in(&hash, request.now).await? else {
+            return Ok(None);
+        };
+        let fits = asked.accepts_sign_in_at(sign_in.auth_time.timestamp(), request.now.timestamp())
+            && asked
+                .tenant
+                .is_none_or(|t| sign_in.person.tenant_id() == Some(t))
+            && self.admission.stands(&sign_in, client).await?;
+        Ok(fits.then_some(sign_in))
+    }
+
+    /// The page where a person at the product's own clients picks where
+    /// they sign in: each choice is this request again, naming it.
+    fn chooser(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
+        let link = |upstream: Upstream| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (name, values) in request.query_params() {
+                for value in values {
+                    query.append_pair(name, value);
+                }
+            }
+            query.append_pair("idp", upstream.as_str());
+            escape(&format!("/oauth2/authorize?{}", query.finish()))
+        };
+        let body = format!(
+            "<p>Sign in as</p>\n<ul>\n<li><a href=\"{}\">a member of a customer's organisation</a></li>\n<li><a href=\"{}\">company staff (operators, auditors, developers)</a></li>\n</ul>",
+            link(Upstream::Customer),
+            link(Upstream::Workforce),
+        );
+        page_with(StatusCode::OK, "Sign in", &body)
+    }
+
+    async fn send_upstream(
+        &self,
+        request: &ApiRequest,
+        asked: AuthorizationRequest,
+        upstream: Upstream,
+    ) -> Result<ApiResponse, Error> {
+        let directory = self.directory(upstream).await?;
+        let state = SecretToken::generate()?;
+        let verifier = SecretToken::generate()?;
+        let nonce = SecretToken::generate()?;
+        let fresh = asked.prompt == Some(Prompt::Login);
+        let pending = PendingSignIn {
+            upstream,
+            verifier: verifier.expose().to_owned(),
+            nonce: nonce.expose().to_owned(),
+            expires_at: request.now + SIGN_IN_LIFETIME,
+            request: asked,
+        };
+        let challenge = CodeChallenge::of(verifier.expose());
+        let location = directory
+            .authorization_url(&UpstreamRequest {
+                state: state.expose(),
+                nonce: nonce.expose(),
+                code_challenge: challenge.as_str(),
+                fresh,
+                login_hint: pending.request.login_hint.as_deref(),
+                max_age: pending.request.max_age,
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, upstream = upstream.as_str(), "upstream directory unavailable");
+                Error::Unavailable
+            })?;
+        let hash = state.hash();
+        self.store.start_sign_in(&hash, &pending).await?;
+        let cookie = self.cookie(
+            &pending_cookie(&hash.to_hex()),
+            state.expose(),
+            "/oauth2/callback",
+            SIGN_IN_LIFETIME,
+        );
+        ApiResponse::redirect(location).with_added_header(header::SET_COOKIE, &cookie)
+    }
+
+    async fn callback(&self, request: &ApiRequest) -> Result<ApiResponse, Error> {
+        let expired = || {
+            unusable(
+                request,
+                Error::Gone,
+                "This sign-in has expired or was already used. Go back to the application and sign in again.",
+            )
+        };
+        let Some(state) = request.query("state").ok().flatten() else {
+            return expired();
+        };
+        let state = SecretToken::from_presented(state);
+        let hash = state.hash();
+        // Only the browser that started the sign-in may finish it.
+        let cookie_name = pending_cookie(&hash.to_hex());
+        let bound = request
+            .cookie(&cookie_name)
+            .is_some_and(|c| constant_time_eq(c, state.expose()));
+        if !bound {
+            tracing::warn!("sign-in answer in a browser that did not start it");
+            return expired();
+        }
+        let pending = match self.store.take_sign_in(&hash, request.now).await? {
+            Taken::First(pending) => pending,
+            Taken::Again(_) | Taken::Nothing => return expired(),
+        };
+        let clear = self.cookie(&cookie_name, "", "/oauth2/callback", Duration::zero());
+        let answer = self.finish(request, &pending).await?;
+        answer.with_added_header(header::SET_COOKIE, &clear)
+    }
+
+    async fn finish(
+        &self,
+        request: &ApiRequest,
+        pending: &PendingSignIn,
+    ) -> Result<ApiResponse, Error> {
+        let asked = &pending.request;
+        if let Some(error) = request.query("error").ok().flatten() {
+            // The person cancelled, or the directory refused them.
+            let error = match error {
+                "login_required" => "login_required",
+                "interaction_required" => "interaction_required",
+                "temporarily_unavailable" => "temporarily_unavailable",
+                _ => "access_denied",
+            };
+            return self.refuse_to_client(
+                asked,
+                error,
+                "the sign-in at the directory did not complete",
+            );
+        }
+        let Some(code) = request.query("code").ok().flatten() else {
+            return self.refuse_to_client(asked, "server_error", "the directory sent no code");
+        };
+        let Some(client) = self.clients.find(&asked.client_id).await? else {
+            return unknown_client(request);
+        };
+        let directory = self.directory(pending.upstream).await?;
+        let identity = match directory
+            .redeem(code, &pending.verifier, &pending.nonce)
+            .await
+        {
+            Ok(identity) => identity,
+            Err(e) => {
+                tracing::warn!(error = %e, upstream = pending.upstream.as_str(), "upstream sign-in not verified");
+                return self.refuse_to_client(
+                    asked,
+                    "access_denied",
+                    "the sign-in at the directory could not be verified",
+                );
+            }
+        };
+        let person = self
+            .admission
+            .admit(&identity, pending.upstream, &client, asked.tenant)
+            .await?;
+        let Some(person) = person else {
+            tracing::info!(upstream = pending.upstream.as_str(), client_id = %asked.client_id, "signed-in person not admitted");
+            return self.refuse_to_client(
+                asked,
+                "access_denied",
+                "you are not a member of an organisation that uses this application",
+            );
+        };
+        let sign_in = new_sign_in(person, &identity);
+        let origin = SessionOrigin::new(
+            request.source_ip(),
+            request.header("user-agent").ok().flatten(),
+        );
+        self.admission.start(&sign_in, origin, request.now).await?;
+        let browser = SecretToken::generate()?;
+        let expires = request.now + BROWSER_SIGN_IN_LIFETIME;
+        self.store
+            .put_browser_sign_in(&browser.hash(), &sign_in, expires)
+            .await?;
+        let cookie = self.cookie(
+            SIGN_IN_COOKIE,
+            browser.expose(),
+            "/oauth2/",
+            BROWSER_SIGN_IN_LIFETIME,
+        );
+        tracing::info!(client_id = %asked.client_id, session = %sign_in.session, "signed in");
+        self.answer(asked, sign_in)
+            .await?
+            .with_added_header(header::SET_COOKIE, &cookie)
+    }
+
+    /// The client's code for `sign_in`, at its redirect URI.
+    async fn answer(
+        &self,
+        asked: &AuthorizationRequest,
+        sign_in: SignIn,
+    ) -> Result<ApiResponse, Error> {
+        let code = SecretToken::generate()?;
+        let grant = CodeGrant {
+            client_id: asked.client_id.clone(),
+            redirect_uri: asked.redirect_uri.clone(),
+            code_challenge: asked.code_challenge.clone(),
+            scopes: asked.scopes.clone(),
+            nonce: asked.nonce.clone(),
+            sign_in,
+            expires_at: Utc::now() + CODE_LIFETIME,
+        };
+        self.store.insert_code(&code.hash(), &grant).await?;
+        let mut params = vec![("code", code.expose())];
+        if let Some(state) = &asked.state {
+            params.push(("state", state));
+        }
+        params.push(("iss", &self.issuer));
+        Ok(ApiResponse::redirect(redirect_with(
+            &asked.redirect_uri,
+            &params,
+        )))
+    }
+
+    /// A refusal: on the control plane's own page if the client cannot be
+    /// trusted with it, else at the client's redirect URI.
+    fn refuse(&self, request: &ApiRequest, refusal: AuthorizeError) -> Result<ApiResponse, Error> {
+        match refusal {
+            AuthorizeError::Unredirectable(reason) => {
+                unusable(request, Error::invalid("request", reason), reason)
+            }
+            redirect => self.redirect_refusal(redirect),
+        }
+    }
+
+    fn redirect_refusal(&self, refusal: AuthorizeError) -> Result<ApiResponse, Error> {
+        match refusal {
+            AuthorizeError::Unredirectable(_) => Err(Error::Internal),
+            AuthorizeError::Redirect {
+                redirect_uri,
+                state,
+                error,
+                description,
+            } => {
+                let mut params = vec![("error", error), ("error_description", &description)];
+                if let Some(state) = &state {
+                    params.push(("state", state));
+                }
+                params.push(("iss", &self.issuer));
+                Ok(ApiResponse::redirect(redirect_with(&redirect_uri, &params)))
+            }
+        }
+    }
+
+    fn refuse_to_client(
+        &self,
+        asked: &AuthorizationRequest,
+        error: &'static str,
+        description: &str,
+    ) -> Result<ApiResponse, Error> {
+        self.redirect_refusal(AuthorizeError::Redirect {
+            redirect_uri: asked.redirect_uri.clone(),
+            state: asked.state.clone(),
+            error,
+            description: description.to_owned(),
+        })
+    }
+
+    /// A cookie only this endpoint reads: `HttpOnly`, `SameSite=Lax` (the
+    /// directory's answer is a top-level navigation), `Secure` but on the
+    /// local stack.
+    fn cookie(&self, name: &str, value: &str, path: &str, lifetime: Duration) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!(
+            "{name}={value}; Path={path}; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
+            lifetime.num_seconds()
+        )
+    }
+}
+
+fn pending_cookie(state_hash: &str) -> String {
+    format!("{PENDING_COOKIE_PREFIX}{}", &state_hash[..16])
+}
+
+fn new_sign_in(person: cp_domain::oauth::Person, identity: &UpstreamIdentity) -> SignIn {
+    SignIn {
+        person,
+        session: SessionId::random(),
+        auth_time: chrono::DateTime::from_timestamp(identity.auth_time, 0).unwrap_or_else(Utc::now),
+        amr: identity.amr.clone(),
+        email: identity.verified_email.clone(),
+        name: identity.name.clone(),
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// What cannot go to a client: a page for a person's browser, a problem
+/// for any other caller (CC-ERR-004).
+fn unusable(request: &ApiRequest, problem: Error, message: &str) -> Result<ApiResponse, Error> {
+    let browser = request
+        .header("accept")
+        .ok()
+        .flatten()
+        .is_some_and(|accept| accept.contains("text/html"));
+    if !browser {
+        return Err(problem);
+    }
+    page_with(
+        StatusCode::BAD_REQUEST,
+        "Sign in",
+        &format!("<p>{}</p>", escape(message)),
+    )
+}
+
+fn unknown_client(request: &ApiRequest) -> Result<ApiResponse, Error> {
+    unusable(
+        request,
+        Error::invalid("client_id", "is not a registered client"),
+        "The application is not known here.",
+    )
+}
+
+fn page_with(status: StatusCode, title: &str, body: &str) -> Result<ApiResponse, Error> {
+    ApiResponse::html(
+        status,
+        format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<h1>{}</h1>\n{body}\n</body></html>\n",
+            escape(title),
+            escape(title)
+        ),
+    )
+}
+
+/// Text for HTML, attribute values included.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

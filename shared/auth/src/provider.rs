@@ -1,0 +1,291 @@
+//! What the OpenID Provider's endpoints share: which clients there are,
+//! who may sign in to which, and whether a sign-in still stands
+//! (doc/adr/0042-the-control-plane-as-openid-provider.md).
+//!
+//! - **Clients** are the product's own (the console, `cpctl`: public
+//!   clients from configuration, whose access tokens are for the control
+//!   plane's API) and the managed applications that registered as clients
+//!   (their access tokens are for themselves: `aud` is their id).
+//! - **Admission**: platform roles count only from the workforce directory
+//!   and only at the product's own clients; everyone else is a member of a
+//!   tenant, by the identity their invitation bound, and reaches an
+//!   application only if that tenant enabled it. An identity is a platform
+//!   person or a member, never both.
+//! - **A sign-in stands** while its session is not ended, the member is
+//!   Active, the tenant Active (and, for an application, still using it),
+//!   and no revocation came after the sign-in: what the resolver checks on
+//!   every API request, checked again at every refresh.
+
+use crate::upstream::UpstreamIdentity;
+use chrono::{DateTime, Utc};
+use cp_domain::oauth::{ClientConfig, ClientRegistration, ClientType, Person, SignIn, Upstream};
+use cp_domain::tenant::issued_after;
+use cp_domain::{
+    Application, ApplicationId, Error, PlatformRole, Session, SessionOrigin, TenantId, User, UserId,
+};
+use cp_events::{Envelope, EventContext, SessionsEnded};
+use cp_store::{IdentityKind, Store};
+use std::collections::HashMap;
+
+/// A client of the OpenID Provider.
+#[derive(Debug, Clone)]
+pub enum Client {
+    /// The console or `cpctl`.
+    FirstParty { id: String, config: ClientConfig },
+    /// A managed application.
+    Application(Box<Application>),
+}
+
+impl Client {
+    pub fn id(&self) -> String {
+        match self {
+            Self::FirstParty { id, .. } => id.clone(),
+            Self::Application(app) => app.id.to_string(),
+        }
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        match self {
+            Self::FirstParty { config, .. } => config,
+            Self::Application(app) => &app.client,
+        }
+    }
+
+    /// The `aud` of the access tokens it gets: the control plane's API for
+    /// the product's own clients, the application itself otherwise.
+    pub fn audience(&self, api_audience: &str) -> String {
+        match self {
+            Self::FirstParty { .. } => api_audience.to_owned(),
+            Self::Application(app) => app.id.to_string(),
+        }
+    }
+
+    /// A disabled application's clients get nothing.
+    pub fn is_usable(&self) -> bool {
+        match self {
+            Self::FirstParty { .. } => true,
+            Self::Application(app) => app.is_active(),
+        }
+    }
+}
+
+/// The clients, by `client_id`.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    first_party: HashMap<String, ClientConfig>,
+    store: Store,
+}
+
+impl Clients {
+    /// `first_party` is the configuration's JSON object of the product's
+    /// own clients, by id, each a registration (`redirect_uris`, ...);
+    /// they must be public clients.
+    pub fn new(store: Store, first_party: &str) -> Result<Self, String> {
+        let raw: HashMap<String, ClientRegistration> =
+            serde_json::from_str(first_party).map_err(|e| e.to_string())?;
+        let mut clients = HashMap::new();
+        for (id, registration) in raw {
+            let config = ClientConfig::parse(registration).map_err(|e| format!("{id}: {e:?}"))?;
+            if config.client_type != ClientType::Public || id.parse::<ApplicationId>().is_ok() {
+                return Err(format!(
+                    "{id}: the product's own clients are public, named apart from applications"
+                ));
+            }
+            clients.insert(id, config);
+        }
+        Ok(Self {
+            first_party: clients,
+            store,
+        })
+    }
+
+    pub async fn find(&self, client_id: &str) -> Result<Option<Client>, Error> {
+        if let Some(config) = self.first_party.get(client_id) {
+            return Ok(Some(Client::FirstParty {
+                id: client_id.to_owned(),
+                config: config.clone(),
+            }));
+        }
+        let Ok(id) = client_id.parse::<ApplicationId>() else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .application(id)
+            .await?
+            .map(|app| Client::Application(Box::new(app))))
+    }
+}
+
+/// A sign-in that stands: a platform person's, or a member's, with their
+/// record as it is now.
+#[derive(Debug, Clone)]
+pub enum Standing {
+    Platform,
+    Member(Box<User>),
+}
+
+/// Who may sign in to which client, and whether a sign-in still stands.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    store: Store,
+}
+
+impl Admission {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Who `identity`, authenticated at `upstream`, is at `client`; `None`
+    /// if nobody the client may serve (no membership, or in no tenant that
+    /// uses the application, or not in the `tenant` the client asked for).
+    pub async fn admit(
+        &self,
+        identity: &UpstreamIdentity,
+        upstream: Upstream,
+        client: &Client,
+        tenant: Option<TenantId>,
+    ) -> Result<Option<Person>, Error> {
+        let binding = self
+            .store
+            .identity(&identity.issuer, &identity.subject)
+            .await?;
+        let roles: Vec<PlatformRole> = match upstream {
+            Upstream::Workforce => identity
+                .roles
+                .iter()
+                .filter_map(|r| PlatformRole::parse(r))
+                .collect(),
+            // A role claim from the customers' directory means nothing.
+            Upstream::Customer => Vec::new(),
+        };
+        if !roles.is_empty() {
+            let is_member = binding.is_some_and(|b| b.kind == IdentityKind::Tenant);
+            if is_member || tenant.is_some() || !matches!(client, Client::FirstParty { .. }) {
+                return Ok(None);
+            }
+            return Ok(Some(Person::Platform {
+                user_id: UserId::for_platform_identity(&identity.issuer, &identity.subject),
+                roles,
+            }));
+        }
+        let Some((IdentityKind::Tenant, Some(tenant_id), user_id)) =
+            binding.map(|b| (b.kind, b.tenant_id, b.user_id))
+        else {
+            return Ok(None);
+        };
+        if tenant.is_some_and(|asked| asked != tenant_id) {
+            return Ok(None);
+        }
+        let (user, tenant) = self.store.user_and_tenant(tenant_id, user_id).await?;
+        let (Some(user), Some(tenant)) = (user, tenant) else {
+            return Ok(None);
+        };
+        let uses = match client {
+            Client::FirstParty { .. } => true,
+            Client::Application(app) => tenant.applications.contains(&app.id),
+        };
+        if !user.may_sign_in() || !tenant.admits_users() || !uses || !client.is_usable() {
+            return Ok(None);
+        }
+        Ok(Some(Person::Member {
+            user_id,
+            tenant_id,
+            role: user.role,
+        }))
+    }
+
+    /// Records a member's new session (platform people's sessions live in
+    /// their tokens only).
+    pub async fn start(
+        &self,
+        sign_in: &SignIn,
+        origin: SessionOrigin,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if let Person::Member {
+            user_id, tenant_id, ..
+        } = &sign_in.person
+        {
+            let session =
+                Session::started(*tenant_id, *user_id, sign_in.session.clone(), origin, now);
+            self.store.record_session(&session).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether `sign_in` still stands for `client` (one strongly consistent
+    /// round trip for a member, none for a platform person).
+    pub async fn stands(&self, sign_in: &SignIn, client: &Client) -> Result<bool, Error> {
+        Ok(self.standing(sign_in, client).await?.is_some())
+    }
+
+    /// As [`Self::stands`], with the member's record when it is a member's
+    /// sign-in that stands.
+    pub async fn standing(
+        &self,
+        sign_in: &SignIn,
+        client: &Client,
+    ) -> Result<Option<Standing>, Error> {
+        let Person::Member {
+            user_id,
+            tenant_id,
+            role,
+        } = &sign_in.person
+        else {
+            // Platform people sign in to the product's own clients only.
+            return Ok(matches!(client, Client::FirstParty { .. }).then_some(Standing::Platform));
+        };
+        let (user, tenant, session) = self
+            .store
+            .user_tenant_session(*tenant_id, *user_id, &sign_in.session)
+            .await?;
+        let (Some(user), Some(tenant), Some(session)) = (user, tenant, session) else {
+            return Ok(None);
+        };
+        let uses = match client {
+            Client::FirstParty { .. } => true,
+            Client::Application(app) => tenant.applications.contains(&app.id),
+        };
+        let stands = !session.is_ended()
+            && user.may_sign_in()
+            && user.role == *role
+            && tenant.admits_users()
+            && uses
+            && client.is_usable()
+            && issued_after(sign_in.auth_time, user.sessions_valid_after)
+            && issued_after(sign_in.auth_time, tenant.sessions_valid_after);
+        Ok(stands.then(|| Standing::Member(Box::new(user))))
+    }
+
+    /// Ends a sign-in's session, when its grants were used twice: every
+    /// token of it is refused from now on, and the trail says so.
+    pub async fn end(&self, sign_in: &SignIn, context: EventContext) -> Result<(), Error> {
+        let Person::Member {
+            user_id, tenant_id, ..
+        } = &sign_in.person
+        else {
+            return Ok(());
+        };
+        let (_, _, session) = self
+            .store
+            .user_tenant_session(*tenant_id, *user_id, &sign_in.session)
+            .await?;
+        let Some(mut session) = session.filter(|s| !s.is_ended()) else {
+            return Ok(());
+        };
+        session.ended_at = Some(context.time);
+        let event = Envelope::new(
+            &SessionsEnded {
+                tenant_id: *tenant_id,
+                user_id: *user_id,
+                session_ids: vec![session.id.to_string()],
+                all: false,
+            },
+            context,
+        )?;
+        let mut writes = self.store.writes();
+        writes.end_session(&session)?.event(&event)?;
+        self.store.commit(writes).await.map(|_| ())
+    }
+}

@@ -1,0 +1,102 @@
+//! Relying-party libraries nobody here wrote, unchanged, against the
+//! OpenID Provider on the local stack: each discovers the issuer, completes
+//! code + PKCE, validates the ID token, refreshes, calls userinfo,
+//! introspects and revokes.
+
+use crate::support::applications::{enable, register, secret};
+use crate::support::fixtures;
+use crate::support::sign_in::person;
+use cp_local::browser::Browser;
+use cp_tests::{developer, operator, send_json, stack, store, unique};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+fn clients() -> PathBuf {
+    std::env::var_os("CP_CLIENTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.local/clients"))
+}
+
+#[tokio::test]
+async fn authlib_signs_a_member_in_to_an_application_validates_the_id_token_refreshes_introspects_and_revokes() {
+    let redirect = "https://rp.example/callback";
+    let dev = developer().await;
+    let app = register(&dev).await;
+    let registered = send_json(
+        Method::PUT,
+        &dev,
+        &format!("/v1/applications/{}/client", app.id),
+        &json!({"redirect_uris": [redirect]}),
+    )
+    .await;
+    assert_eq!(registered.status(), StatusCode::OK);
+    let issued = secret(&dev, &app, &["tenants:read"]).await;
+    let store = store().await;
+    let p = fixtures::tenant(&store).await;
+    enable(&operator().await, p.tenant.id, &app).await;
+    let subject = unique("authlib");
+    let owner = fixtures::activate_owner(&store, &p, &stack().customer_issuer, &subject).await;
+
+    let mut child = tokio::process::Command::new(clients().join("venv/bin/python"))
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/oidc_rp.py"))
+        .env("ISSUER", &stack().token_issuer)
+        .env("CLIENT_ID", issued.client_id.to_string())
+        .env("CLIENT_SECRET", &issued.client_secret)
+        .env("REDIRECT_URI", redirect)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}: run scripts/setup-clients.sh"));
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = async || -> Value {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the client stopped");
+        serde_json::from_str(&line).unwrap()
+    };
+    let authorize = next().await;
+    assert_eq!(authorize["step"], "authorize");
+    // The person's browser, from the client's URL to its redirect URI.
+    let back = Browser::new(&stack().gateway_url)
+        .authorize(
+            authorize["url"].as_str().unwrap(),
+            &subject,
+            &person("authlib@member.example"),
+        )
+        .await
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{back}\n").as_bytes())
+        .await
+        .unwrap();
+    let signed_in = next().await;
+    assert_eq!(signed_in["step"], "signed_in", "{signed_in}");
+    assert_eq!(signed_in["sub"], owner.id.to_string());
+    assert_eq!(signed_in["tid"], p.tenant.id.to_string());
+    assert_eq!(signed_in["role"], "Owner");
+    assert_eq!(signed_in["email"], "authlib@member.example");
+    assert_eq!(signed_in["has_refresh_token"], true);
+    let refreshed = next().await;
+    assert_eq!(refreshed["step"], "refreshed", "{refreshed}");
+    assert_eq!(refreshed["sub"], signed_in["sub"]);
+    assert_eq!(refreshed["sid"], signed_in["sid"]);
+    assert_eq!(refreshed["rotated"], true);
+    let userinfo = next().await;
+    assert_eq!(userinfo["step"], "userinfo", "{userinfo}");
+    assert_eq!(userinfo["sub"], signed_in["sub"]);
+    assert_eq!(userinfo["email"], owner.email.as_str());
+    assert_eq!(userinfo["role"], "Owner");
+    let introspected = next().await;
+    assert_eq!(introspected["active"], true, "{introspected}");
+    assert_eq!(introspected["sid"], signed_in["sid"]);
+    let revoked = next().await;
+    assert_eq!(revoked["status"], 200, "{revoked}");
+    assert_eq!(revoked["active"], false);
+    assert!(child.wait().await.unwrap().success());
+}

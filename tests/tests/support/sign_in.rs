@@ -1,0 +1,180 @@
+//! Signing people in through the control plane's OpenID Provider, as a
+//! client does: the authorization request, the scripted browser through
+//! the local directories, the token request, and the tokens verified
+//! against the provider's own JWKS.
+
+use crate::support::applications::{register, secret};
+use cp_api::ApplicationView;
+use cp_auth::{EdgeConfig, JwtVerifier};
+use cp_local::browser::{Browser, Pkce, query_param};
+use cp_local::stack::CLI_CLIENT_ID;
+use cp_tests::{developer, http, send_json, stack, url};
+use reqwest::{Method, Response, StatusCode, Url};
+use serde_json::{Map, Value, json};
+
+/// `cpctl`'s loopback redirect, on a port of its choosing (RFC 8252).
+pub(crate) const LOOPBACK: &str = "http://127.0.0.1:49152/callback";
+
+/// An authorization request of `client_id` for `redirect_uri`, with the
+/// PKCE challenge, `state=st`, `nonce=nn`, and `extra` parameters (which
+/// replace the defaults of the same name).
+pub(crate) fn authorize_url(
+    client_id: &str,
+    redirect_uri: &str,
+    pkce: &Pkce,
+    extra: &[(&str, &str)],
+) -> String {
+    let mut params: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("scope", "openid email profile offline_access"),
+        ("state", "st"),
+        ("nonce", "nn"),
+        ("code_challenge", &pkce.challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    params.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    params.extend_from_slice(extra);
+    let mut url = Url::parse(&url("/oauth2/authorize")).unwrap();
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
+}
+
+/// What a person's ID token says about them at the directory.
+pub(crate) fn person(email: &str) -> Map<String, Value> {
+    json!({"email": email, "email_verified": true, "name": "Jane Member"})
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+/// `subject` signs in with `cpctl` at the customers' directory; the code.
+pub(crate) async fn cli_code(subject: &str, pkce: &Pkce) -> String {
+    let mut browser = Browser::new(&stack().gateway_url);
+    let back = browser
+        .authorize(
+            &authorize_url(CLI_CLIENT_ID, LOOPBACK, pkce, &[("idp", "customer")]),
+            subject,
+            &person("jane@member.example"),
+        )
+        .await
+        .unwrap();
+    query_param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"))
+}
+
+/// A token request (`client_secret_basic` when a secret is given).
+pub(crate) async fn token(form: &[(&str, &str)], secret: Option<(&str, &str)>) -> Response {
+    let request = http().post(url("/oauth2/token")).form(form);
+    let request = match secret {
+        Some((id, secret)) => request.basic_auth(id, Some(secret)),
+        None => request,
+    };
+    request.send().await.unwrap()
+}
+
+/// `cpctl` redeems its code.
+pub(crate) async fn cli_redeem(code: &str, pkce: &Pkce) -> Response {
+    token(
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", CLI_CLIENT_ID),
+            ("code", code),
+            ("redirect_uri", LOOPBACK),
+            ("code_verifier", &pkce.verifier),
+        ],
+        None,
+    )
+    .await
+}
+
+/// `cpctl` uses its refresh token.
+pub(crate) async fn cli_refresh(refresh_token: &str) -> Response {
+    token(
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", CLI_CLIENT_ID),
+            ("refresh_token", refresh_token),
+        ],
+        None,
+    )
+    .await
+}
+
+/// A token's claims, verified as a relying party (or the edge) would:
+/// the provider's JWKS, its issuer, `audience`.
+pub(crate) async fn verified(token: &str, audience: &str) -> Map<String, Value> {
+    JwtVerifier::new(EdgeConfig::new(
+        stack().token_issuer.clone(),
+        vec![audience.to_owned()],
+    ))
+    .verify(token)
+    .await
+    .unwrap_or_else(|e| panic!("token refused: {e}"))
+}
+
+/// The `error` a redirect to the client carries.
+pub(crate) fn error_of(back: &Url) -> Option<String> {
+    query_param(back, "error")
+}
+
+/// An application registered as a confidential client at `redirect`, with
+/// a `tenants:read` secret: the application, its client id and secret.
+pub(crate) async fn application_client(redirect: &str) -> (ApplicationView, String, String) {
+    let dev = developer().await;
+    let app = register(&dev).await;
+    let response = send_json(
+        Method::PUT,
+        &dev,
+        &format!("/v1/applications/{}/client", app.id),
+        &json!({"redirect_uris": [redirect], "post_logout_redirect_uris": ["https://app.example/"]}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let registered: ApplicationView = response.json().await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&registered.client).unwrap()["grants"],
+        json!(["authorization_code", "refresh_token", "client_credentials"])
+    );
+    let issued = secret(&dev, &app, &["tenants:read"]).await;
+    (app, issued.client_id.to_string(), issued.client_secret)
+}
+
+/// `subject` signs in to the application in a new browser.
+pub(crate) async fn app_sign_in(
+    client_id: &str,
+    redirect: &str,
+    subject: &str,
+    pkce: &Pkce,
+) -> reqwest::Url {
+    Browser::new(&stack().gateway_url)
+        .authorize(
+            &authorize_url(client_id, redirect, pkce, &[]),
+            subject,
+            &person("app-user@member.example"),
+        )
+        .await
+        .unwrap()
+}
+
+/// A request to `path` (introspection, revocation) authenticated with the
+/// client's secret by HTTP Basic, or by `client_id` alone for a public one.
+pub(crate) async fn client_post(
+    path: &str,
+    client_id: &str,
+    secret: Option<&str>,
+    form: &[(&str, &str)],
+) -> Response {
+    let request = http().post(url(path));
+    match secret {
+        Some(secret) => request.basic_auth(client_id, Some(secret)).form(form),
+        None => {
+            let mut form = form.to_vec();
+            form.push(("client_id", client_id));
+            request.form(&form)
+        }
+    }
+    .send()
+    .await
+    .unwrap()
+}
