@@ -142,6 +142,54 @@ impl Browser {
         location_of(&answered)
     }
 
+    /// At the local directory whose end-session page is `location`: the
+    /// person confirms; returns where the directory sends the browser back
+    /// to (its post-logout redirect URI with `state`, as it composes it).
+    pub async fn end_session_at_directory(&mut self, location: &str) -> Result<String, TokenError> {
+        let url = Url::parse(location).map_err(err)?;
+        let mut back = query_param(&url, "post_logout_redirect_uri")
+            .map(|b| Url::parse(&b))
+            .transpose()
+            .map_err(err)?
+            .ok_or_else(|| err("no post_logout_redirect_uri"))?;
+        if let Some(state) = query_param(&url, "state") {
+            back.query_pairs_mut().append_pair("state", &state);
+        }
+        let confirm = format!(
+            "{}/oauth2/end_session/confirm",
+            url.origin().ascii_serialization()
+        );
+        let answered = self
+            .http
+            .post(confirm)
+            .form(&[("redirect_uri", back.as_str())])
+            .send()
+            .await
+            .map_err(err)?;
+        location_of(&answered)
+    }
+
+    /// The whole logout: from the client's end-session request to the
+    /// answer the browser ends at (a redirect to the client's post-logout
+    /// URI, or a page), confirming at the directory on the way.
+    pub async fn logout(&mut self, end_session_url: &str) -> Result<reqwest::Response, TokenError> {
+        let response = self.get(end_session_url).await?;
+        // A directory that will send the browser back to the control plane.
+        let directory = location_of(&response).ok().filter(|next| {
+            Url::parse(next).is_ok_and(|url| {
+                query_param(&url, "post_logout_redirect_uri")
+                    .is_some_and(|back| back.starts_with(&format!("{}/", self.origin)))
+            })
+        });
+        match directory {
+            Some(next) => {
+                let back = self.end_session_at_directory(&next).await?;
+                self.get(&back).await
+            }
+            None => Ok(response),
+        }
+    }
+
     /// The whole sign-in: from the client's authorization request to the
     /// client's redirect URI with its code (or its error), the person
     /// signing in at the directory the control plane sends them to.

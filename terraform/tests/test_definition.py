@@ -251,8 +251,15 @@ def effective_actions(name: str, f: dict, lists: dict) -> set[str]:
 # authorization endpoint and its callback are GET by the protocol (RFC 6749
 # §3.1, OpenID Connect Core 1.0 §3.1.2.1): a browser is redirected there, and
 # they record the pending sign-in, the code and the session (doc/adr/0042).
+# So is its end-session endpoint (RP-Initiated Logout 1.0 §2), which ends
+# the session; the page the directory returns to after it only reads.
 GET_WRITERS = {
-    "oauth-authorize": [("GET", "/oauth2/authorize"), ("GET", "/oauth2/callback")],
+    "oauth-authorize": [
+        ("GET", "/oauth2/authorize"),
+        ("GET", "/oauth2/callback"),
+        ("GET", "/oauth2/logout"),
+        ("GET", "/oauth2/logged-out"),
+    ],
 }
 
 

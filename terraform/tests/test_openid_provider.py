@@ -18,6 +18,7 @@ ENTRA = m.TERRAFORM / "modules" / "entra"
 ENTRA_EXTERNAL = m.TERRAFORM / "modules" / "entra-external"
 ENV_NAMES = ["sandbox", "nonprod", "prod"]
 CALLBACK_PATH = "/oauth2/callback"
+LOGGED_OUT_PATH = "/oauth2/logged-out"
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +146,9 @@ def test_both_directories_redirect_to_the_callback_oauth_authorize_serves(root):
     assert uri == '${trimsuffix(local.token_issuer, "/")}' + CALLBACK_PATH
     lib = rust("functions/oauth-authorize/src/lib.rs")
     assert f'format!("{{}}{CALLBACK_PATH}", self.issuer)' in lib
+    logout = rust("functions/oauth-authorize/src/logout.rs")
+    assert f'format!("{{}}{LOGGED_OUT_PATH}", self.issuer)' in logout
+    assert rust_const("functions/oauth-authorize/src/lib.rs", "LOGGED_OUT") == f"GET {LOGGED_OUT_PATH}"
     assert rust_const("functions/oauth-authorize/src/lib.rs", "CALLBACK") == f"GET {CALLBACK_PATH}"
     # ... a route of the definition, without a token ...
     callbacks = [r for r in m.routes() if r["method"] == "GET" and r["path"] == CALLBACK_PATH]
@@ -157,7 +161,10 @@ def test_both_directories_redirect_to_the_callback_oauth_authorize_serves(root):
     for module, app, variable in ((ENTRA, "api", "broker_redirect_uri"), (ENTRA_EXTERNAL, "control_plane", "redirect_uri")):
         doc = m.load_dir(module)
         body = m.resources_of(doc)[("azuread_application", app)]
-        assert m.first(body, "web")["redirect_uris"] == [f"${{var.{variable}}}"], f"modules/{module.name}: a web (confidential) client at the callback"
+        assert m.first(body, "web")["redirect_uris"] == [
+            f"${{var.{variable}}}",
+            f'${{replace(var.{variable}, "{CALLBACK_PATH}", "{LOGGED_OUT_PATH}")}}',
+        ], f"modules/{module.name}: a web (confidential) client at the callback, returning to the logged-out page after a logout"
         validation = m.named(doc, "variable")[variable]["validation"][0]["condition"]
         assert f'endswith(var.{variable}, "{CALLBACK_PATH}")' in validation
 

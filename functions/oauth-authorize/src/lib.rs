@@ -20,12 +20,19 @@
 //!   gets a single-use code at its redirect URI, with `state` and `iss`
 //!   (RFC 9207).
 //!
+//! - `GET /oauth2/logout`, `GET /oauth2/logged-out`: RP-initiated logout
+//!   ([`logout`]).
+//!
 //! Requests whose client or redirect URI cannot be trusted are answered
 //! on a page of the control plane's own, never redirected (RFC 6749
 //! §4.1.2.1); every other failure goes back to the client as an OAuth
 //! error. Pages are never framed (`frame-ancestors 'none'`). The codes, the
 //! states and the browser's sign-in are stored only as hashes.
 
+mod logout;
+mod page;
+
+use crate::page::{escape, page_with, unknown_client, unusable};
 use chrono::{Duration, Utc};
 use cp_auth::provider::{Admission, Client, Clients};
 use cp_auth::upstream::{UpstreamDirectory, UpstreamIdentity, UpstreamRequest};
@@ -37,9 +44,12 @@ use cp_domain::oauth::{
 };
 use cp_domain::{Error, SecretToken, SessionId, SessionOrigin};
 use cp_runtime::Route;
-use cp_runtime::env::{OAUTH_CLIENTS, TOKEN_ISSUER, UPSTREAM_DIRECTORIES};
+use cp_runtime::env::{
+    OAUTH_CLIENTS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
+};
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
+use cp_tokens::TokenIssuer;
 use http::{StatusCode, header};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -47,6 +57,8 @@ use tokio::sync::OnceCell;
 
 pub const AUTHORIZE: &str = "GET /oauth2/authorize";
 pub const CALLBACK: &str = "GET /oauth2/callback";
+pub const LOGOUT: &str = "GET /oauth2/logout";
+pub const LOGGED_OUT: &str = "GET /oauth2/logged-out";
 
 /// The browser's sign-in at the control plane lasts this long: within it,
 /// every client gets its code without the person signing in again.
@@ -71,6 +83,8 @@ pub struct OauthAuthorize {
     clients: Clients,
     admission: Admission,
     issuer: String,
+    /// Reads the ID tokens clients give back at logout.
+    tokens: TokenIssuer,
     kms: aws_sdk_kms::Client,
     configured: HashMap<Upstream, DirectoryConfig>,
     directories: OnceCell<HashMap<Upstream, UpstreamDirectory>>,
@@ -93,6 +107,12 @@ impl OauthAuthorize {
             store,
             clients,
             secure: issuer.starts_with("https://"),
+            tokens: TokenIssuer::new(
+                aws_sdk_kms::Client::new(&env.sdk),
+                env.var(TOKEN_SIGNING_KEY)?,
+                &issuer,
+                env.var(TOKEN_AUDIENCE)?,
+            ),
             issuer,
             kms: aws_sdk_kms::Client::new(&env.sdk),
             configured,
@@ -135,12 +155,19 @@ impl OauthAuthorize {
 impl HttpFunction for OauthAuthorize {
     const NAME: &'static str = "oauth-authorize";
     const CALLERS: Callers = Callers::Anyone;
-    const ROUTES: &'static [Route] = &[Route::new(AUTHORIZE), Route::new(CALLBACK)];
+    const ROUTES: &'static [Route] = &[
+        Route::new(AUTHORIZE),
+        Route::new(CALLBACK),
+        Route::new(LOGOUT),
+        Route::new(LOGGED_OUT),
+    ];
 
     async fn handle(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         match request.route_key() {
             AUTHORIZE => self.authorize(&request).await,
             CALLBACK => self.callback(&request).await,
+            LOGOUT => self.logout(&request).await,
+            LOGGED_OUT => self.logged_out(&request).await,
             _ => Err(Error::NotFound),
         }
     }
@@ -346,7 +373,7 @@ impl OauthAuthorize {
                 "you are not a member of an organisation that uses this application",
             );
         };
-        let sign_in = new_sign_in(person, &identity);
+        let sign_in = new_sign_in(person, pending.upstream, &identity);
         let origin = SessionOrigin::new(
             request.source_ip(),
             request.header("user-agent").ok().flatten(),
@@ -457,10 +484,15 @@ fn pending_cookie(state_hash: &str) -> String {
     format!("{PENDING_COOKIE_PREFIX}{}", &state_hash[..16])
 }
 
-fn new_sign_in(person: cp_domain::oauth::Person, identity: &UpstreamIdentity) -> SignIn {
+fn new_sign_in(
+    person: cp_domain::oauth::Person,
+    upstream: Upstream,
+    identity: &UpstreamIdentity,
+) -> SignIn {
     SignIn {
         person,
         session: SessionId::random(),
+        upstream,
         auth_time: chrono::DateTime::from_timestamp(identity.auth_time, 0).unwrap_or_else(Utc::now),
         amr: identity.amr.clone(),
         email: identity.verified_email.clone(),
@@ -471,57 +503,4 @@ fn new_sign_in(person: cp_domain::oauth::Person, identity: &UpstreamIdentity) ->
 fn constant_time_eq(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
-
-/// What cannot go to a client: a page for a person's browser, a problem
-/// for any other caller (CC-ERR-004).
-fn unusable(request: &ApiRequest, problem: Error, message: &str) -> Result<ApiResponse, Error> {
-    let browser = request
-        .header("accept")
-        .ok()
-        .flatten()
-        .is_some_and(|accept| accept.contains("text/html"));
-    if !browser {
-        return Err(problem);
-    }
-    page_with(
-        StatusCode::BAD_REQUEST,
-        "Sign in",
-        &format!("<p>{}</p>", escape(message)),
-    )
-}
-
-fn unknown_client(request: &ApiRequest) -> Result<ApiResponse, Error> {
-    unusable(
-        request,
-        Error::invalid("client_id", "is not a registered client"),
-        "The application is not known here.",
-    )
-}
-
-fn page_with(status: StatusCode, title: &str, body: &str) -> Result<ApiResponse, Error> {
-    ApiResponse::html(
-        status,
-        format!(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<h1>{}</h1>\n{body}\n</body></html>\n",
-            escape(title),
-            escape(title)
-        ),
-    )
-}
-
-/// Text for HTML, attribute values included.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -31,7 +31,7 @@ mod userinfo;
 
 use crate::client_auth::{Authenticated, presented};
 use crate::error::OAuthError;
-use cp_auth::{Admission, Clients, JwtVerifier};
+use cp_auth::{Admission, Clients};
 use cp_domain::oauth::Grant;
 use cp_domain::{AppScope, Error};
 use cp_runtime::Route;
@@ -42,7 +42,6 @@ use cp_tokens::TokenIssuer;
 use http::{StatusCode, header};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use tokio::sync::OnceCell;
 
 /// Failed authentications per client id and minute before it is locked out
 /// for the rest of the minute.
@@ -60,9 +59,6 @@ pub struct OauthToken {
     admission: Admission,
     /// The `aud` of the access tokens of the product's own clients.
     api_audience: String,
-    /// Verifies the access tokens this issuer signed, with the keys of its
-    /// JWKS (read from KMS once per instance, at first use).
-    own_tokens: OnceCell<JwtVerifier>,
 }
 
 impl OauthToken {
@@ -81,26 +77,12 @@ impl OauthToken {
                 api_audience.clone(),
             ),
             api_audience,
-            own_tokens: OnceCell::new(),
         })
     }
 
-    /// The claims of an access token this issuer signed, unexpired;
-    /// `None` for anything else (an ID token, a refresh token, a forgery).
+    /// The claims of an access token this issuer signed, unexpired.
     async fn own_access_token(&self, token: &str) -> Result<Option<Map<String, Value>>, Error> {
-        let verifier = self
-            .own_tokens
-            .get_or_try_init(|| async {
-                let jwks = self.issuer.jwks().await?;
-                JwtVerifier::of_own_keys(self.issuer.issuer(), jwks)
-                    .map(|v| v.requiring_type("at+jwt"))
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "the issuer's own JWKS is unreadable");
-                        Error::Internal
-                    })
-            })
-            .await?;
-        Ok(verifier.verify(token).await.ok())
+        self.issuer.read_access_token(token).await
     }
 
     /// The form and the client that authenticated by it, after the lockout

@@ -150,6 +150,13 @@ impl JwtVerifier {
         Ok(verifier)
     }
 
+    /// Also takes expired tokens (an ID token given back as a hint at
+    /// logout: OpenID Connect RP-Initiated Logout 1.0 §2).
+    pub fn accepting_expired(mut self) -> Self {
+        self.validation.validate_exp = false;
+        self
+    }
+
     /// Also requires the header's `typ` (RFC 9068 §4: an access token is
     /// `at+jwt`, so an ID token is never taken for one).
     pub fn requiring_type(mut self, typ: &'static str) -> Self {

@@ -14,10 +14,12 @@
 //! - **A sign-in stands** while its session is not ended, the member is
 //!   Active, the tenant Active (and, for an application, still using it),
 //!   and no revocation came after the sign-in: what the resolver checks on
-//!   every API request, checked again at every refresh.
+//!   every API request, checked again at every refresh. A platform
+//!   person's sign-in stands until its session is ended (one `GetItem`).
 
 use crate::upstream::UpstreamIdentity;
 use chrono::{DateTime, Utc};
+use cp_domain::oauth::grant::REFRESH_LIFETIME;
 use cp_domain::oauth::{ClientConfig, ClientRegistration, ClientType, Person, SignIn, Upstream};
 use cp_domain::tenant::issued_after;
 use cp_domain::{
@@ -215,7 +217,7 @@ impl Admission {
     }
 
     /// Whether `sign_in` still stands for `client` (one strongly consistent
-    /// round trip for a member, none for a platform person).
+    /// round trip for a member, one `GetItem` for a platform person).
     pub async fn stands(&self, sign_in: &SignIn, client: &Client) -> Result<bool, Error> {
         Ok(self.standing(sign_in, client).await?.is_some())
     }
@@ -234,7 +236,9 @@ impl Admission {
         } = &sign_in.person
         else {
             // Platform people sign in to the product's own clients only.
-            return Ok(matches!(client, Client::FirstParty { .. }).then_some(Standing::Platform));
+            let stands = matches!(client, Client::FirstParty { .. })
+                && !self.store.platform_session_ended(&sign_in.session).await?;
+            return Ok(stands.then_some(Standing::Platform));
         };
         let (user, tenant, session) = self
             .store
@@ -258,14 +262,19 @@ impl Admission {
         Ok(stands.then(|| Standing::Member(Box::new(user))))
     }
 
-    /// Ends a sign-in's session, when its grants were used twice: every
-    /// token of it is refused from now on, and the trail says so.
+    /// Ends a sign-in's session (logout, or its grants used twice): every
+    /// grant of it is refused from now on, and, for a member, the trail
+    /// says so.
     pub async fn end(&self, sign_in: &SignIn, context: EventContext) -> Result<(), Error> {
         let Person::Member {
             user_id, tenant_id, ..
         } = &sign_in.person
         else {
-            return Ok(());
+            let until = context.time + REFRESH_LIFETIME;
+            return self
+                .store
+                .end_platform_session(&sign_in.session, until)
+                .await;
         };
         let (_, _, session) = self
             .store

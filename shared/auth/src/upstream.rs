@@ -171,10 +171,24 @@ impl UpstreamDirectory {
         Ok(url.into())
     }
 
-    /// Where the person's session at the directory ends (RP-initiated
-    /// logout), if the directory has one.
-    pub async fn end_session_url(&self) -> Result<Option<String>, UpstreamError> {
-        Ok(self.endpoints().await?.end_session_endpoint.clone())
+    /// Where to send the person to end their session at the directory
+    /// (RP-initiated logout), coming back to `back` with `state`; `None`
+    /// if the directory has no end-session endpoint.
+    pub async fn end_session_url(
+        &self,
+        back: &str,
+        state: &str,
+    ) -> Result<Option<String>, UpstreamError> {
+        let Some(endpoint) = &self.endpoints().await?.end_session_endpoint else {
+            return Ok(None);
+        };
+        let mut url =
+            reqwest::Url::parse(endpoint).map_err(|e| UpstreamError::Discovery(e.to_string()))?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.client_id)
+            .append_pair("post_logout_redirect_uri", back)
+            .append_pair("state", state);
+        Ok(Some(url.into()))
     }
 
     /// Redeems the directory's `code` with the PKCE `verifier`, and checks

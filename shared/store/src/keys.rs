@@ -234,6 +234,12 @@ pub fn refresh_token(token: &TokenHash) -> Key {
     key(format!("REFRESH#{}", token.to_hex()), "REFRESH")
 }
 
+/// The end of a platform person's session (their sessions are otherwise
+/// kept in their tokens only).
+pub fn ended_platform_session(session: &SessionId) -> Key {
+    key(format!("ENDED#{session}"), "ENDED")
+}
+
 /// A browser's sign-in at the control plane, by the hash of its cookie.
 pub fn browser_sign_in(cookie: &TokenHash) -> Key {
     key(format!("BROWSER#{}", cookie.to_hex()), "BROWSER")

@@ -9,6 +9,8 @@
 //!   same `UpdateItem` that reads it, so of racing uses exactly one is
 //!   first, and a second use is told apart from an unknown one.
 //! - Browsers' sign-ins, by the hash of their cookie.
+//! - The ends of platform people's sessions (members' sessions are
+//!   recorded where their sessions are listed).
 
 use crate::Store;
 use crate::attributes::Keys;
@@ -18,7 +20,7 @@ use crate::read::parse;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Utc};
 use cp_domain::oauth::{CodeGrant, PendingSignIn, RefreshGrant, SignIn, Taken};
-use cp_domain::{Error, TokenHash};
+use cp_domain::{Error, SessionId, TokenHash};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +134,17 @@ impl GrantItem {
 }
 
 const ENTITY_GRANT: &str = "oauth grant";
+
+/// The end of a platform person's session.
+#[derive(Debug, Serialize, Deserialize)]
+struct EndedItem {
+    #[serde(flatten)]
+    keys: Keys,
+    entity: String,
+    expires_at: i64,
+}
+
+const ENTITY_ENDED: &str = "ended platform session";
 
 impl Store {
     async fn put_grant(&self, item: &GrantItem) -> Result<(), Error> {
@@ -311,6 +324,37 @@ impl Store {
         item.filter(|i| i.expires_at > now.timestamp())
             .map(GrantItem::read)
             .transpose()
+    }
+
+    /// Records that a platform person's session ended (logout, a replayed
+    /// grant), kept `until` the last grant of it would have expired.
+    pub async fn end_platform_session(
+        &self,
+        session: &SessionId,
+        until: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let item = EndedItem {
+            keys: keys::ended_platform_session(session).into(),
+            entity: "EndedPlatformSession".into(),
+            expires_at: until.timestamp(),
+        };
+        let item = crate::attributes::to_item(ENTITY_ENDED, &item)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| sdk("PutItem", &e))?;
+        Ok(())
+    }
+
+    /// Whether a platform person's session was ended.
+    pub async fn platform_session_ended(&self, session: &SessionId) -> Result<bool, Error> {
+        let item: Option<EndedItem> = self
+            .get_one(&keys::ended_platform_session(session), ENTITY_ENDED, |i| i)
+            .await?;
+        Ok(item.is_some())
     }
 
     /// Forgets a browser's sign-in (logout).

@@ -17,10 +17,11 @@ pub mod people;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use cp_auth::JwtVerifier;
 use cp_domain::oauth::PeopleScope;
 use cp_domain::{AppScope, ApplicationId, Error, SecretId};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
@@ -35,6 +36,7 @@ pub const AUTHORIZATION_PATH: &str = "/oauth2/authorize";
 pub const USERINFO_PATH: &str = "/oauth2/userinfo";
 pub const INTROSPECTION_PATH: &str = "/oauth2/introspect";
 pub const REVOCATION_PATH: &str = "/oauth2/revoke";
+pub const END_SESSION_PATH: &str = "/oauth2/logout";
 
 /// The token endpoint's answer (RFC 6749 §5.1).
 #[derive(Debug, Serialize)]
@@ -88,6 +90,10 @@ pub struct TokenIssuer {
     published: Vec<Key>,
     issuer: String,
     audience: String,
+    /// Verifiers of its own access and ID tokens, with the keys of its
+    /// JWKS (from KMS once per process, at first use).
+    access_tokens: OnceCell<JwtVerifier>,
+    id_tokens: OnceCell<JwtVerifier>,
 }
 
 impl TokenIssuer {
@@ -102,7 +108,52 @@ impl TokenIssuer {
             published: Vec::new(),
             issuer: issuer.into().trim_end_matches('/').to_owned(),
             audience: audience.into(),
+            access_tokens: OnceCell::new(),
+            id_tokens: OnceCell::new(),
         }
+    }
+
+    /// The claims of an unexpired access token this issuer signed (`at+jwt`,
+    /// RFC 9068 §4); `None` for anything else: an ID token, a refresh
+    /// token, a forgery.
+    pub async fn read_access_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<Map<String, Value>>, Error> {
+        let verifier = self
+            .own_verifier(&self.access_tokens, |v| v.requiring_type("at+jwt"))
+            .await?;
+        Ok(verifier.verify(token).await.ok())
+    }
+
+    /// The claims of an ID token this issuer signed, expired or not: what a
+    /// client gives back as `id_token_hint` at logout.
+    pub async fn read_id_token_hint(
+        &self,
+        token: &str,
+    ) -> Result<Option<Map<String, Value>>, Error> {
+        let verifier = self
+            .own_verifier(&self.id_tokens, |v| {
+                v.requiring_type("JWT").accepting_expired()
+            })
+            .await?;
+        Ok(verifier.verify(token).await.ok())
+    }
+
+    async fn own_verifier<'a>(
+        &self,
+        cell: &'a OnceCell<JwtVerifier>,
+        kind: impl FnOnce(JwtVerifier) -> JwtVerifier,
+    ) -> Result<&'a JwtVerifier, Error> {
+        cell.get_or_try_init(|| async {
+            let verifier =
+                JwtVerifier::of_own_keys(&self.issuer, self.jwks().await?).map_err(|e| {
+                    tracing::error!(error = %e, "the issuer's own JWKS is unreadable");
+                    Error::Internal
+                })?;
+            Ok(kind(verifier))
+        })
+        .await
     }
 
     /// Also publishes `keys` (ids, ARNs or aliases) in the JWKS, without
@@ -198,6 +249,7 @@ impl TokenIssuer {
             "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
+            "end_session_endpoint": format!("{issuer}{END_SESSION_PATH}"),
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
@@ -207,7 +259,7 @@ impl TokenIssuer {
             "scopes_supported": scopes,
             "claims_supported": [
                 "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp",
-                "sid", "tid", "role", "roles", "email", "email_verified", "name",
+                "sid", "idp", "tid", "role", "roles", "email", "email_verified", "name",
             ],
             "prompt_values_supported": ["none", "login"],
             "id_token_signing_alg_values_supported": ["RS256"],

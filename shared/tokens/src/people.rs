@@ -9,7 +9,7 @@
 
 use crate::TokenIssuer;
 use chrono::{DateTime, Duration, Utc};
-use cp_domain::oauth::{PeopleScope, Person, SignIn};
+use cp_domain::oauth::{PeopleScope, Person, SignIn, Upstream};
 use cp_domain::{Error, PlatformRole, Role, SessionId, TenantId, UserId};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -100,6 +100,7 @@ impl PeopleAccess {
             sign_in: SignIn {
                 person,
                 session: SessionId::parse(text("sid")?)?,
+                upstream: Upstream::parse(text("idp")?)?,
                 auth_time: DateTime::from_timestamp(claims.get("auth_time")?.as_i64()?, 0)?,
                 amr: claims
                     .get("amr")
@@ -137,6 +138,7 @@ impl TokenIssuer {
         common.insert("exp".into(), json!(expires.timestamp()));
         common.insert("auth_time".into(), json!(sign_in.auth_time.timestamp()));
         common.insert("sid".into(), json!(sign_in.session.to_string()));
+        common.insert("idp".into(), json!(sign_in.upstream.as_str()));
         common.insert("amr".into(), json!(sign_in.amr));
 
         let mut access = common.clone();
@@ -197,6 +199,7 @@ mod tests {
                 role: Role::Administrator,
             },
             session: SessionId::parse("sid-1").unwrap(),
+            upstream: Upstream::Customer,
             auth_time: Utc::now(),
             amr: vec!["pwd".into()],
             email: Some("ada@acme.example".into()),
@@ -209,6 +212,7 @@ mod tests {
         let mut claims = Map::new();
         who(&sign_in.person, &mut claims);
         claims.insert("sid".into(), json!(sign_in.session.to_string()));
+        claims.insert("idp".into(), json!(sign_in.upstream.as_str()));
         claims.insert("auth_time".into(), json!(sign_in.auth_time.timestamp()));
         claims.insert("amr".into(), json!(sign_in.amr));
         claims.insert("client_id".into(), json!("console"));

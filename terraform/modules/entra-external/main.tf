@@ -23,9 +23,10 @@ resource "azuread_application" "control_plane" {
   owners           = [data.azuread_client_config.current.object_id]
 
   # The authorization code flow with PKCE and the password below; no
-  # implicit grant.
+  # implicit grant. The page the directory returns to after a logout
+  # (GET /oauth2/logged-out) must be a redirect URI too.
   web {
-    redirect_uris = [var.redirect_uri]
+    redirect_uris = [var.redirect_uri, replace(var.redirect_uri, "/oauth2/callback", "/oauth2/logged-out")]
   }
 
   # The email people sign in with (xms_edov: External ID verified it with a

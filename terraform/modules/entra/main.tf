@@ -83,9 +83,10 @@ resource "azuread_application" "api" {
 
   # The broker's callback (oauth-authorize, GET /oauth2/callback): the
   # authorization code flow with PKCE and the password below; no implicit
-  # grant.
+  # grant. The page the directory returns to after a logout
+  # (GET /oauth2/logged-out) must be a redirect URI too.
   web {
-    redirect_uris = [var.broker_redirect_uri]
+    redirect_uris = [var.broker_redirect_uri, replace(var.broker_redirect_uri, "/oauth2/callback", "/oauth2/logged-out")]
   }
 
   required_resource_access {

@@ -19,6 +19,7 @@ fn sign_in() -> SignIn {
             role: Role::User,
         },
         session: SessionId::parse("s-store").unwrap(),
+        upstream: Upstream::Customer,
         auth_time: Utc::now(),
         amr: vec!["pwd".into()],
         email: Some("jane@store.example".into()),

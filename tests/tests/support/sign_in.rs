@@ -178,3 +178,22 @@ pub(crate) async fn client_post(
     .await
     .unwrap()
 }
+
+/// What a request the control plane cannot trust is answered with: its own
+/// page, never a redirect, never framed.
+pub(crate) async fn assert_own_page(url: &str) {
+    let response = Browser::new(&stack().gateway_url).get(url).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{url}");
+    assert!(response.headers().get("location").is_none(), "{url}");
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+}

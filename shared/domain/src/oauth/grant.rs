@@ -10,7 +10,7 @@
 //!   presented again means two parties hold the family, so the session
 //!   ends, and every token of it with it.
 
-use super::authorize::PeopleScope;
+use super::authorize::{PeopleScope, Upstream};
 use super::pkce::CodeChallenge;
 use crate::{PlatformRole, Role, SessionId, TenantId, UserId};
 use chrono::{DateTime, Duration, Utc};
@@ -61,6 +61,9 @@ impl Person {
 pub struct SignIn {
     pub person: Person,
     pub session: SessionId,
+    /// The directory they authenticated at (its session is ended at
+    /// logout; the tokens' `idp`).
+    pub upstream: Upstream,
     /// When the person authenticated at the upstream directory.
     pub auth_time: DateTime<Utc>,
     /// How (RFC 8176): `pwd`, `otp`, `mfa`, ...; as the upstream said.
@@ -217,6 +220,7 @@ mod tests {
                 role: Role::User,
             },
             session: SessionId::parse("s-1").unwrap(),
+            upstream: Upstream::Customer,
             auth_time: Utc::now(),
             amr: vec!["pwd".into()],
             email: None,

@@ -4,32 +4,14 @@
 
 use crate::support::fixtures;
 use crate::support::sign_in::{
-    LOOPBACK, authorize_url, cli_code, cli_redeem, cli_refresh, error_of, person, token,
+    LOOPBACK, assert_own_page, authorize_url, cli_code, cli_redeem, cli_refresh, error_of, person,
+    token,
 };
 use cp_local::browser::{Browser, Pkce, location_of, query_param};
 use cp_local::stack::{CLI_CLIENT_ID, CONSOLE_CLIENT_ID};
 use cp_tests::{stack, store, unique};
 use reqwest::{StatusCode, Url};
 use serde_json::{Map, Value, json};
-
-/// What a request the control plane cannot trust is answered with: its own
-/// page, never a redirect, never framed.
-async fn assert_own_page(url: &str) {
-    let response = Browser::new(&stack().gateway_url).get(url).await.unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{url}");
-    assert!(response.headers().get("location").is_none(), "{url}");
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    let csp = response.headers()["content-security-policy"]
-        .to_str()
-        .unwrap();
-    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    assert_eq!(response.headers()["x-frame-options"], "DENY");
-}
 
 #[tokio::test]
 async fn a_request_whose_client_or_redirect_uri_cannot_be_trusted_is_never_redirected() {

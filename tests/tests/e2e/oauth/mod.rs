@@ -5,5 +5,6 @@
 
 mod attacks;
 mod code_flow;
+mod logout;
 mod relying_parties;
 mod token_status;
