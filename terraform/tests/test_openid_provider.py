@@ -282,3 +282,26 @@ def test_no_two_environments_share_an_external_id_tenant():
     for variable in ("external_id_tenant_id", "external_id_subdomain"):
         values = [tfvars[env][variable] for env in ENV_NAMES]
         assert len(set(values)) == len(values), f"two environments share their {variable}: {values}"
+
+
+# --- what operators are told ------------------------------------------------------------
+
+
+def test_cc_log_003_the_authentication_failures_the_functions_count_raise_an_alarm():
+    observability = m.load_dir(m.TERRAFORM / "modules" / "observability")
+    alarm = m.resources_of(observability)[("aws_cloudwatch_metric_alarm", "auth_failures")]
+    metrics = rust("shared/runtime/src/metrics.rs")
+    assert rust_const("shared/runtime/src/metrics.rs", "AUTH_FAILURES") == "AuthenticationFailures"
+    assert rust_const("shared/runtime/src/metrics.rs", "NAMESPACE") == "SaasControlPlane"
+    assert "record_auth_failure" in metrics
+    query = m.first(m.first(alarm, "dynamic")["metric_query"], "content")
+    metric = m.first(query, "metric")
+    assert metric["namespace"] == "SaasControlPlane" and metric["metric_name"] == "AuthenticationFailures"
+    counted = set(m.first(alarm, "dynamic")["metric_query"]["for_each"].values())
+    # Every function that counts a failure is watched, and only those.
+    counting = {
+        name for name in m.functions()
+        if any("record_auth_failure" in p.read_text() for p in (m.ROOT / "functions" / name / "src").glob("*.rs"))
+    }
+    assert counted == counting, f"alarm watches {sorted(counted)}, functions counting: {sorted(counting)}"
+    assert alarm["alarm_actions"] == "${local.alarm_actions}"

@@ -110,6 +110,16 @@ pub fn idp() -> LocalIdp {
     LocalIdp::new(info.oidc_issuer.clone(), info.client_id.clone())
 }
 
+/// Where `scripts/setup-clients.sh` installed the clients the tests drive
+/// unchanged: the OpenFeature SDKs and the OpenID Connect relying parties.
+pub fn clients() -> std::path::PathBuf {
+    std::env::var_os("CP_CLIENTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.local/clients")
+        })
+}
+
 /// A name no other test (or run) uses, e.g. `acme-3f9a1c2b`.
 pub fn unique(prefix: &str) -> String {
     format!(

@@ -8,7 +8,7 @@
 //! After the queue's maximum receives it moves to the dead-letter queue.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use cp_domain::{ActorType, AuditRecord, Error, Outcome};
+use cp_domain::{ActorType, AuditRecord, Error};
 use cp_events::{AuditEventReported, Envelope};
 use cp_runtime::{ConfigError, FunctionEnv, queue};
 use cp_store::Store;
@@ -85,7 +85,7 @@ pub fn audit_record(event: Envelope) -> AuditRecord {
         actor_type: event.actor.actor_type,
         action: cp_events::audit_action(&event.event_type).to_owned(),
         resource: event.resource,
-        outcome: Outcome::Success,
+        outcome: cp_events::audit_outcome(&event.event_type),
         metadata: event.data,
         correlation_id: event.correlation_id,
         source: SOURCE.to_owned(),

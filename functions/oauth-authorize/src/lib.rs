@@ -43,6 +43,7 @@ use cp_domain::oauth::{
     Taken, Upstream,
 };
 use cp_domain::{Error, SecretToken, SessionId, SessionOrigin};
+use cp_events::{Envelope, SignInRefused};
 use cp_runtime::Route;
 use cp_runtime::env::{
     OAUTH_CLIENTS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
@@ -334,6 +335,7 @@ impl OauthAuthorize {
                 "temporarily_unavailable" => "temporarily_unavailable",
                 _ => "access_denied",
             };
+            self.record_refusal(request, pending, "cancelled").await?;
             return self.refuse_to_client(
                 asked,
                 error,
@@ -354,6 +356,8 @@ impl OauthAuthorize {
             Ok(identity) => identity,
             Err(e) => {
                 tracing::warn!(error = %e, upstream = pending.upstream.as_str(), "upstream sign-in not verified");
+                self.record_refusal(request, pending, "not_verified")
+                    .await?;
                 return self.refuse_to_client(
                     asked,
                     "access_denied",
@@ -367,6 +371,8 @@ impl OauthAuthorize {
             .await?;
         let Some(person) = person else {
             tracing::info!(upstream = pending.upstream.as_str(), client_id = %asked.client_id, "signed-in person not admitted");
+            self.record_refusal(request, pending, "not_admitted")
+                .await?;
             return self.refuse_to_client(
                 asked,
                 "access_denied",
@@ -378,7 +384,9 @@ impl OauthAuthorize {
             request.source_ip(),
             request.header("user-agent").ok().flatten(),
         );
-        self.admission.start(&sign_in, origin, request.now).await?;
+        self.admission
+            .start(&sign_in, &asked.client_id, origin, request.event_context())
+            .await?;
         let browser = SecretToken::generate()?;
         let expires = request.now + BROWSER_SIGN_IN_LIFETIME;
         self.store
@@ -452,6 +460,26 @@ impl OauthAuthorize {
                 Ok(ApiResponse::redirect(redirect_with(&redirect_uri, &params)))
             }
         }
+    }
+
+    /// A sign-in refused after the directory answered, in the platform's
+    /// trail (CC-LOG-003), and counted.
+    async fn record_refusal(
+        &self,
+        request: &ApiRequest,
+        pending: &PendingSignIn,
+        reason: &str,
+    ) -> Result<(), Error> {
+        cp_runtime::metrics::record_auth_failure(Self::NAME, request.now);
+        let event = Envelope::new(
+            &SignInRefused {
+                client_id: pending.request.client_id.clone(),
+                upstream: pending.upstream.as_str().to_owned(),
+                reason: reason.to_owned(),
+            },
+            request.event_context(),
+        )?;
+        self.admission.record(&event).await
     }
 
     fn refuse_to_client(

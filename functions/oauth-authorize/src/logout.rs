@@ -19,6 +19,7 @@ use crate::{OauthAuthorize, SIGN_IN_COOKIE};
 use chrono::Duration;
 use cp_domain::oauth::SignIn;
 use cp_domain::{Error, SecretToken};
+use cp_events::{Envelope, EventContext, SignedOut};
 use cp_runtime::{ApiRequest, ApiResponse};
 use http::{StatusCode, header};
 use serde_json::Value;
@@ -118,9 +119,19 @@ impl OauthAuthorize {
         if !vouched && !confirmed {
             return confirm_page(request, cookie);
         }
-        self.admission
-            .end(&sign_in, request.event_context())
-            .await?;
+        let event = Envelope::new(
+            &SignedOut {
+                user_id: sign_in.person.user_id(),
+                tenant_id: sign_in.person.tenant_id(),
+                session_id: sign_in.session.to_string(),
+                client_id: client_id.map(str::to_owned),
+            },
+            EventContext {
+                actor: sign_in.person.actor(),
+                ..request.event_context()
+            },
+        )?;
+        self.admission.end(&sign_in, &event).await?;
         self.store
             .end_browser_sign_in(&SecretToken::from_presented(cookie).hash())
             .await?;

@@ -117,6 +117,7 @@ impl OauthToken {
                 .rate_increment(&FAILED_ATTEMPTS, &subject, now)
                 .await?;
             tracing::warn!(client_id = %subject, failures, "client authentication failed");
+            cp_runtime::metrics::record_auth_failure(Self::NAME, now);
             return Ok(Err(presented.refused()));
         };
         Ok(Ok((form, authenticated)))

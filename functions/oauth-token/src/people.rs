@@ -13,10 +13,11 @@ use crate::OauthToken;
 use crate::error::OAuthError;
 use cp_auth::Client;
 use cp_domain::oauth::grant::REFRESH_LIFETIME;
-use cp_domain::oauth::{GrantError, PeopleScope, RefreshGrant, SignIn};
-use cp_domain::{Error, SecretToken};
+use cp_domain::oauth::{Grant, GrantError, PeopleScope, RefreshGrant, SignIn};
+use cp_domain::{Actor, Error, SecretToken};
+use cp_events::{Envelope, EventContext, GrantRefused};
 use cp_runtime::{ApiRequest, ApiResponse};
-use cp_tokens::people::Grant;
+use cp_tokens::people::Grant as Issued;
 use http::header;
 use std::collections::{BTreeSet, HashMap};
 
@@ -47,7 +48,11 @@ impl OauthToken {
             request.now,
         ) {
             Ok(grant) => grant,
-            Err(refusal) => return self.refuse(request, refusal).await,
+            Err(refusal) => {
+                return self
+                    .refuse(request, client, Grant::AuthorizationCode, refusal)
+                    .await;
+            }
         };
         self.answer(
             request,
@@ -96,19 +101,53 @@ impl OauthToken {
             .await?;
         let next = match taken.redeem(&client.id(), asked.as_ref(), request.now) {
             Ok(next) => next,
-            Err(refusal) => return self.refuse(request, refusal).await,
+            Err(refusal) => {
+                return self
+                    .refuse(request, client, Grant::RefreshToken, refusal)
+                    .await;
+            }
         };
         self.answer(request, client, &next.sign_in, &next.scopes, None)
             .await
     }
 
     /// `invalid_grant`; a replay ends the session first.
-    async fn refuse(&self, request: &ApiRequest, refusal: GrantError) -> Answer {
-        if let GrantError::Replayed(sign_in) = refusal {
+    /// `invalid_grant`, counted. A real grant misused is recorded in its
+    /// person's trail; a replay also ends the session. Unknown grants are
+    /// only counted: anyone can make those up.
+    async fn refuse(
+        &self,
+        request: &ApiRequest,
+        client: &Client,
+        grant: Grant,
+        refusal: GrantError,
+    ) -> Answer {
+        cp_runtime::metrics::record_auth_failure("oauth-token", request.now);
+        let (sign_in, replayed) = match refusal {
+            GrantError::InvalidGrant => return Ok(Err(OAuthError::invalid_grant())),
+            GrantError::Misused(sign_in) => (sign_in, false),
+            GrantError::Replayed(sign_in) => (sign_in, true),
+        };
+        let event = Envelope::new(
+            &GrantRefused {
+                user_id: sign_in.person.user_id(),
+                tenant_id: sign_in.person.tenant_id(),
+                session_id: sign_in.session.to_string(),
+                client_id: client.id(),
+                grant_type: grant.as_str().to_owned(),
+                replayed,
+            },
+            EventContext {
+                actor: Actor::system(&format!("client/{}", client.id())),
+                ..request.event_context()
+            },
+        )?;
+        if replayed {
             tracing::warn!(session = %sign_in.session, "a used grant was presented again: session ended");
-            self.admission
-                .end(&sign_in, request.event_context())
-                .await?;
+            self.admission.end(&sign_in, &event).await?;
+        } else {
+            tracing::warn!(session = %sign_in.session, "a grant was presented wrongly");
+            self.admission.record(&event).await?;
         }
         Ok(Err(OAuthError::invalid_grant()))
     }
@@ -130,7 +169,7 @@ impl OauthToken {
         let mut tokens = self
             .issuer
             .people_tokens(
-                &Grant {
+                &Issued {
                     sign_in,
                     client_id: &client_id,
                     audience: &audience,
@@ -141,9 +180,7 @@ impl OauthToken {
             )
             .await?;
         if scopes.contains(&PeopleScope::OfflineAccess)
-            && client
-                .config()
-                .allows(cp_domain::oauth::Grant::RefreshToken)
+            && client.config().allows(Grant::RefreshToken)
         {
             let token = SecretToken::generate()?;
             let grant = RefreshGrant {

@@ -18,14 +18,13 @@
 //!   person's sign-in stands until its session is ended (one `GetItem`).
 
 use crate::upstream::UpstreamIdentity;
-use chrono::{DateTime, Utc};
 use cp_domain::oauth::grant::REFRESH_LIFETIME;
 use cp_domain::oauth::{ClientConfig, ClientRegistration, ClientType, Person, SignIn, Upstream};
 use cp_domain::tenant::issued_after;
 use cp_domain::{
     Application, ApplicationId, Error, PlatformRole, Session, SessionOrigin, TenantId, User, UserId,
 };
-use cp_events::{Envelope, EventContext, SessionsEnded};
+use cp_events::{Envelope, EventContext, SignedIn};
 use cp_store::{IdentityKind, Store};
 use std::collections::HashMap;
 
@@ -197,23 +196,53 @@ impl Admission {
         }))
     }
 
-    /// Records a member's new session (platform people's sessions live in
-    /// their tokens only).
+    /// Starts `sign_in`'s session: a member's is recorded where their
+    /// sessions are listed (platform people's live in their tokens), in one
+    /// transaction with the `auth.signed_in` event.
     pub async fn start(
         &self,
         sign_in: &SignIn,
+        client_id: &str,
         origin: SessionOrigin,
-        now: DateTime<Utc>,
+        context: EventContext,
     ) -> Result<(), Error> {
+        let event = Envelope::new(
+            &SignedIn {
+                user_id: sign_in.person.user_id(),
+                tenant_id: sign_in.person.tenant_id(),
+                session_id: sign_in.session.to_string(),
+                client_id: client_id.to_owned(),
+                upstream: sign_in.upstream.as_str().to_owned(),
+                amr: sign_in.amr.clone(),
+            },
+            EventContext {
+                actor: sign_in.person.actor(),
+                ..context.clone()
+            },
+        )?;
+        let mut writes = self.store.writes();
         if let Person::Member {
             user_id, tenant_id, ..
         } = &sign_in.person
         {
-            let session =
-                Session::started(*tenant_id, *user_id, sign_in.session.clone(), origin, now);
-            self.store.record_session(&session).await?;
+            let session = Session::started(
+                *tenant_id,
+                *user_id,
+                sign_in.session.clone(),
+                origin,
+                context.time,
+            );
+            writes.start_session(&session)?;
         }
-        Ok(())
+        writes.event(&event)?;
+        self.store.commit(writes).await.map(|_| ())
+    }
+
+    /// Records `event` alone: a refusal worth the trail (CC-LOG-003).
+    pub async fn record(&self, event: &Envelope) -> Result<(), Error> {
+        let mut writes = self.store.writes();
+        writes.event(event)?;
+        self.store.commit(writes).await.map(|_| ())
     }
 
     /// Whether `sign_in` still stands for `client` (one strongly consistent
@@ -262,39 +291,31 @@ impl Admission {
         Ok(stands.then(|| Standing::Member(Box::new(user))))
     }
 
-    /// Ends a sign-in's session (logout, or its grants used twice): every
-    /// grant of it is refused from now on, and, for a member, the trail
-    /// says so.
-    pub async fn end(&self, sign_in: &SignIn, context: EventContext) -> Result<(), Error> {
-        let Person::Member {
-            user_id, tenant_id, ..
-        } = &sign_in.person
-        else {
-            let until = context.time + REFRESH_LIFETIME;
-            return self
-                .store
-                .end_platform_session(&sign_in.session, until)
-                .await;
-        };
-        let (_, _, session) = self
-            .store
-            .user_tenant_session(*tenant_id, *user_id, &sign_in.session)
-            .await?;
-        let Some(mut session) = session.filter(|s| !s.is_ended()) else {
-            return Ok(());
-        };
-        session.ended_at = Some(context.time);
-        let event = Envelope::new(
-            &SessionsEnded {
-                tenant_id: *tenant_id,
-                user_id: *user_id,
-                session_ids: vec![session.id.to_string()],
-                all: false,
-            },
-            context,
-        )?;
+    /// Ends a sign-in's session (logout, or its grants used twice), with
+    /// `event` saying why: every grant of it is refused from now on.
+    pub async fn end(&self, sign_in: &SignIn, event: &Envelope) -> Result<(), Error> {
         let mut writes = self.store.writes();
-        writes.end_session(&session)?.event(&event)?;
+        match &sign_in.person {
+            Person::Member {
+                user_id, tenant_id, ..
+            } => {
+                let (_, _, session) = self
+                    .store
+                    .user_tenant_session(*tenant_id, *user_id, &sign_in.session)
+                    .await?;
+                if let Some(mut session) = session.filter(|s| !s.is_ended()) {
+                    session.ended_at = Some(event.time);
+                    writes.end_session(&session)?;
+                }
+            }
+            Person::Platform { .. } => {
+                let until = event.time + REFRESH_LIFETIME;
+                self.store
+                    .end_platform_session(&sign_in.session, until)
+                    .await?;
+            }
+        }
+        writes.event(event)?;
         self.store.commit(writes).await.map(|_| ())
     }
 }

@@ -7,7 +7,7 @@
 //! a test holds these types and those files together.
 
 use chrono::{DateTime, Utc};
-use cp_domain::{Actor, EventId, TenantId};
+use cp_domain::{Actor, EventId, Outcome, TenantId};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub mod payloads;
@@ -23,6 +23,9 @@ pub struct EventType {
     pub version: u32,
     /// The `action` of its audit record (FR-LOG-003), e.g. `tenant.create`.
     pub audit_action: &'static str,
+    /// The `outcome` of its audit record: `failure` for a refusal worth
+    /// recording (CC-LOG-003), `success` for everything else.
+    pub outcome: Outcome,
 }
 
 /// Every event type the control plane emits.
@@ -52,6 +55,10 @@ pub const ALL_TYPES: &[EventType] = &[
     InvitationResent::TYPE,
     InvitationRevoked::TYPE,
     SessionsEnded::TYPE,
+    SignedIn::TYPE,
+    SignInRefused::TYPE,
+    GrantRefused::TYPE,
+    SignedOut::TYPE,
     TenantSettingsChanged::TYPE,
     TenantSsoChanged::TYPE,
     TenantFlagOverrideChanged::TYPE,
@@ -60,6 +67,14 @@ pub const ALL_TYPES: &[EventType] = &[
     AuditExportFinished::TYPE,
     PersonalDataRead::TYPE,
 ];
+
+/// The audit outcome of an event type; unknown (newer) types succeeded.
+pub fn audit_outcome(event_type: &str) -> Outcome {
+    ALL_TYPES
+        .iter()
+        .find(|t| t.name == event_type)
+        .map_or(Outcome::Success, |t| t.outcome)
+}
 
 /// The audit action for an event type; unknown (newer) types keep their name,
 /// so an event is never left unaudited.

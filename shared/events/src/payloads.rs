@@ -5,7 +5,7 @@ use crate::{EventType, Payload};
 use chrono::{DateTime, Utc};
 use cp_domain::oauth::ClientConfig;
 use cp_domain::{
-    AppEnvironment, AppScope, AppStatus, ApplicationId, AuditExportId, InvitationId, Plan,
+    AppEnvironment, AppScope, AppStatus, ApplicationId, AuditExportId, InvitationId, Outcome, Plan,
     PlatformRole, Role, SecretId, TenantId, TenantSettings, TenantStatus, UserId, UserStatus,
 };
 use serde::{Deserialize, Serialize};
@@ -16,11 +16,17 @@ use serde::{Deserialize, Serialize};
 macro_rules! event {
     ($type:ty, $name:literal, $action:literal,
         |$e:ident| resource: $resource:expr, tenant: $tenant:expr) => {
+        event!($type, $name, $action, Outcome::Success,
+            |$e| resource: $resource, tenant: $tenant);
+    };
+    ($type:ty, $name:literal, $action:literal, $outcome:expr,
+        |$e:ident| resource: $resource:expr, tenant: $tenant:expr) => {
         impl Payload for $type {
             const TYPE: EventType = EventType {
                 name: $name,
                 version: 1,
                 audit_action: $action,
+                outcome: $outcome,
             };
             fn resource(&self) -> String {
                 let $e = self;
@@ -447,6 +453,81 @@ pub struct SessionsEnded {
     pub all: bool,
 }
 user_event!(SessionsEnded, "user.sessions_ended", "user.session.revoke");
+
+/// Where a person's sign-in events are: a member's in their tenant's trail
+/// (resource `tenant/<t>/user/<u>`), a platform person's in the platform's.
+fn person_resource(tenant_id: Option<TenantId>, user_id: UserId) -> String {
+    match tenant_id {
+        Some(tenant) => format!("tenant/{tenant}/user/{user_id}"),
+        None => format!("platform-user/{user_id}"),
+    }
+}
+
+/// FR-AUTH-001 (ADR 0042): a person signed in through the OpenID Provider
+/// and a session started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedIn {
+    pub user_id: UserId,
+    pub tenant_id: Option<TenantId>,
+    pub session_id: String,
+    pub client_id: String,
+    /// The directory they authenticated at: `workforce` or `customer`.
+    pub upstream: String,
+    /// How (RFC 8176), as the directory said.
+    pub amr: Vec<String>,
+}
+event!(SignedIn, "auth.signed_in", "auth.sign_in",
+    |e| resource: person_resource(e.tenant_id, e.user_id), tenant: e.tenant_id);
+
+/// FR-AUTH-001, CC-LOG-003: a sign-in the OpenID Provider refused after the
+/// directory answered: its answer could not be verified, or the person is
+/// nobody the client may serve. In the platform's trail, with outcome
+/// `failure`; nothing names the person (they are not known here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRefused {
+    pub client_id: String,
+    pub upstream: String,
+    /// `not_admitted`, `not_verified` or `cancelled`.
+    pub reason: String,
+}
+event!(SignInRefused, "auth.sign_in_refused", "auth.sign_in", Outcome::Failure,
+    |e| resource: format!("client/{}", e.client_id), tenant: None);
+
+/// CC-LOG-003: a code or refresh token of a real sign-in the token endpoint
+/// refused: presented again (a replay, which ended the session), by
+/// another client, with the wrong verifier or redirect URI, or expired. In
+/// the trail of the person it was issued to, with outcome `failure`.
+/// Unknown grants are counted, not recorded: anyone can make those up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantRefused {
+    pub user_id: UserId,
+    pub tenant_id: Option<TenantId>,
+    pub session_id: String,
+    /// The client that presented it.
+    pub client_id: String,
+    pub grant_type: String,
+    /// Presented again after its use: the session was ended.
+    pub replayed: bool,
+}
+event!(GrantRefused, "auth.grant_refused", "auth.token", Outcome::Failure,
+    |e| resource: person_resource(e.tenant_id, e.user_id), tenant: e.tenant_id);
+
+/// FR-AUTH-005, UC-LOGOUT: a person signed out at the OpenID Provider;
+/// their session ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedOut {
+    pub user_id: UserId,
+    pub tenant_id: Option<TenantId>,
+    pub session_id: String,
+    /// The client that asked, if it said.
+    pub client_id: Option<String>,
+}
+event!(SignedOut, "auth.signed_out", "auth.sign_out",
+    |e| resource: person_resource(e.tenant_id, e.user_id), tenant: e.tenant_id);
 
 /// FR-AUTH-006, FR-TENANT-001: the tenant's settings (invitation lifetime,
 /// password policy) before and after.

@@ -263,6 +263,45 @@ fn sample(name: &str) -> Envelope {
             },
             context(),
         ),
+        "auth.signed_in" => Envelope::new(
+            &SignedIn {
+                user_id: UserId::random(),
+                tenant_id: Some(TenantId::random()),
+                session_id: "cp-8b2f5d6e-0c1a-4f5e-9a7b-3c2d1e0f9a8b".into(),
+                client_id: "console".into(),
+                upstream: "customer".into(),
+                amr: vec!["pwd".into()],
+            },
+            context(),
+        ),
+        "auth.sign_in_refused" => Envelope::new(
+            &SignInRefused {
+                client_id: ApplicationId::random().to_string(),
+                upstream: "workforce".into(),
+                reason: "not_admitted".into(),
+            },
+            context(),
+        ),
+        "auth.grant_refused" => Envelope::new(
+            &GrantRefused {
+                user_id: UserId::random(),
+                tenant_id: None,
+                session_id: "cp-8b2f5d6e-0c1a-4f5e-9a7b-3c2d1e0f9a8b".into(),
+                client_id: "cpctl".into(),
+                grant_type: "refresh_token".into(),
+                replayed: true,
+            },
+            context(),
+        ),
+        "auth.signed_out" => Envelope::new(
+            &SignedOut {
+                user_id: UserId::random(),
+                tenant_id: Some(TenantId::random()),
+                session_id: "cp-8b2f5d6e-0c1a-4f5e-9a7b-3c2d1e0f9a8b".into(),
+                client_id: None,
+            },
+            context(),
+        ),
         "tenant.settings_changed" => Envelope::new(
             &TenantSettingsChanged {
                 tenant_id: TenantId::random(),

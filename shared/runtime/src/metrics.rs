@@ -24,6 +24,10 @@ pub const LATENCY: &str = "Latency";
 /// Records the event pipeline could not publish and set aside in the
 /// outbox's dead-letter queue (never dropped; see `outbox-publisher`).
 pub const SET_ASIDE: &str = "OutboxRecordsSetAside";
+/// Sign-ins refused after the directory answered, grants refused and
+/// failed client authentications at the OpenID Provider (the alarm on it
+/// tells an operator of an attack or a broken client).
+pub const AUTH_FAILURES: &str = "AuthenticationFailures";
 
 type Sink = Box<dyn Fn(Value) + Send + Sync>;
 
@@ -84,6 +88,15 @@ pub fn set_aside_document(function: &str, count: u64, at: DateTime<Utc>) -> Valu
 /// Counts records set aside (the alarm on it pages an operator).
 pub fn record_set_aside(function: &str, count: u64, at: DateTime<Utc>) {
     emit(set_aside_document(function, count, at));
+}
+
+/// Counts one refused sign-in, grant or client authentication.
+pub fn record_auth_failure(function: &str, at: DateTime<Utc>) {
+    emit(document(
+        function,
+        at,
+        &[(AUTH_FAILURES, "Count", json!(1))],
+    ));
 }
 
 fn emit(document: Value) {

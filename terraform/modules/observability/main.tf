@@ -271,6 +271,45 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx" {
   }
 }
 
+# --- sign-in -------------------------------------------------------------------------
+
+# Refused sign-ins, misused grants and failed client authentications at the
+# OpenID Provider (EMF, shared/runtime/src/metrics.rs): an attack on it, or
+# a client or directory that broke (doc/adr/0042).
+resource "aws_cloudwatch_metric_alarm" "auth_failures" {
+  alarm_name          = "${var.prefix}-authentication-failures"
+  alarm_description   = "More than ${var.auth_failures_per_5_minutes} sign-ins, grants or client authentications were refused in 5 minutes: look at the platform's and tenants' audit trails (action auth.sign_in, auth.token; outcome failure) and the oauth functions' logs."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.auth_failures_per_5_minutes
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "failures"
+    expression  = "authorize + token"
+    label       = "authentication failures"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = { authorize = "oauth-authorize", token = "oauth-token" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "SaasControlPlane"
+        metric_name = "AuthenticationFailures"
+        period      = 300
+        stat        = "Sum"
+        dimensions = {
+          Function = metric_query.value
+        }
+      }
+    }
+  }
+}
+
 # --- the dashboard ---------------------------------------------------------------
 
 resource "aws_cloudwatch_dashboard" "this" {

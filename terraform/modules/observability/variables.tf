@@ -106,3 +106,9 @@ variable "canary_runtime_version" {
   type        = string
   default     = "syn-nodejs-puppeteer-9.1"
 }
+
+variable "auth_failures_per_5_minutes" {
+  description = "Refused sign-ins, misused grants and failed client authentications in 5 minutes before the alarm."
+  type        = number
+  default     = 100
+}

@@ -12,7 +12,7 @@
 
 use super::authorize::{PeopleScope, Upstream};
 use super::pkce::CodeChallenge;
-use crate::{PlatformRole, Role, SessionId, TenantId, UserId};
+use crate::{Actor, PlatformRole, Principal, Role, SessionId, TenantId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -54,6 +54,26 @@ impl Person {
             Self::Member { tenant_id, .. } => Some(*tenant_id),
         }
     }
+
+    /// The actor of what they do, as the principal they are at the API.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Self::Platform { user_id, roles } => Principal::Platform {
+                user_id: *user_id,
+                roles: roles.clone(),
+            },
+            Self::Member {
+                user_id,
+                tenant_id,
+                role,
+            } => Principal::TenantUser {
+                user_id: *user_id,
+                tenant_id: *tenant_id,
+                role: *role,
+            },
+        }
+        .actor()
+    }
 }
 
 /// The sign-in a grant comes from: the control plane's session.
@@ -76,18 +96,27 @@ pub struct SignIn {
 /// Why a grant is refused, as the token endpoint's error (RFC 6749 §5.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantError {
-    /// Unknown, expired, used, of another client, or a wrong verifier or
-    /// redirect URI: all alike to the caller.
+    /// Unknown (or expired and forgotten): all the caller learns of every
+    /// refusal is `invalid_grant`.
     InvalidGrant,
+    /// A real grant presented wrongly: by another client, with the wrong
+    /// verifier or redirect URI, expired, or asking for more: recorded in
+    /// the trail of the sign-in it belongs to (the caller sees
+    /// `InvalidGrant`).
+    Misused(Box<SignIn>),
     /// Presented again after use, by its own client: the sign-in's
     /// session is to be ended (the caller sees `InvalidGrant`).
     Replayed(Box<SignIn>),
 }
 
 /// What a one-time grant is: some client's, from some sign-in.
-pub trait OneTimeGrant {
+pub trait OneTimeGrant: Sized {
     fn client_id(&self) -> &str;
     fn into_sign_in(self) -> SignIn;
+
+    fn misused(self) -> GrantError {
+        GrantError::Misused(Box::new(self.into_sign_in()))
+    }
 }
 
 impl OneTimeGrant for CodeGrant {
@@ -143,7 +172,8 @@ impl<T: OneTimeGrant> Taken<T> {
             Self::Again(grant) if grant.client_id() == client_id => {
                 Err(GrantError::Replayed(Box::new(grant.into_sign_in())))
             }
-            _ => Err(GrantError::InvalidGrant),
+            Self::First(grant) | Self::Again(grant) => Err(grant.misused()),
+            Self::Nothing => Err(GrantError::InvalidGrant),
         }
     }
 }
@@ -161,11 +191,7 @@ impl Taken<CodeGrant> {
         let ok = now < grant.expires_at
             && redirect_uri == Some(grant.redirect_uri.as_str())
             && verifier.is_some_and(|v| grant.code_challenge.verifies(v));
-        if ok {
-            Ok(grant)
-        } else {
-            Err(GrantError::InvalidGrant)
-        }
+        if ok { Ok(grant) } else { Err(grant.misused()) }
     }
 }
 
@@ -189,13 +215,13 @@ impl Taken<RefreshGrant> {
     ) -> Result<RefreshGrant, GrantError> {
         let grant = self.of_client(client_id)?;
         if now >= grant.expires_at {
-            return Err(GrantError::InvalidGrant);
+            return Err(grant.misused());
         }
         let scopes = match scopes {
             None => grant.scopes,
             // Narrowing only (RFC 6749 §6).
             Some(asked) if asked.is_subset(&grant.scopes) => asked.clone(),
-            Some(_) => return Err(GrantError::InvalidGrant),
+            Some(_) => return Err(grant.misused()),
         };
         Ok(RefreshGrant {
             client_id: grant.client_id,
@@ -264,7 +290,7 @@ mod tests {
         ] {
             assert_eq!(
                 Taken::First(c.clone()).redeem(client, uri, verifier, at),
-                Err(GrantError::InvalidGrant)
+                Err(GrantError::Misused(Box::new(c.sign_in.clone())))
             );
         }
         let used = || Taken::Again(c.clone());
@@ -274,7 +300,7 @@ mod tests {
         );
         assert_eq!(
             used().redeem("other", cb, Some(VERIFIER), now),
-            Err(GrantError::InvalidGrant)
+            Err(GrantError::Misused(Box::new(c.sign_in.clone())))
         );
         assert_eq!(
             Taken::<CodeGrant>::Nothing.redeem("app", cb, Some(VERIFIER), now),
@@ -302,16 +328,12 @@ mod tests {
             narrow
         );
         let wider = BTreeSet::from([PeopleScope::Openid, PeopleScope::Profile]);
+        let misused = Err(GrantError::Misused(Box::new(grant.sign_in.clone())));
+        assert_eq!(first().redeem("app", Some(&wider), now), misused);
+        assert_eq!(first().redeem("other", None, now), misused);
+        assert_eq!(first().redeem("app", None, now + REFRESH_LIFETIME), misused);
         assert_eq!(
-            first().redeem("app", Some(&wider), now),
-            Err(GrantError::InvalidGrant)
-        );
-        assert_eq!(
-            first().redeem("other", None, now),
-            Err(GrantError::InvalidGrant)
-        );
-        assert_eq!(
-            first().redeem("app", None, now + REFRESH_LIFETIME),
+            Taken::<RefreshGrant>::Nothing.redeem("app", None, now),
             Err(GrantError::InvalidGrant)
         );
         assert_eq!(

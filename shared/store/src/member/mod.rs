@@ -252,6 +252,11 @@ impl WriteSet {
         self.owners(user.tenant_id, owner_delta(Some(user), None))
     }
 
+    /// Records a new session (its id is new: no twin can race it).
+    pub fn start_session(&mut self, session: &Session) -> Result<&mut Self, Error> {
+        self.insert(&SessionItem::new(session), "session id already used")
+    }
+
     /// Ends a recorded session (as read: it exists).
     pub fn end_session(&mut self, session: &Session) -> Result<&mut Self, Error> {
         let item = put(&SessionItem::new(session))?.condition_expression("attribute_exists(PK)");

@@ -5,18 +5,11 @@
 
 use crate::support::fixtures;
 use crate::support::flags::{reader, set};
-use cp_tests::{operator, stack, store};
+use cp_tests::{clients, operator, stack, store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Where `scripts/setup-clients.sh` installed the OpenFeature clients.
-fn clients() -> PathBuf {
-    std::env::var_os("CP_CLIENTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.local/clients"))
-}
 
 /// Runs a client script against the stack: reads its first line, has an
 /// operator flip `new-editor` for the tenant, and returns every line.

@@ -7,9 +7,10 @@ use crate::support::fixtures;
 use crate::support::sign_in::{assert_own_page, authorize_url, person, token};
 use cp_local::browser::{Browser, Pkce, location_of, query_param};
 use cp_local::stack::{CONSOLE_CALLBACK, CONSOLE_CLIENT_ID};
-use cp_tests::{http, stack, store, unique, url};
+use cp_tests::{audit_trail, eventually, http, operator, stack, store, unique, url};
 use reqwest::{StatusCode, Url};
 use serde_json::{Map, Value, json};
+use std::time::Duration;
 
 /// The console's post-logout URI, as registered.
 fn home() -> String {
@@ -136,6 +137,16 @@ async fn fr_auth_005_logout_ends_the_session_here_and_at_the_directory_and_retur
         !sessions.is_empty() && sessions.iter().all(|s| s.is_ended()),
         "{sessions:?}"
     );
+    // ... the trail says who signed out (UC-LOGOUT) ...
+    let op = operator().await;
+    let signed_out = eventually("auth.sign_out", Duration::from_secs(20), || async {
+        audit_trail(&op, &p.tenant.id.to_string(), "&action=auth.sign_out")
+            .await
+            .into_iter()
+            .find(|r| r.actor_id == owner.id.to_string())
+    })
+    .await;
+    assert_eq!(signed_out.metadata["client_id"], CONSOLE_CLIENT_ID);
     // ... and the browser must sign in again.
     let pkce = Pkce::new();
     let again = browser

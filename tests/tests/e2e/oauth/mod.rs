@@ -4,6 +4,7 @@
 //! Connect specifications' security considerations describe.
 
 mod attacks;
+mod audited;
 mod code_flow;
 mod logout;
 mod relying_parties;

@@ -1,26 +1,40 @@
 //! Relying-party libraries nobody here wrote, unchanged, against the
 //! OpenID Provider on the local stack: each discovers the issuer, completes
 //! code + PKCE, validates the ID token, refreshes, calls userinfo,
-//! introspects and revokes.
+//! introspects and revokes. `scripts/setup-clients.sh` installs them.
 
 use crate::support::applications::{enable, register, secret};
 use crate::support::fixtures;
 use crate::support::sign_in::person;
 use cp_local::browser::Browser;
-use cp_tests::{developer, operator, send_json, stack, store, unique};
+use cp_tests::{clients, developer, operator, send_json, stack, store, unique};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
 
-fn clients() -> PathBuf {
-    std::env::var_os("CP_CLIENTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.local/clients"))
+#[tokio::test]
+async fn authlib_signs_a_member_in_to_an_application_validates_the_id_token_refreshes_introspects_and_revokes()
+ {
+    let mut python = Command::new(clients().join("venv/bin/python"));
+    python.arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/oidc_rp.py"));
+    signs_in_refreshes_introspects_and_revokes(python, "authlib").await;
 }
 
 #[tokio::test]
-async fn authlib_signs_a_member_in_to_an_application_validates_the_id_token_refreshes_introspects_and_revokes() {
+async fn openidconnect_rs_signs_a_member_in_to_an_application_validates_the_id_token_refreshes_introspects_and_revokes()
+ {
+    let rust = Command::new(clients().join("oidc-rp-rust-target/debug/oidc-rp-rust"));
+    signs_in_refreshes_introspects_and_revokes(rust, "openidconnect").await;
+}
+
+/// A member of a tenant that enabled a registered application signs in to
+/// it through `relying_party` (a program of `tests/clients`, given the
+/// issuer and the application's client in its environment), which prints
+/// one JSON line per step and reads the URL the browser was redirected to.
+async fn signs_in_refreshes_introspects_and_revokes(mut relying_party: Command, name: &str) {
     let redirect = "https://rp.example/callback";
     let dev = developer().await;
     let app = register(&dev).await;
@@ -36,17 +50,17 @@ async fn authlib_signs_a_member_in_to_an_application_validates_the_id_token_refr
     let store = store().await;
     let p = fixtures::tenant(&store).await;
     enable(&operator().await, p.tenant.id, &app).await;
-    let subject = unique("authlib");
+    let subject = unique(name);
     let owner = fixtures::activate_owner(&store, &p, &stack().customer_issuer, &subject).await;
+    let email = format!("{name}@member.example");
 
-    let mut child = tokio::process::Command::new(clients().join("venv/bin/python"))
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/oidc_rp.py"))
+    let mut child = relying_party
         .env("ISSUER", &stack().token_issuer)
         .env("CLIENT_ID", issued.client_id.to_string())
         .env("CLIENT_SECRET", &issued.client_secret)
         .env("REDIRECT_URI", redirect)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("{e}: run scripts/setup-clients.sh"));
@@ -66,7 +80,7 @@ async fn authlib_signs_a_member_in_to_an_application_validates_the_id_token_refr
         .authorize(
             authorize["url"].as_str().unwrap(),
             &subject,
-            &person("authlib@member.example"),
+            &person(&email),
         )
         .await
         .unwrap();
@@ -80,7 +94,8 @@ async fn authlib_signs_a_member_in_to_an_application_validates_the_id_token_refr
     assert_eq!(signed_in["sub"], owner.id.to_string());
     assert_eq!(signed_in["tid"], p.tenant.id.to_string());
     assert_eq!(signed_in["role"], "Owner");
-    assert_eq!(signed_in["email"], "authlib@member.example");
+    // The ID token's address is the directory's; userinfo's, the tenant's.
+    assert_eq!(signed_in["email"], email.as_str());
     assert_eq!(signed_in["has_refresh_token"], true);
     let refreshed = next().await;
     assert_eq!(refreshed["step"], "refreshed", "{refreshed}");
