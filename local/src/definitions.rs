@@ -269,29 +269,35 @@ mod tests {
         }
     }
 
-    /// FR-BILL-001: the billing rule lets through exactly the types the
-    /// billing consumer turns into billing events, all of them real types.
+    /// A consumer's rule lets through exactly the types it acts on, all of
+    /// them real types: the billing consumer's billable events (FR-BILL-001)
+    /// and back-channel logout's session endings (ADR 0042).
     #[test]
-    fn the_billing_rule_is_the_billable_list() {
-        let rule = &resources().rules["billing"];
-        let mut routed: Vec<&str> = rule.pattern["detail-type"]
-            .as_array()
-            .expect("the billing rule names its detail types")
-            .iter()
-            .filter_map(serde_json::Value::as_str)
-            .collect();
-        let mut billable: Vec<&str> = billing_consumer::BILLABLE.iter().map(|(t, _)| *t).collect();
-        routed.sort_unstable();
-        billable.sort_unstable();
-        assert_eq!(
-            routed, billable,
-            "terraform/resources.json rules.billing and BILLABLE"
-        );
-        for event_type in billable {
-            assert!(
-                cp_events::ALL_TYPES.iter().any(|t| t.name == event_type),
-                "{event_type} is not an event type"
+    fn each_consumers_rule_is_its_list_of_event_types() {
+        let resources = resources();
+        let billable: Vec<&str> = billing_consumer::BILLABLE.iter().map(|(t, _)| *t).collect();
+        for (rule, mut types) in [
+            ("billing", billable),
+            ("backchannel", oauth_backchannel::SESSION_ENDINGS.to_vec()),
+        ] {
+            let mut routed: Vec<&str> = resources.rules[rule].pattern["detail-type"]
+                .as_array()
+                .expect("the rule names its detail types")
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect();
+            routed.sort_unstable();
+            types.sort_unstable();
+            assert_eq!(
+                routed, types,
+                "terraform/resources.json rules.{rule} and its consumer's list"
             );
+            for event_type in types {
+                assert!(
+                    cp_events::ALL_TYPES.iter().any(|t| t.name == event_type),
+                    "{event_type} is not an event type"
+                );
+            }
         }
     }
 

@@ -14,6 +14,8 @@
 //! - [`tokens`]: bearer tokens from the local provider;
 //! - [`browser`]: a scripted browser that signs people in through the
 //!   control plane's OpenID Provider;
+//! - [`receiver`]: a managed application's back-channel logout endpoint,
+//!   keeping what it is told;
 //! - [`stack`]: all of it, started and stopped together.
 
 pub mod appconfig;
@@ -27,6 +29,7 @@ pub mod metrics;
 pub mod pattern;
 pub mod pollers;
 pub mod processes;
+pub mod receiver;
 pub mod registry;
 pub mod stack;
 pub mod tokens;

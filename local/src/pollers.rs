@@ -35,6 +35,12 @@ impl QueueHandler for billing_consumer::BillingConsumer {
     }
 }
 
+impl QueueHandler for oauth_backchannel::OauthBackchannel {
+    fn call(&self, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {
+        Box::pin(self.handle(event))
+    }
+}
+
 impl QueueHandler for export_job::ExportJob {
     fn call(&self, event: SqsEvent) -> BoxFuture<'_, SqsBatchResponse> {
         Box::pin(self.handle(event))

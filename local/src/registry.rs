@@ -126,6 +126,10 @@ pub fn queue_functions(
         Arc::new(billing_consumer::BillingConsumer::from_env(env)?),
     );
     functions.insert(
+        "oauth-backchannel",
+        Arc::new(oauth_backchannel::OauthBackchannel::from_env(env)?),
+    );
+    functions.insert(
         "export-job",
         Arc::new(export_job::ExportJob::from_env(env)?),
     );

@@ -74,6 +74,9 @@ pub struct StackInfo {
     pub oauth_clients: String,
     pub upstream_directories: String,
     pub console_url: String,
+    /// Where the local back-channel logout receiver listens
+    /// ([`crate::receiver`]): register `<it>/backchannel/<name>`.
+    pub backchannel_receiver_url: String,
     /// The `iss` and `aud` of applications' access tokens.
     pub token_issuer: String,
     pub token_audience: String,
@@ -106,14 +109,20 @@ impl StackInfo {
                 OUTBOX_DEAD_LETTER_URL,
                 self.resources.outbox_dead_letter.url.clone(),
             ),
-            // The local identity provider may stand in for a tenant's own
-            // (UC-TENANT-SSO); it listens on loopback, which the SSRF guard
-            // refuses everywhere else.
+            // The local stack's own services that outbound requests to
+            // addresses someone else gave us may reach: they listen on
+            // loopback, which the egress guard refuses everywhere else (a
+            // comma-separated list of origins). The local identity provider
+            // may stand in for a tenant's own (UC-TENANT-SSO); the receiver
+            // for an application's back-channel logout endpoint.
             (
-                tenant_sso::SSO_TRUSTED_ORIGINS,
-                reqwest::Url::parse(&self.oidc_issuer)
-                    .map(|u| u.origin().ascii_serialization())
-                    .unwrap_or_default(),
+                cp_runtime::env::EGRESS_TRUSTED_ORIGINS,
+                [&self.oidc_issuer, &self.backchannel_receiver_url]
+                    .into_iter()
+                    .filter_map(|url| reqwest::Url::parse(url).ok())
+                    .map(|url| url.origin().ascii_serialization())
+                    .collect::<Vec<_>>()
+                    .join(","),
             ),
             (
                 FLAG_CATALOG_URL,
@@ -341,7 +350,9 @@ impl Stack {
         )
         .await?;
         let extension_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let receiver_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let info = StackInfo {
+            backchannel_receiver_url: format!("http://{}", receiver_listener.local_addr()?),
             appconfig_extension_url: format!("http://{}", extension_listener.local_addr()?),
             gateway_url: gateway_url.clone(),
             aws_endpoint_url,
@@ -365,6 +376,11 @@ impl Stack {
         spawn_part(&mut tasks, "appconfig extension".into(), async move {
             if let Err(e) = axum::serve(extension_listener, extension).await {
                 tracing::error!(error = %e, "appconfig extension stopped");
+            }
+        });
+        spawn_part(&mut tasks, "back-channel receiver".into(), async move {
+            if let Err(e) = axum::serve(receiver_listener, crate::receiver::router()).await {
+                tracing::error!(error = %e, "back-channel receiver stopped");
             }
         });
         let verifier = Arc::new(JwtVerifier::new(EdgeConfig::new(

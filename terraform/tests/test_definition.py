@@ -343,10 +343,11 @@ def test_every_environment_variable_has_a_value_in_terraform(root):
 
 
 def test_uc_tenant_sso_no_deployed_function_trusts_an_origin_past_the_ssrf_guard(root):
-    # Only the local stack lets its own loopback identity provider stand in
-    # for a tenant's issuer; a deployed function must never be given it.
-    sso_rs = (m.ROOT / "functions" / "tenant-sso" / "src" / "lib.rs").read_text()
-    (variable,) = re.findall(r'pub const SSO_TRUSTED_ORIGINS: &str = "([A-Z_]+)";', sso_rs)
+    # Only the local stack lets requests reach its own loopback services past
+    # the egress guard (its identity provider stands in for a tenant's
+    # issuer); a deployed function must never be given the variable.
+    env_rs = (m.ROOT / "shared" / "runtime" / "src" / "env.rs").read_text()
+    (variable,) = re.findall(r'pub const EGRESS_TRUSTED_ORIGINS: &str = "([A-Z_]+)";', env_rs)
     assert variable not in m.locals_of(root)["environment_values"]
     for path in m.tf_files(m.ROOT / "terraform"):
         assert variable not in path.read_text(), f"{path} names {variable}"

@@ -54,6 +54,7 @@ impl OauthToken {
                     .await;
             }
         };
+        self.admission.note_client(&grant.sign_in, client).await?;
         self.answer(
             request,
             client,

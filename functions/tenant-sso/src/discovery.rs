@@ -1,18 +1,17 @@
 //! Fetching a tenant's OIDC discovery document without becoming a proxy
 //! into our own network (SSRF).
 //!
-//! The issuer is the caller's text, so every request it causes is guarded:
-//! `https` only; the host's addresses are resolved first and every one must
-//! be public (no private, loopback, link-local, CGNAT, metadata, multicast
-//! or reserved address, also inside IPv4-mapped or NAT64 IPv6); the
-//! connection is pinned to the addresses checked (no second lookup that
-//! DNS rebinding could answer differently); redirects are followed by hand,
-//! at most three, each hop checked the same way; a short timeout; and a cap
-//! on the response size. See doc/adr/0015-sso-configuration.md.
+//! The issuer is the caller's text, so every request it causes goes through
+//! the egress guard ([`cp_egress`]): `https` only; the host's addresses are
+//! resolved first and every one must be public; the connection is pinned to
+//! the addresses checked; no proxy; a short timeout. Here: redirects are
+//! followed by hand, at most three, each hop through the guard again; one
+//! deadline for all of it; and a cap on the response size. See
+//! doc/adr/0015-sso-configuration.md.
 
 use cp_domain::Error;
+use cp_egress::{EgressError, EgressGuard};
 use serde::Deserialize;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use url::Url;
 
@@ -28,64 +27,6 @@ const MAX_ISSUER_CHARS: usize = 2048;
 /// reason (ERR-VAL-400).
 fn refused(reason: impl Into<String>) -> Error {
     Error::invalid("issuer", reason)
-}
-
-/// Whether `ip` is an address anybody on the internet could reach, as
-/// opposed to ours, the host's or nobody's.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => is_public_v6(v6),
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    !(ip.is_private()
-        || ip.is_loopback()
-        || ip.is_link_local() // 169.254.0.0/16: the instance metadata service
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0 // "this network"
-        || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64.0.0/10
-        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
-        || (a == 198 && (18..20).contains(&b)) // benchmarking
-        || a >= 240) // reserved
-}
-
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return is_public_v4(v4);
-    }
-    let s = ip.segments();
-    // NAT64 (64:ff9b::/96) reaches the IPv4 address it embeds.
-    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] {
-        let [_, _, _, _, _, _, hi, lo] = s;
-        let v4 = Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
-        return is_public_v4(v4);
-    }
-    let embedded =
-        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
-    // IPv4-compatible (::a.b.c.d, deprecated) reaches the IPv4 address too.
-    if s[..6] == [0; 6] && !ip.is_loopback() && !ip.is_unspecified() {
-        return is_public_v4(embedded(s[6], s[7]));
-    }
-    // 6to4 (2002::/16) tunnels to the IPv4 address in its prefix.
-    if s[0] == 0x2002 {
-        return is_public_v4(embedded(s[1], s[2]));
-    }
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (s[0] & 0xfe00) == 0xfc00 // unique local, incl. fd00:ec2::254 (metadata)
-        || (s[0] & 0xffc0) == 0xfe80 // link-local
-        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
-        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-        || (s[0] == 0x2001 && s[1] == 0x0000) // Teredo: tunnels anywhere
-        || (s[0] == 0x0064 && s[1] == 0xff9b && s[2] == 0x0001) // local-use NAT64
-        || s[0] == 0x0100 && s[1..4] == [0; 3]) // discard-only
 }
 
 /// An issuer as the Owner typed it, checked for shape: an absolute `https`
@@ -130,59 +71,40 @@ pub struct Discovery {
     pub jwks_uri: String,
 }
 
-/// Fetches with the guard. `trusted` origins (scheme://host:port) skip the
-/// address checks: the local stack's own identity provider, never set in
-/// a deployed environment.
+/// Fetches through the egress guard ([`EgressGuard`]), whose trusted
+/// origins skip the address checks: the local stack's own identity
+/// provider, never set in a deployed environment.
 #[derive(Debug, Clone, Default)]
 pub struct Fetcher {
-    trusted: Vec<String>,
+    guard: EgressGuard,
 }
 
 impl Fetcher {
-    pub fn new(trusted: Vec<String>) -> Self {
-        Self { trusted }
+    pub fn new(guard: EgressGuard) -> Self {
+        Self { guard }
     }
 
     /// The issuer, checked for shape (a trusted origin may be plain http).
     pub fn issuer(&self, raw: &str) -> Result<Url, Error> {
         let url = parse_url(raw)?;
-        if self.is_trusted(&url) {
+        if self.guard.is_trusted(&url) {
             return Ok(url);
         }
         parse_issuer(raw)
     }
 
-    fn is_trusted(&self, url: &Url) -> bool {
-        let origin = url.origin().ascii_serialization();
-        self.trusted
-            .iter()
-            .any(|t| t.trim_end_matches('/') == origin)
-    }
-
-    /// The addresses a URL's host may be reached at, all of them public.
-    async fn checked_addresses(&self, url: &Url) -> Result<Vec<SocketAddr>, Error> {
-        let host = url.host_str().ok_or_else(|| refused("has no host"))?;
-        let port = url.port_or_known_default().unwrap_or(443);
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let addresses: Vec<SocketAddr> =
-            tokio::time::timeout(TIMEOUT, tokio::net::lookup_host((host, port)))
-                .await
-                .map_err(|_| refused("its host name could not be resolved in time"))?
-                .map_err(|_| refused("its host name does not resolve"))?
-                .collect();
-        if addresses.is_empty() {
-            return Err(refused("its host name does not resolve"));
-        }
-        if let Some(bad) = addresses.iter().find(|a| !is_public(a.ip())) {
-            tracing::warn!(
-                address_kind = kind(bad.ip()),
-                "issuer refused: not a public address"
-            );
-            return Err(refused(
-                "resolves to a private, loopback, link-local or otherwise internal address",
-            ));
-        }
-        Ok(addresses)
+    /// A client for one hop, `target`, checked by the guard. The issuer
+    /// itself was checked for https already, so a URL that is not is a
+    /// redirect's.
+    async fn client_for(&self, target: &Url) -> Result<reqwest::Client, Error> {
+        self.guard
+            .client_for(target, TIMEOUT)
+            .await
+            .map_err(|e| match e {
+                EgressError::NotHttps => refused("redirects to a URL that is not https"),
+                EgressError::Client(_) => Error::Internal,
+                refusal => refused(refusal.reason()),
+            })
     }
 
     /// The discovery document of `issuer`, validated: it names the same
@@ -202,23 +124,9 @@ impl Fetcher {
         ))
         .map_err(|_| refused("is not a URL"))?;
         for _ in 0..=MAX_REDIRECTS {
-            let trusted = self.is_trusted(&target);
-            if !trusted && target.scheme() != "https" {
-                return Err(refused("redirects to a URL that is not https"));
-            }
-            // No proxy: a proxy would resolve the host itself, around the
-            // pinned, checked addresses.
-            let mut client = reqwest::Client::builder()
-                .no_proxy()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(TIMEOUT)
-                .connect_timeout(TIMEOUT);
-            if !trusted {
-                let host = target.host_str().unwrap_or_default().to_owned();
-                client = client.resolve_to_addrs(&host, &self.checked_addresses(&target).await?);
-            }
-            let client = client.build().map_err(|_| Error::Internal)?;
-            let mut response = client
+            let mut response = self
+                .client_for(&target)
+                .await?
                 .get(target.clone())
                 .header(http::header::ACCEPT, "application/json")
                 .send()
@@ -289,63 +197,10 @@ fn validate(issuer: &Url, body: &[u8]) -> Result<Discovery, Error> {
     Ok(document)
 }
 
-/// What kind of address was refused, for the log (never the address).
-fn kind(ip: IpAddr) -> &'static str {
-    if ip.is_loopback() {
-        "loopback"
-    } else if matches!(ip, IpAddr::V4(v4) if v4.is_link_local()) {
-        "link-local"
-    } else {
-        "internal"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn uc_tenant_sso_internal_addresses_are_never_public() {
-        for internal in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "255.255.255.255",
-            "224.0.0.1",
-            "198.18.0.1",
-            "::1",
-            "::",
-            "fd00:ec2::254",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-            "64:ff9b::a9fe:a9fe",
-            "2001:db8::1",
-            "::a9fe:a9fe",         // IPv4-compatible 169.254.169.254
-            "::10.0.0.1",          // IPv4-compatible private
-            "2002:a9fe:a9fe::1",   // 6to4 of 169.254.169.254
-            "2002:7f00:1::1",      // 6to4 of 127.0.0.1
-            "2001:0:4136:e378::1", // Teredo
-            "64:ff9b:1::a00:1",    // local-use NAT64
-            "fec0::1",             // site-local
-        ] {
-            assert!(!is_public(internal.parse().unwrap()), "{internal}");
-        }
-        for public in [
-            "20.190.128.1",
-            "8.8.8.8",
-            "2603:1030::1",
-            "::ffff:20.190.128.1",
-            "2002:14be:8001::1", // 6to4 of 20.190.128.1
-        ] {
-            assert!(is_public(public.parse().unwrap()), "{public}");
-        }
-    }
 
     #[test]
     fn uc_tenant_sso_issuers_must_be_plain_https_urls() {
@@ -424,7 +279,7 @@ mod tests {
             ("https://127.0.0.1:1/x", "internal"),
         ] {
             let origin = redirecting_to(location).await;
-            let fetcher = Fetcher::new(vec![origin.clone()]);
+            let fetcher = Fetcher::new(EgressGuard::new([&origin]));
             let issuer = fetcher.issuer(&origin).unwrap();
             let Err(Error::InvalidInput(fields)) = fetcher.discover(&issuer).await else {
                 panic!("{location}: followed")
@@ -437,7 +292,7 @@ mod tests {
         }
         // A redirect loop ends.
         let origin = redirecting_to("/again").await;
-        let fetcher = Fetcher::new(vec![origin.clone()]);
+        let fetcher = Fetcher::new(EgressGuard::new([&origin]));
         let issuer = fetcher.issuer(&origin).unwrap();
         let Err(Error::InvalidInput(fields)) = fetcher.discover(&issuer).await else {
             panic!("looped")
@@ -454,7 +309,7 @@ mod tests {
     #[tokio::test]
     async fn uc_tenant_sso_a_slow_chain_of_redirects_ends_at_one_deadline() {
         let origin = slowly_redirecting_to("/again", Duration::from_secs(3)).await;
-        let fetcher = Fetcher::new(vec![origin.clone()]);
+        let fetcher = Fetcher::new(EgressGuard::new([&origin]));
         let issuer = fetcher.issuer(&origin).unwrap();
         let started = std::time::Instant::now();
         let Err(Error::InvalidInput(fields)) = fetcher.discover(&issuer).await else {

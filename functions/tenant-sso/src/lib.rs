@@ -17,20 +17,16 @@ use chrono::{DateTime, Utc};
 use cp_aws::Sealer;
 use cp_domain::tenant::sso::{check_client_secret, parse_client_id};
 use cp_domain::{Error, Scope, SsoConfig, TenantId};
+use cp_egress::EgressGuard;
 use cp_events::{Envelope, TenantSsoChanged};
 use cp_runtime::Route;
-use cp_runtime::env::KEY_IDS;
+use cp_runtime::env::{EGRESS_TRUSTED_ORIGINS, KEY_IDS};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use discovery::Fetcher;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-
-/// Origins exempt from the SSRF guard: the local stack's own identity
-/// provider. Never set in a deployed environment (terraform does not know
-/// this variable).
-pub const SSO_TRUSTED_ORIGINS: &str = "SSO_TRUSTED_ORIGINS";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,14 +72,14 @@ impl TenantSso {
         let data_key = keys
             .get("data")
             .ok_or_else(|| ConfigError::Invalid(KEY_IDS, "no `data` key".into()))?;
-        let trusted = env
-            .var(SSO_TRUSTED_ORIGINS)
-            .map(|v| v.split(',').map(|o| o.trim().to_owned()).collect())
+        let guard = env
+            .var(EGRESS_TRUSTED_ORIGINS)
+            .map(|origins| EgressGuard::from_list(&origins))
             .unwrap_or_default();
         Ok(Self {
             store: env.store()?,
             sealer: Sealer::new(aws_sdk_kms::Client::new(&env.sdk), data_key),
-            fetcher: Fetcher::new(trusted),
+            fetcher: Fetcher::new(guard),
         })
     }
 

@@ -238,6 +238,25 @@ impl Admission {
         self.store.commit(writes).await.map(|_| ())
     }
 
+    /// Notes that an application got tokens of a member's session, so that
+    /// it is told when the session ends (back-channel logout). The
+    /// product's own clients, and platform people, need no telling.
+    pub async fn note_client(&self, sign_in: &SignIn, client: &Client) -> Result<(), Error> {
+        match (&sign_in.person, client) {
+            (
+                Person::Member {
+                    user_id, tenant_id, ..
+                },
+                Client::Application(app),
+            ) => {
+                self.store
+                    .add_session_client(*tenant_id, *user_id, &sign_in.session, &app.id.to_string())
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Records `event` alone: a refusal worth the trail (CC-LOG-003).
     pub async fn record(&self, event: &Envelope) -> Result<(), Error> {
         let mut writes = self.store.writes();

@@ -59,6 +59,8 @@ pub const ALL_TYPES: &[EventType] = &[
     SignInRefused::TYPE,
     GrantRefused::TYPE,
     SignedOut::TYPE,
+    BackchannelLogoutDelivered::TYPE,
+    BackchannelLogoutFailed::TYPE,
     TenantSettingsChanged::TYPE,
     TenantSsoChanged::TYPE,
     TenantFlagOverrideChanged::TYPE,

@@ -529,6 +529,41 @@ pub struct SignedOut {
 event!(SignedOut, "auth.signed_out", "auth.sign_out",
     |e| resource: person_resource(e.tenant_id, e.user_id), tenant: e.tenant_id);
 
+/// OpenID Connect Back-Channel Logout 1.0: an application that got tokens
+/// of a member's session was told, with a logout token, that it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackchannelLogoutDelivered {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub session_id: String,
+    pub client_id: String,
+}
+user_event!(
+    BackchannelLogoutDelivered,
+    "auth.backchannel_logout_delivered",
+    "auth.backchannel_logout"
+);
+
+/// CC-LOG-003: telling an application that a session ended failed: it
+/// refused the logout token (not retried) or could not be reached (retried
+/// from the queue, then set aside in its dead-letter queue).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackchannelLogoutFailed {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub session_id: String,
+    pub client_id: String,
+    /// `refused` (the application answered 4xx) or `unreachable`.
+    pub reason: String,
+    /// Whether it will be tried again.
+    pub retried: bool,
+}
+event!(BackchannelLogoutFailed, "auth.backchannel_logout_failed", "auth.backchannel_logout",
+    Outcome::Failure,
+    |e| resource: format!("tenant/{}/user/{}", e.tenant_id, e.user_id), tenant: Some(e.tenant_id));
+
 /// FR-AUTH-006, FR-TENANT-001: the tenant's settings (invitation lifetime,
 /// password policy) before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -302,6 +302,26 @@ fn sample(name: &str) -> Envelope {
             },
             context(),
         ),
+        "auth.backchannel_logout_delivered" => Envelope::new(
+            &BackchannelLogoutDelivered {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                session_id: "cp-8b2f5d6e-0c1a-4f5e-9a7b-3c2d1e0f9a8b".into(),
+                client_id: ApplicationId::random().to_string(),
+            },
+            context(),
+        ),
+        "auth.backchannel_logout_failed" => Envelope::new(
+            &BackchannelLogoutFailed {
+                tenant_id: TenantId::random(),
+                user_id: UserId::random(),
+                session_id: "cp-8b2f5d6e-0c1a-4f5e-9a7b-3c2d1e0f9a8b".into(),
+                client_id: ApplicationId::random().to_string(),
+                reason: "unreachable".into(),
+                retried: true,
+            },
+            context(),
+        ),
         "tenant.settings_changed" => Envelope::new(
             &TenantSettingsChanged {
                 tenant_id: TenantId::random(),

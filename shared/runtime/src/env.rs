@@ -48,6 +48,12 @@ pub const AUDIT_DIGEST_KEY: &str = "AUDIT_DIGEST_KEY";
 /// The bucket of audit exports' CSV files (FR-LOG-002, ADR 0016).
 pub const AUDIT_EXPORT_BUCKET: &str = "AUDIT_EXPORT_BUCKET";
 
+/// Origins (`scheme://host[:port]`, comma-separated) whose requests skip
+/// the egress guard's address checks (`cp_egress`, ADR 0015): the local
+/// stack's own services on loopback. Only the local stack sets it, never
+/// terraform, so no deployed function has it.
+pub const EGRESS_TRUSTED_ORIGINS: &str = "EGRESS_TRUSTED_ORIGINS";
+
 /// Where the feature flag catalog is read: the AppConfig Lambda extension's
 /// local endpoint for the catalog's application, environment and profile
 /// (the local stack serves the same contract; ADR 0032).

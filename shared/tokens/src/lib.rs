@@ -250,6 +250,8 @@ impl TokenIssuer {
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
             "end_session_endpoint": format!("{issuer}{END_SESSION_PATH}"),
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],

@@ -167,6 +167,38 @@ impl TokenIssuer {
     }
 }
 
+/// How long a logout token is good for: it is posted at once.
+pub const LOGOUT_TOKEN_LIFETIME: Duration = Duration::minutes(2);
+
+/// The `events` member that makes a JWT a logout token.
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+impl TokenIssuer {
+    /// A logout token (OpenID Connect Back-Channel Logout 1.0 §2.4) telling
+    /// `client_id` that the session `sid` of the person `sub` ended:
+    /// explicitly typed `logout+jwt` (§2.4, so it is never taken for an ID
+    /// token), with `sub`, `sid`, `events` and a `jti`, and never a `nonce`.
+    pub async fn logout_token(
+        &self,
+        client_id: &str,
+        sub: UserId,
+        sid: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<String, Error> {
+        let claims = json!({
+            "iss": self.issuer,
+            "aud": client_id,
+            "iat": now.timestamp(),
+            "exp": (now + LOGOUT_TOKEN_LIFETIME).timestamp(),
+            "jti": uuid::Uuid::new_v4().to_string(),
+            "sub": sub.to_string(),
+            "sid": sid.to_string(),
+            "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
+        });
+        self.sign("logout+jwt", &claims).await
+    }
+}
+
 /// What the scopes allow of a person's data: `email` and `name`, for the ID
 /// token and userinfo.
 pub fn personal_claims(

@@ -73,19 +73,65 @@ pub(crate) async fn token(form: &[(&str, &str)], secret: Option<(&str, &str)>) -
     request.send().await.unwrap()
 }
 
+/// `client_id` redeems `code` for `redirect_uri` with the PKCE verifier:
+/// with its secret by HTTP Basic, or as a public client by its id.
+pub(crate) async fn redeem(
+    client_id: &str,
+    secret: Option<&str>,
+    code: &str,
+    redirect_uri: &str,
+    pkce: &Pkce,
+) -> Response {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", &pkce.verifier),
+    ];
+    if secret.is_none() {
+        form.push(("client_id", client_id));
+    }
+    token(&form, secret.map(|s| (client_id, s))).await
+}
+
 /// `cpctl` redeems its code.
 pub(crate) async fn cli_redeem(code: &str, pkce: &Pkce) -> Response {
-    token(
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", CLI_CLIENT_ID),
-            ("code", code),
-            ("redirect_uri", LOOPBACK),
-            ("code_verifier", &pkce.verifier),
-        ],
-        None,
-    )
+    redeem(CLI_CLIENT_ID, None, code, LOOPBACK, pkce).await
+}
+
+/// `GET /oauth2/userinfo` with a person's access token.
+pub(crate) async fn userinfo(access_token: &str) -> Response {
+    http()
+        .get(url("/oauth2/userinfo"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The record of `action` in `trail` (a tenant id or `platform`) that
+/// `matches`, once the event pipeline brought it.
+pub(crate) async fn recorded(
+    trail: &str,
+    action: &str,
+    matches: impl Fn(&cp_api::AuditRecordView) -> bool,
+) -> cp_api::AuditRecordView {
+    let op = cp_tests::operator().await;
+    cp_tests::eventually(action, std::time::Duration::from_secs(20), || async {
+        cp_tests::audit_trail(&op, trail, &format!("&action={action}"))
+            .await
+            .into_iter()
+            .find(|r| matches(r))
+    })
     .await
+}
+
+/// `subject` signs in with `cpctl`: its tokens.
+pub(crate) async fn cli_tokens(subject: &str) -> Value {
+    let pkce = Pkce::new();
+    let response = cli_redeem(&cli_code(subject, &pkce).await, &pkce).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
 }
 
 /// `cpctl` uses its refresh token.

@@ -10,6 +10,7 @@ use crate::{TenantId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// A record of a session nobody ended is dropped this long after it began
@@ -101,6 +102,9 @@ pub struct Session {
     pub started_at: DateTime<Utc>,
     pub origin: SessionOrigin,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The managed applications that got tokens of it through the OpenID
+    /// Provider: each is told when it ends (back-channel logout).
+    pub clients: BTreeSet<String>,
 }
 
 impl Session {
@@ -118,6 +122,7 @@ impl Session {
             started_at: now,
             origin,
             ended_at: None,
+            clients: BTreeSet::new(),
         }
     }
 

@@ -223,6 +223,9 @@ pub(crate) struct SessionItem {
     pub user_agent: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ended_at: Option<DateTime<Utc>>,
+    /// A list (clients are added with `list_append`); read as a set.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub clients: Vec<String>,
     pub expires_at: i64,
 }
 
@@ -238,6 +241,7 @@ impl SessionItem {
             ip: s.origin.ip.clone(),
             user_agent: s.origin.user_agent.clone(),
             ended_at: s.ended_at,
+            clients: s.clients.iter().cloned().collect(),
             expires_at: epoch(s.keep_until()),
         }
     }
@@ -253,6 +257,7 @@ impl SessionItem {
                 user_agent: self.user_agent,
             },
             ended_at: self.ended_at,
+            clients: self.clients.into_iter().collect(),
         }
     }
 }

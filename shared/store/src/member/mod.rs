@@ -21,7 +21,7 @@ use cp_domain::{
 };
 
 use crate::tenant::TenantItem;
-use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use cp_domain::member::membership::{LAST_OWNER, owner_delta};
 
 /// GET /users: a tenant's users by email, optionally in one status, with
@@ -377,6 +377,57 @@ impl Store {
         }
         sessions.sort_by_key(|s| std::cmp::Reverse(s.started_at));
         Ok(found.map(|user| (user, sessions)))
+    }
+
+    /// The sessions of one member, or of every member of the tenant
+    /// (`user: None`), ended ones included; a removed member's too.
+    pub async fn sessions(
+        &self,
+        tenant: TenantId,
+        user: Option<UserId>,
+    ) -> Result<Vec<Session>, Error> {
+        let prefix = match user {
+            Some(user) => keys::tenant_user(tenant, user).sk,
+            None => "USER#".to_owned(),
+        };
+        let mut sessions = Vec::new();
+        for item in self.query_items(keys::tenant(tenant).pk, &prefix).await? {
+            let is_session = item
+                .get(SK)
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|sk| sk.contains("#SESSION#"));
+            if is_session {
+                let item: SessionItem =
+                    serde_dynamo::from_item(item).map_err(|e| corrupt("session", e))?;
+                sessions.push(item.into_domain());
+            }
+        }
+        Ok(sessions)
+    }
+
+    /// Notes that `client` got tokens of a member's session (one
+    /// `UpdateItem`; a client noted twice is read once).
+    pub async fn add_session_client(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        session: &SessionId,
+        client: &str,
+    ) -> Result<(), Error> {
+        let key = keys::session(tenant, user, session);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(key.pk))
+            .key(SK, s(key.sk))
+            .update_expression("SET clients = list_append(if_not_exists(clients, :none), :client)")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(":client", AttributeValue::L(vec![s(client)]))
+            .send()
+            .await;
+        crate::error::unless_condition_failed("UpdateItem", result)
     }
 
     /// Records a session at its first request; a racing twin finds it there.

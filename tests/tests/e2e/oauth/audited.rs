@@ -3,31 +3,11 @@
 //! anyone in the platform's, refusals with outcome `failure`.
 
 use crate::support::fixtures;
-use crate::support::sign_in::{app_sign_in, application_client, cli_code, cli_redeem, cli_refresh};
-use cp_api::AuditRecordView;
+use crate::support::sign_in::{app_sign_in, application_client, cli_refresh, cli_tokens, recorded};
 use cp_domain::Outcome;
 use cp_local::browser::{Pkce, query_param};
 use cp_local::stack::CLI_CLIENT_ID;
-use cp_tests::{audit_trail, eventually, operator, stack, store, unique};
-use serde_json::Value;
-use std::time::Duration;
-
-/// The record of `action` in `trail` that `matches`, once the pipeline
-/// brought it.
-async fn recorded(
-    trail: &str,
-    action: &str,
-    matches: impl Fn(&AuditRecordView) -> bool,
-) -> AuditRecordView {
-    let op = operator().await;
-    eventually(action, Duration::from_secs(20), || async {
-        audit_trail(&op, trail, &format!("&action={action}"))
-            .await
-            .into_iter()
-            .find(|r| matches(r))
-    })
-    .await
-}
+use cp_tests::{stack, store, unique};
 
 #[tokio::test]
 async fn cc_log_003_a_members_sign_in_and_a_replay_of_its_refresh_token_are_in_the_tenants_trail() {
@@ -35,12 +15,7 @@ async fn cc_log_003_a_members_sign_in_and_a_replay_of_its_refresh_token_are_in_t
     let p = fixtures::tenant(&store).await;
     let subject = unique("audited");
     let owner = fixtures::activate_owner(&store, &p, &stack().customer_issuer, &subject).await;
-    let pkce = Pkce::new();
-    let tokens: Value = cli_redeem(&cli_code(&subject, &pkce).await, &pkce)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens = cli_tokens(&subject).await;
     let trail = p.tenant.id.to_string();
     let signed_in = recorded(&trail, "auth.sign_in", |r| {
         r.actor_id == owner.id.to_string()

@@ -7,7 +7,7 @@ use crate::support::applications::enable;
 use crate::support::fixtures;
 use crate::support::sign_in::{
     LOOPBACK, app_sign_in, application_client, authorize_url, cli_code, cli_redeem, cli_refresh,
-    error_of, person, token, verified,
+    error_of, person, redeem, verified,
 };
 use cp_local::browser::{Browser, Pkce, location_of, query_param};
 use cp_local::stack::CLI_CLIENT_ID;
@@ -188,13 +188,7 @@ async fn an_application_signs_in_only_members_of_tenants_that_use_it_and_its_tok
     enable(&operator().await, p.tenant.id, &app).await;
     let back = app_sign_in(&client_id, redirect, &subject, &pkce).await;
     let code = query_param(&back, "code").unwrap();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", redirect),
-        ("code_verifier", pkce.verifier.as_str()),
-    ];
-    let response = token(&form, Some((&client_id, &client_secret))).await;
+    let response = redeem(&client_id, Some(&client_secret), &code, redirect, &pkce).await;
     assert_eq!(response.status(), StatusCode::OK);
     let tokens: Value = response.json().await.unwrap();
     let access = verified(tokens["access_token"].as_str().unwrap(), &client_id).await;

@@ -4,13 +4,14 @@
 //! (open redirect, logout CSRF, forged hints, clickjacking).
 
 use crate::support::fixtures;
-use crate::support::sign_in::{assert_own_page, authorize_url, person, token};
+use crate::support::sign_in::{
+    assert_own_page, authorize_url, person, recorded, redeem, token, userinfo,
+};
 use cp_local::browser::{Browser, Pkce, location_of, query_param};
 use cp_local::stack::{CONSOLE_CALLBACK, CONSOLE_CLIENT_ID};
-use cp_tests::{audit_trail, eventually, http, operator, stack, store, unique, url};
+use cp_tests::{stack, store, unique, url};
 use reqwest::{StatusCode, Url};
 use serde_json::{Map, Value, json};
-use std::time::Duration;
 
 /// The console's post-logout URI, as registered.
 fn home() -> String {
@@ -35,17 +36,7 @@ async fn console_sign_in(
         .await
         .unwrap();
     let code = query_param(&back, "code").unwrap_or_else(|| panic!("no code: {back}"));
-    let response = token(
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", CONSOLE_CLIENT_ID),
-            ("code", &code),
-            ("redirect_uri", &redirect),
-            ("code_verifier", &pkce.verifier),
-        ],
-        None,
-    )
-    .await;
+    let response = redeem(CONSOLE_CLIENT_ID, None, &code, &redirect, &pkce).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }
@@ -70,13 +61,7 @@ async fn refresh_status(tokens: &Value) -> StatusCode {
 }
 
 async fn userinfo_status(access_token: &str) -> StatusCode {
-    http()
-        .get(url("/oauth2/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-        .status()
+    userinfo(access_token).await.status()
 }
 
 #[tokio::test]
@@ -138,12 +123,8 @@ async fn fr_auth_005_logout_ends_the_session_here_and_at_the_directory_and_retur
         "{sessions:?}"
     );
     // ... the trail says who signed out (UC-LOGOUT) ...
-    let op = operator().await;
-    let signed_out = eventually("auth.sign_out", Duration::from_secs(20), || async {
-        audit_trail(&op, &p.tenant.id.to_string(), "&action=auth.sign_out")
-            .await
-            .into_iter()
-            .find(|r| r.actor_id == owner.id.to_string())
+    let signed_out = recorded(&p.tenant.id.to_string(), "auth.sign_out", |r| {
+        r.actor_id == owner.id.to_string()
     })
     .await;
     assert_eq!(signed_out.metadata["client_id"], CONSOLE_CLIENT_ID);

@@ -5,6 +5,7 @@
 
 mod attacks;
 mod audited;
+mod backchannel;
 mod code_flow;
 mod logout;
 mod relying_parties;

@@ -6,7 +6,7 @@
 use crate::support::applications::{enable, token_request};
 use crate::support::fixtures;
 use crate::support::sign_in::{
-    app_sign_in, application_client, cli_code, cli_redeem, cli_refresh, client_post, token,
+    app_sign_in, application_client, cli_refresh, cli_tokens, client_post, redeem, token, userinfo,
 };
 use cp_local::browser::{Pkce, query_param};
 use cp_local::stack::CLI_CLIENT_ID;
@@ -30,15 +30,6 @@ async fn introspect(client_id: &str, secret: &str, token: &str) -> Value {
     response.json().await.unwrap()
 }
 
-async fn userinfo(access_token: &str) -> reqwest::Response {
-    http()
-        .get(url("/oauth2/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn introspection_tells_an_application_about_its_own_tokens_only_and_at_once_when_the_tenant_is_suspended()
  {
@@ -52,19 +43,11 @@ async fn introspection_tells_an_application_about_its_own_tokens_only_and_at_onc
     let pkce = Pkce::new();
     let back = app_sign_in(&client_id, REDIRECT, &subject, &pkce).await;
     let code = query_param(&back, "code").unwrap();
-    let tokens: Value = token(
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", &pkce.verifier),
-        ],
-        Some((&client_id, &client_secret)),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let tokens: Value = redeem(&client_id, Some(&client_secret), &code, REDIRECT, &pkce)
+        .await
+        .json()
+        .await
+        .unwrap();
     let access = tokens["access_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();
 
@@ -156,12 +139,7 @@ async fn a_revoked_refresh_token_gives_nothing_and_ends_nothing_else() {
     let p = fixtures::tenant(&store).await;
     let subject = unique("revoking");
     fixtures::activate_owner(&store, &p, &stack().customer_issuer, &subject).await;
-    let pkce = Pkce::new();
-    let first: Value = cli_redeem(&cli_code(&subject, &pkce).await, &pkce)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first = cli_tokens(&subject).await;
     let refresh = first["refresh_token"].as_str().unwrap();
     let access = first["access_token"].as_str().unwrap();
 
@@ -215,12 +193,7 @@ async fn userinfo_answers_a_live_sign_in_with_what_its_scopes_allow_and_refuses_
     let p = fixtures::tenant(&store).await;
     let subject = unique("userinfo");
     let owner = fixtures::activate_owner(&store, &p, &stack().customer_issuer, &subject).await;
-    let pkce = Pkce::new();
-    let tokens: Value = cli_redeem(&cli_code(&subject, &pkce).await, &pkce)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens = cli_tokens(&subject).await;
     let access = tokens["access_token"].as_str().unwrap();
 
     let response = userinfo(access).await;
