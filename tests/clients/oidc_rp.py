@@ -27,6 +27,7 @@ metadata = requests.get(f"{env['ISSUER']}/.well-known/openid-configuration", tim
 assert metadata["issuer"] == env["ISSUER"], metadata["issuer"]
 keys = JsonWebKey.import_key_set(requests.get(metadata["jwks_uri"], timeout=10).json())
 
+# how-to: begin
 client = OAuth2Session(
     env["CLIENT_ID"],
     env["CLIENT_SECRET"],
@@ -35,6 +36,7 @@ client = OAuth2Session(
     code_challenge_method="S256",
     token_endpoint_auth_method="client_secret_basic",
 )
+# how-to: end
 verifier = os.urandom(32).hex()
 nonce = os.urandom(16).hex()
 url, state = client.create_authorization_url(

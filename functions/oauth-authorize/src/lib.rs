@@ -42,8 +42,8 @@ use cp_domain::oauth::{
     AuthorizationRequest, AuthorizeError, CodeChallenge, CodeGrant, PendingSignIn, Prompt, SignIn,
     Taken, Upstream,
 };
-use cp_domain::{Error, SecretToken, SessionId, SessionOrigin};
-use cp_events::{Envelope, SignInRefused};
+use cp_domain::{Actor, ActorType, Error, SecretToken, SessionId, SessionOrigin, TokenHash};
+use cp_events::{Envelope, EventContext, SignInRefused, UserActivated};
 use cp_runtime::Route;
 use cp_runtime::env::{
     OAUTH_CLIENTS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
@@ -189,7 +189,12 @@ impl OauthAuthorize {
             Ok(asked) => asked,
             Err(refusal) => return self.refuse(request, refusal),
         };
-        if let Some(sign_in) = self.signed_in_browser(request, &asked, &client).await? {
+        // Accepting an invitation binds the identity the person signs in
+        // with now: never answered from an earlier sign-in.
+        let accepting = asked.invitation.is_some();
+        if !accepting
+            && let Some(sign_in) = self.signed_in_browser(request, &asked, &client).await?
+        {
             return self.answer(&asked, sign_in).await;
         }
         if asked.prompt == Some(Prompt::None) {
@@ -197,7 +202,9 @@ impl OauthAuthorize {
         }
         let upstream = match (asked.upstream, &client) {
             (Some(upstream), _) => upstream,
+            // Invitees and applications' people are customers' people.
             (None, Client::Application(_)) => Upstream::Customer,
+            (None, Client::FirstParty { .. }) if accepting => Upstream::Customer,
             (None, Client::FirstParty { .. }) => return self.chooser(request),
         };
         self.send_upstream(request, asked, upstream).await
@@ -365,6 +372,13 @@ impl OauthAuthorize {
                 );
             }
         };
+        if let Some(invitation) = &asked.invitation
+            && let Err(reason) = self.accept(request, invitation, &identity).await?
+        {
+            self.record_refusal(request, pending, "invitation_refused")
+                .await?;
+            return self.refuse_to_client(asked, "access_denied", reason);
+        }
         let person = self
             .admission
             .admit(&identity, pending.upstream, &client, asked.tenant)
@@ -459,6 +473,70 @@ impl OauthAuthorize {
                 params.push(("iss", &self.issuer));
                 Ok(ApiResponse::redirect(redirect_with(&redirect_uri, &params)))
             }
+        }
+    }
+
+    /// UC-TENANT-INVITE through the provider: the invitation `hash` names
+    /// is accepted by the identity just signed in, if the directory
+    /// verified the address it was sent to (as `POST /v1/invitations/accept`
+    /// does for a token of the directory): one transaction uses it up,
+    /// makes the member Active, binds the identity and emits
+    /// `user.activated`. `Err` says why not, for the client.
+    async fn accept(
+        &self,
+        request: &ApiRequest,
+        invitation: &str,
+        identity: &UpstreamIdentity,
+    ) -> Result<Result<(), &'static str>, Error> {
+        let gone = "the invitation has expired, was revoked or was already used";
+        let Some(hash) = TokenHash::from_hex(invitation) else {
+            return Ok(Err(gone));
+        };
+        let Some(ticket) = self.store.invitation_ticket(&hash).await? else {
+            return Ok(Err(gone));
+        };
+        match ticket.admit(identity.verified_email.as_deref(), request.now) {
+            Ok(()) => {}
+            Err(Error::Gone) => return Ok(Err(gone)),
+            Err(_) => {
+                return Ok(Err(
+                    "the invitation was sent to another address than the one you signed in with",
+                ));
+            }
+        }
+        let event = Envelope::new(
+            &UserActivated {
+                tenant_id: ticket.tenant_id,
+                user_id: ticket.user_id,
+                role: ticket.role,
+                invitation_id: ticket.invitation_id,
+            },
+            EventContext {
+                actor: Actor {
+                    id: ticket.user_id.to_string(),
+                    actor_type: ActorType::User,
+                },
+                ..request.event_context()
+            },
+        )?;
+        let mut writes = self.store.writes();
+        writes
+            .accept_invitation(
+                &ticket,
+                &hash,
+                &identity.issuer,
+                &identity.subject,
+                request.now,
+            )?
+            .event(&event)?;
+        match self.store.commit(writes).await {
+            Ok(_) => {
+                tracing::info!(tenant_id = %ticket.tenant_id, user_id = %ticket.user_id, "invitation accepted at sign-in");
+                Ok(Ok(()))
+            }
+            // A racing acceptance used it first, or the identity is bound.
+            Err(Error::Conflict(_) | Error::Gone) => Ok(Err(gone)),
+            Err(e) => Err(e),
         }
     }
 

@@ -489,7 +489,7 @@ event!(SignedIn, "auth.signed_in", "auth.sign_in",
 pub struct SignInRefused {
     pub client_id: String,
     pub upstream: String,
-    /// `not_admitted`, `not_verified` or `cancelled`.
+    /// `not_admitted`, `not_verified`, `cancelled` or `invitation_refused`.
     pub reason: String,
 }
 event!(SignInRefused, "auth.sign_in_refused", "auth.sign_in", Outcome::Failure,

@@ -158,6 +158,7 @@ async fn a_refresh_token_is_spent_once_or_revoked_and_a_sign_in_state_is_taken_o
             login_hint: None,
             tenant: None,
             upstream: None,
+            invitation: None,
         },
         upstream: Upstream::Customer,
         verifier: "upstream-verifier".into(),

@@ -6,7 +6,7 @@
 
 use super::client::{ClientConfig, Grant};
 use super::pkce::CodeChallenge;
-use crate::TenantId;
+use crate::{SecretToken, TenantId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
@@ -111,6 +111,10 @@ pub struct AuthorizationRequest {
     pub tenant: Option<TenantId>,
     /// The directory the person signs in at, if the client says (`idp`).
     pub upstream: Option<Upstream>,
+    /// The invitation the person accepts by this sign-in (`invitation`, the
+    /// emailed token): kept as its hash, like every stored token.
+    #[serde(default)]
+    pub invitation: Option<String>,
 }
 
 /// Why an authorization request is refused.
@@ -271,6 +275,19 @@ impl AuthorizationRequest {
                     .map_err(|_| refuse("invalid_request", "tenant must be a tenant id"))?,
             ),
         };
+        // Invitation tokens are 43 characters; anything far off is none.
+        let invitation = match text("invitation") {
+            None => None,
+            Some(raw) if !raw.is_empty() && raw.len() <= 128 => {
+                Some(SecretToken::from_presented(raw).hash().to_hex())
+            }
+            Some(_) => {
+                return Err(refuse(
+                    "invalid_request",
+                    "invitation is not an invitation token",
+                ));
+            }
+        };
         let upstream =
             match text("idp") {
                 None => None,
@@ -290,6 +307,7 @@ impl AuthorizationRequest {
             login_hint,
             tenant,
             upstream,
+            invitation,
         })
     }
 

@@ -7,6 +7,7 @@ mod attacks;
 mod audited;
 mod backchannel;
 mod code_flow;
+mod invitation;
 mod logout;
 mod relying_parties;
 mod token_status;

@@ -115,3 +115,20 @@ async fn signs_in_refreshes_introspects_and_revokes(mut relying_party: Command, 
     assert_eq!(revoked["active"], false);
     assert!(child.wait().await.unwrap().success());
 }
+
+/// The how-to for application teams shows the Authlib client of the
+/// program the test above runs, word for word.
+#[test]
+fn the_sign_in_how_to_is_the_code_the_tests_run() {
+    let program = include_str!("../../../clients/oidc_rp.py");
+    let begin = program.find("# how-to: begin\n").unwrap();
+    let end = program.find("# how-to: end").unwrap();
+    let ran = &program[begin + "# how-to: begin\n".len()..end];
+    let doc = include_str!("../../../../doc/how-to-sign-in-users.md");
+    let python = doc.split("```python\n").nth(1).unwrap();
+    let documented = &python[..python.find("```").unwrap()];
+    assert_eq!(
+        documented, ran,
+        "doc/how-to-sign-in-users.md and tests/clients/oidc_rp.py"
+    );
+}
