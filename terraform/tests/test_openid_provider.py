@@ -75,10 +75,10 @@ def test_upstream_directories_are_the_two_the_domain_knows_each_as_the_function_
     enum = re.search(r"pub enum Upstream \{(.*?)\}", rust("shared/domain/src/oauth/authorize.rs"), re.S).group(1)
     upstreams = {re.sub(r"(?<!^)([A-Z])", r"_\1", v).lower() for v in re.findall(r"^\s*([A-Z]\w*),", enum, re.M)}
     assert set(directories) == upstreams == {"workforce", "customer"}
-    config = re.search(r"struct DirectoryConfig \{(.*?)\}", rust("functions/oauth-authorize/src/lib.rs"), re.S).group(1)
-    fields = set(re.findall(r"^\s*(\w+): String,", config, re.M))
+    config = re.search(r"struct DirectoryConfig \{(.*?)\}", rust("shared/auth/src/upstream.rs"), re.S).group(1)
+    fields = set(re.findall(r"^\s*(?:pub )?(\w+): String,", config, re.M))
     for name, directory in directories.items():
-        assert set(directory) == fields, f"{name}: oauth-authorize reads {sorted(fields)}"
+        assert set(directory) == fields, f"{name}: the functions read {sorted(fields)}"
     assert m.expr(directories["workforce"]["issuer"]) == "module.entra.issuer"
     assert m.expr(directories["workforce"]["client_id"]) == "module.entra.broker_client_id"
     assert m.expr(directories["customer"]["issuer"]) == "module.entra_external.issuer"
@@ -113,11 +113,16 @@ def test_client_secrets_are_sealed_with_the_data_key_under_the_function_s_encryp
     resources = m.resources_of(root)
     assert m.expr(resources[("aws_kms_ciphertext", sealed["workforce"])]["plaintext"]) == "module.entra.broker_client_secret"
     assert m.expr(resources[("aws_kms_ciphertext", sealed["customer"])]["plaintext"]) == "module.entra_external.client_secret"
-    # ... and whoever reads the directories may decrypt with that key.
+    # ... and of the functions that read the directories, those that open
+    # the secrets (the broker) may decrypt with that key; those that only
+    # verify the directories' tokens (token exchange) hold no such right.
     data_key = m.resources()["table"]["encryption_key"]
     for name, f in readers_of("UPSTREAM_DIRECTORIES").items():
         granted = f["permissions"].get(f"keys.{data_key}", [])
-        assert "kms:Decrypt" in granted, f"functions.json: {name} reads UPSTREAM_DIRECTORIES but may not kms:Decrypt with keys.{data_key}"
+        opens = any("open_config_secret" in p.read_text() for p in (m.ROOT / "functions" / name / "src").glob("*.rs"))
+        assert ("kms:Decrypt" in granted) == opens, (
+            f"functions.json: {name} {'opens' if opens else 'does not open'} the client secrets of UPSTREAM_DIRECTORIES; kms:Decrypt with keys.{data_key}: {granted}"
+        )
 
 
 def test_the_passwords_are_outputs_marked_sensitive_and_replaced_new_before_old():

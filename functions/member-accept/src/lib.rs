@@ -76,15 +76,7 @@ impl HttpFunction for MemberAccept {
         let mut context = request.event_context();
         context.actor.id = ticket.user_id.to_string();
         context.actor.actor_type = cp_domain::ActorType::User;
-        let event = Envelope::new(
-            &UserActivated {
-                tenant_id: ticket.tenant_id,
-                user_id: ticket.user_id,
-                role: ticket.role,
-                invitation_id: ticket.invitation_id,
-            },
-            context,
-        )?;
+        let event = Envelope::new(&UserActivated::from(&ticket), context)?;
         let mut writes = self.store.writes();
         writes
             .accept_invitation(&ticket, &hash, &claims.issuer, &claims.subject, request.now)?

@@ -35,7 +35,9 @@ mod page;
 use crate::page::{escape, page_with, unknown_client, unusable};
 use chrono::{Duration, Utc};
 use cp_auth::provider::{Admission, Client, Clients};
-use cp_auth::upstream::{UpstreamDirectory, UpstreamIdentity, UpstreamRequest};
+use cp_auth::upstream::{
+    DirectoryConfig, UpstreamDirectory, UpstreamIdentity, UpstreamRequest, directories,
+};
 use cp_domain::oauth::authorize::{Params, SIGN_IN_LIFETIME, redirect_with};
 use cp_domain::oauth::grant::CODE_LIFETIME;
 use cp_domain::oauth::{
@@ -52,7 +54,6 @@ use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, Htt
 use cp_store::Store;
 use cp_tokens::TokenIssuer;
 use http::{StatusCode, header};
-use serde::Deserialize;
 use std::collections::HashMap;
 use tokio::sync::OnceCell;
 
@@ -68,15 +69,6 @@ pub const BROWSER_SIGN_IN_LIFETIME: Duration = Duration::hours(12);
 pub const SIGN_IN_COOKIE: &str = "cp_sign_in";
 /// The cookies that bind a pending sign-in to its browser start so.
 const PENDING_COOKIE_PREFIX: &str = "cp_authz_";
-
-/// An upstream directory as configured: the client secret is KMS
-/// ciphertext, opened on first use.
-#[derive(Debug, Clone, Deserialize)]
-struct DirectoryConfig {
-    issuer: String,
-    client_id: String,
-    client_secret: String,
-}
 
 #[derive(Debug)]
 pub struct OauthAuthorize {
@@ -99,9 +91,9 @@ impl OauthAuthorize {
         let store = env.store()?;
         let clients = Clients::new(store.clone(), &env.var(OAUTH_CLIENTS)?)
             .map_err(|e| ConfigError::Invalid(OAUTH_CLIENTS, e))?;
-        let configured: HashMap<Upstream, DirectoryConfig> =
-            serde_json::from_str(&env.var(UPSTREAM_DIRECTORIES)?)
-                .map_err(|e| ConfigError::Invalid(UPSTREAM_DIRECTORIES, e.to_string()))?;
+        // The client secrets are KMS ciphertext, opened on first use.
+        let configured = directories(&env.var(UPSTREAM_DIRECTORIES)?)
+            .map_err(|e| ConfigError::Invalid(UPSTREAM_DIRECTORIES, e))?;
         let issuer = env.var(TOKEN_ISSUER)?.trim_end_matches('/').to_owned();
         Ok(Self {
             admission: Admission::new(store.clone()),
@@ -505,12 +497,7 @@ impl OauthAuthorize {
             }
         }
         let event = Envelope::new(
-            &UserActivated {
-                tenant_id: ticket.tenant_id,
-                user_id: ticket.user_id,
-                role: ticket.role,
-                invitation_id: ticket.invitation_id,
-            },
+            &UserActivated::from(&ticket),
             EventContext {
                 actor: Actor {
                     id: ticket.user_id.to_string(),

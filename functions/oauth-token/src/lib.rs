@@ -5,7 +5,9 @@
 //!   (FR-SYS-002, §4.4), a managed application's own access token, for its
 //!   secret's scopes, valid 15 minutes; `authorization_code` and
 //!   `refresh_token` ([`people`]), a person's ID, access and refresh tokens,
-//!   for the sign-in the OpenID Provider made;
+//!   for the sign-in the OpenID Provider made; token exchange ([`exchange`],
+//!   RFC 8693), a directory's token of a person for the control plane's
+//!   access token;
 //! - `POST /oauth2/introspect` (RFC 7662) and `POST /oauth2/revoke`
 //!   (RFC 7009) ([`introspection`]): what a client's own token is worth
 //!   now, and the end of its refresh tokens;
@@ -25,17 +27,22 @@
 
 mod client_auth;
 mod error;
+mod exchange;
 mod introspection;
 mod people;
 mod userinfo;
 
 use crate::client_auth::{Authenticated, presented};
 use crate::error::OAuthError;
-use cp_auth::{Admission, Clients};
+use cp_auth::upstream::directories;
+use cp_auth::{Admission, Clients, UpstreamDirectory};
 use cp_domain::oauth::Grant;
+use cp_domain::oauth::Upstream;
 use cp_domain::{AppScope, Error};
 use cp_runtime::Route;
-use cp_runtime::env::{OAUTH_CLIENTS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY};
+use cp_runtime::env::{
+    OAUTH_CLIENTS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
+};
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{RateLimit, Store};
 use cp_tokens::TokenIssuer;
@@ -59,13 +66,26 @@ pub struct OauthToken {
     admission: Admission,
     /// The `aud` of the access tokens of the product's own clients.
     api_audience: String,
+    /// The directories whose tokens may be exchanged (RFC 8693).
+    directories: HashMap<Upstream, UpstreamDirectory>,
 }
 
 impl OauthToken {
     pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
         let store = env.store()?;
         let api_audience = env.var(TOKEN_AUDIENCE)?;
+        let directories = directories(&env.var(UPSTREAM_DIRECTORIES)?)
+            .map_err(|e| ConfigError::Invalid(UPSTREAM_DIRECTORIES, e))?
+            .into_iter()
+            .map(|(upstream, config)| {
+                (
+                    upstream,
+                    UpstreamDirectory::verifying(config.issuer, config.client_id),
+                )
+            })
+            .collect();
         Ok(Self {
+            directories,
             clients: Clients::new(store.clone(), &env.var(OAUTH_CLIENTS)?)
                 .map_err(|e| ConfigError::Invalid(OAUTH_CLIENTS, e))?,
             admission: Admission::new(store.clone()),
@@ -133,12 +153,12 @@ impl OauthToken {
         };
         let grant = match form.get("grant_type").map(String::as_str) {
             Some(raw) => match Grant::parse(raw) {
-                Some(grant) if grant != Grant::TokenExchange => grant,
-                _ => {
+                Some(grant) => grant,
+                None => {
                     return Ok(Err(OAuthError::new(
                         StatusCode::BAD_REQUEST,
                         "unsupported_grant_type",
-                        "supported: authorization_code, refresh_token, client_credentials",
+                        "supported: authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange",
                     )));
                 }
             },
@@ -157,7 +177,11 @@ impl OauthToken {
             Grant::ClientCredentials => self.client_credentials(&form, authenticated, now).await,
             Grant::AuthorizationCode => self.authorization_code(request, &form, client).await,
             Grant::RefreshToken => self.refresh_token(request, &form, client).await,
-            Grant::TokenExchange => Ok(Err(OAuthError::invalid_request("unsupported"))),
+            Grant::TokenExchange if authenticated.secret.is_some() => {
+                self.token_exchange(request, &form, client).await
+            }
+            // Public clients hold no secret to be trusted with it.
+            Grant::TokenExchange => Ok(Err(OAuthError::invalid_client(false))),
         }
     }
 

@@ -14,8 +14,10 @@
 //! decided by the caller.
 
 use crate::edge::{EdgeConfig, JwtVerifier};
+use cp_domain::oauth::Upstream;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
@@ -55,6 +57,10 @@ pub struct UpstreamIdentity {
     pub amr: Vec<String>,
     /// When the person authenticated (`auth_time`, else `iat`).
     pub auth_time: i64,
+    /// The directory's session (`sid`), if it says.
+    pub session: Option<String>,
+    /// When the token was issued (`iat`).
+    pub issued_at: i64,
 }
 
 /// Why a sign-in at the directory did not give an identity. Callers show
@@ -110,6 +116,12 @@ impl UpstreamDirectory {
             endpoints: OnceCell::new(),
             verifier,
         }
+    }
+
+    /// A directory whose tokens are only verified, never redeemed for: what
+    /// token exchange needs (no client secret, no callback).
+    pub fn verifying(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
+        Self::new(issuer, client_id, String::new(), String::new())
     }
 
     pub fn issuer(&self) -> &str {
@@ -233,19 +245,61 @@ impl UpstreamDirectory {
             .verify(&id_token)
             .await
             .map_err(|e| UpstreamError::IdToken(e.to_string()))?;
-        identity(&self.issuer, &claims, nonce)
+        identity(&self.issuer, &claims, Some(nonce))
+    }
+
+    /// A token the directory issued to the control plane (`aud` = our
+    /// client id) that a service presents for exchange (RFC 8693), verified
+    /// as the edge verifies tokens; it has no nonce of ours.
+    pub async fn verify_subject_token(
+        &self,
+        token: &str,
+    ) -> Result<UpstreamIdentity, UpstreamError> {
+        let claims = self
+            .verifier
+            .verify(token)
+            .await
+            .map_err(|e| UpstreamError::IdToken(e.to_string()))?;
+        identity(&self.issuer, &claims, None)
     }
 }
 
-/// Reads a verified ID token's claims, checking its `nonce`.
+/// How a directory is configured (`UPSTREAM_DIRECTORIES`, by directory):
+/// its issuer, the control plane's client id there, and the client secret
+/// as KMS ciphertext (opened only by the broker, which redeems codes).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DirectoryConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The configured directories, by [`Upstream`].
+pub fn directories(config: &str) -> Result<HashMap<Upstream, DirectoryConfig>, String> {
+    serde_json::from_str(config).map_err(|e| e.to_string())
+}
+
+/// The `iss` a JWT claims, unverified: only to pick whose keys verify it.
+pub fn claimed_issuer(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
+    claims.get("iss")?.as_str().map(str::to_owned)
+}
+
+/// Reads a verified token's claims, checking its `nonce` if it has to carry
+/// ours.
 fn identity(
     issuer: &str,
     claims: &Map<String, Value>,
-    nonce: &str,
+    nonce: Option<&str>,
 ) -> Result<UpstreamIdentity, UpstreamError> {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     // Compared in full: the nonce is ours, random, and single-use.
-    if text("nonce") != Some(nonce) {
+    if nonce.is_some_and(|nonce| text("nonce") != Some(nonce)) {
         return Err(UpstreamError::IdToken("nonce does not match".into()));
     }
     let subject = text("sub")
@@ -284,6 +338,11 @@ fn identity(
         roles: strings("roles"),
         amr,
         auth_time,
+        session: text("sid").map(str::to_owned),
+        issued_at: claims
+            .get("iat")
+            .and_then(Value::as_f64)
+            .map_or(0, |t| t as i64),
     })
 }
 
@@ -302,10 +361,10 @@ mod tests {
     #[test]
     fn an_id_token_counts_only_with_the_nonce_of_its_request() {
         let c = claims(json!({"sub": "s", "nonce": "n-1", "iat": 100}));
-        assert!(identity("iss", &c, "n-1").is_ok());
-        assert!(identity("iss", &c, "n-2").is_err());
+        assert!(identity("iss", &c, Some("n-1")).is_ok());
+        assert!(identity("iss", &c, Some("n-2")).is_err());
         let none = claims(json!({"sub": "s", "iat": 100}));
-        assert!(identity("iss", &none, "n-1").is_err());
+        assert!(identity("iss", &none, Some("n-1")).is_err());
     }
 
     #[test]
@@ -313,7 +372,7 @@ mod tests {
         let read = |extra: Value| {
             let mut c = claims(json!({"sub": "s", "nonce": "n", "email": "a@b.example"}));
             c.extend(claims(extra));
-            identity("iss", &c, "n").unwrap().verified_email
+            identity("iss", &c, Some("n")).unwrap().verified_email
         };
         assert_eq!(read(json!({})), None);
         assert_eq!(read(json!({"email_verified": false})), None);
@@ -333,7 +392,7 @@ mod tests {
             "sub": "s", "nonce": "n", "iat": 200, "auth_time": 150,
             "roles": ["Operator"], "amr": ["pwd", "mfa"], "name": "Jane",
         }));
-        let who = identity("https://login.example/v2.0", &c, "n").unwrap();
+        let who = identity("https://login.example/v2.0", &c, Some("n")).unwrap();
         assert_eq!(who.roles, ["Operator"]);
         assert_eq!(who.amr, ["pwd", "mfa"]);
         assert_eq!(who.auth_time, 150);
@@ -341,7 +400,7 @@ mod tests {
         let plain = identity(
             "i",
             &claims(json!({"sub": "s", "nonce": "n", "iat": 200})),
-            "n",
+            Some("n"),
         )
         .unwrap();
         assert_eq!((plain.amr, plain.auth_time), (vec!["pwd".to_owned()], 200));

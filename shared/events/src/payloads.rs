@@ -359,6 +359,19 @@ pub struct UserActivated {
 }
 user_event!(UserActivated, "user.activated", "user.activate");
 
+/// An invitation accepted: by `POST /v1/invitations/accept` or by a
+/// sign-in through the OpenID Provider alike.
+impl From<&cp_domain::InvitationTicket> for UserActivated {
+    fn from(ticket: &cp_domain::InvitationTicket) -> Self {
+        Self {
+            tenant_id: ticket.tenant_id,
+            user_id: ticket.user_id,
+            role: ticket.role,
+            invitation_id: ticket.invitation_id,
+        }
+    }
+}
+
 /// UC-TENANT-USER-UPDATE: a user's role changed; their sessions ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -129,26 +129,8 @@ impl TokenIssuer {
         now: DateTime<Utc>,
     ) -> Result<PeopleTokens, Error> {
         let sign_in = grant.sign_in;
-        let expires = now + PEOPLE_TOKEN_LIFETIME;
         let scope = PeopleScope::join(grant.scopes);
-        let mut common = Map::new();
-        common.insert("iss".into(), json!(self.issuer));
-        who(&sign_in.person, &mut common);
-        common.insert("iat".into(), json!(now.timestamp()));
-        common.insert("exp".into(), json!(expires.timestamp()));
-        common.insert("auth_time".into(), json!(sign_in.auth_time.timestamp()));
-        common.insert("sid".into(), json!(sign_in.session.to_string()));
-        common.insert("idp".into(), json!(sign_in.upstream.as_str()));
-        common.insert("amr".into(), json!(sign_in.amr));
-
-        let mut access = common.clone();
-        access.insert("aud".into(), json!(grant.audience));
-        access.insert("client_id".into(), json!(grant.client_id));
-        access.insert("scope".into(), json!(scope));
-        access.insert("nbf".into(), json!(now.timestamp()));
-        access.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
-
-        let mut id = common;
+        let mut id = self.common_claims(sign_in, now);
         id.insert("aud".into(), json!(grant.client_id));
         id.insert("azp".into(), json!(grant.client_id));
         if let Some(nonce) = grant.nonce {
@@ -157,7 +139,7 @@ impl TokenIssuer {
         personal_claims(sign_in, grant.scopes, &mut id);
 
         Ok(PeopleTokens {
-            access_token: self.sign("at+jwt", &Value::Object(access)).await?,
+            access_token: self.people_access_token(grant, now).await?,
             token_type: "Bearer",
             expires_in: PEOPLE_TOKEN_LIFETIME.num_seconds(),
             scope,
@@ -196,6 +178,40 @@ impl TokenIssuer {
             "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
         });
         self.sign("logout+jwt", &claims).await
+    }
+}
+
+impl TokenIssuer {
+    /// The access token alone (RFC 9068): what a token exchange answers.
+    pub async fn people_access_token(
+        &self,
+        grant: &Grant<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<String, Error> {
+        let mut access = self.common_claims(grant.sign_in, now);
+        access.insert("aud".into(), json!(grant.audience));
+        access.insert("client_id".into(), json!(grant.client_id));
+        access.insert("scope".into(), json!(PeopleScope::join(grant.scopes)));
+        access.insert("nbf".into(), json!(now.timestamp()));
+        access.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        self.sign("at+jwt", &Value::Object(access)).await
+    }
+
+    /// What the ID and the access token both say.
+    fn common_claims(&self, sign_in: &SignIn, now: DateTime<Utc>) -> Map<String, Value> {
+        let mut common = Map::new();
+        common.insert("iss".into(), json!(self.issuer));
+        who(&sign_in.person, &mut common);
+        common.insert("iat".into(), json!(now.timestamp()));
+        common.insert(
+            "exp".into(),
+            json!((now + PEOPLE_TOKEN_LIFETIME).timestamp()),
+        );
+        common.insert("auth_time".into(), json!(sign_in.auth_time.timestamp()));
+        common.insert("sid".into(), json!(sign_in.session.to_string()));
+        common.insert("idp".into(), json!(sign_in.upstream.as_str()));
+        common.insert("amr".into(), json!(sign_in.amr));
+        common
     }
 }
 

@@ -3,12 +3,13 @@
 //! the local directories, the token request, and the tokens verified
 //! against the provider's own JWKS.
 
-use crate::support::applications::{register, secret};
+use crate::support::applications::{enable, register, secret};
 use cp_api::ApplicationView;
 use cp_auth::{EdgeConfig, JwtVerifier};
+use cp_domain::TenantId;
 use cp_local::browser::{Browser, Pkce, query_param};
 use cp_local::stack::CLI_CLIENT_ID;
-use cp_tests::{developer, http, send_json, stack, url};
+use cp_tests::{developer, http, operator, send_json, stack, url};
 use reqwest::{Method, Response, StatusCode, Url};
 use serde_json::{Map, Value, json};
 
@@ -167,23 +168,44 @@ pub(crate) fn error_of(back: &Url) -> Option<String> {
 /// An application registered as a confidential client at `redirect`, with
 /// a `tenants:read` secret: the application, its client id and secret.
 pub(crate) async fn application_client(redirect: &str) -> (ApplicationView, String, String) {
+    let registration =
+        json!({"redirect_uris": [redirect], "post_logout_redirect_uris": ["https://app.example/"]});
+    let (registered, client_id, secret) = registered_client(&registration, None).await;
+    assert_eq!(
+        serde_json::to_value(&registered.client).unwrap()["grants"],
+        json!(["authorization_code", "refresh_token", "client_credentials"])
+    );
+    (registered, client_id, secret)
+}
+
+/// An application registered as a client with `registration` (the body of
+/// `PUT /v1/applications/{appId}/client`), enabled for `tenant` if given,
+/// with a `tenants:read` secret: the application as registered, its client
+/// id and secret.
+pub(crate) async fn registered_client(
+    registration: &Value,
+    tenant: Option<TenantId>,
+) -> (ApplicationView, String, String) {
     let dev = developer().await;
     let app = register(&dev).await;
     let response = send_json(
         Method::PUT,
         &dev,
         &format!("/v1/applications/{}/client", app.id),
-        &json!({"redirect_uris": [redirect], "post_logout_redirect_uris": ["https://app.example/"]}),
+        registration,
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
     let registered: ApplicationView = response.json().await.unwrap();
-    assert_eq!(
-        serde_json::to_value(&registered.client).unwrap()["grants"],
-        json!(["authorization_code", "refresh_token", "client_credentials"])
-    );
+    if let Some(tenant) = tenant {
+        enable(&operator().await, tenant, &app).await;
+    }
     let issued = secret(&dev, &app, &["tenants:read"]).await;
-    (app, issued.client_id.to_string(), issued.client_secret)
+    (
+        registered,
+        issued.client_id.to_string(),
+        issued.client_secret,
+    )
 }
 
 /// `subject` signs in to the application in a new browser.

@@ -53,6 +53,21 @@ impl SessionId {
         Self(format!("cp-{}", uuid::Uuid::new_v4().simple()))
     }
 
+    /// The session of what a directory's token is exchanged for (RFC 8693):
+    /// one per session at the directory (its `sid`; without one, the token),
+    /// so that every exchange of one sign-in falls in one session the
+    /// control plane can end. Never equal to a random one or a `sid`.
+    pub fn exchanged(issuer: &str, sid: Option<&str>, subject: &str, issued_at: i64) -> Self {
+        let upstream = match sid {
+            Some(sid) => format!("{issuer}\nsid\n{sid}"),
+            None => format!("{issuer}\ntoken\n{subject}\n{issued_at}"),
+        };
+        Self(format!(
+            "x-{}",
+            &hex::encode(Sha256::digest(upstream))[..32]
+        ))
+    }
+
     /// A session id from a path: the same alphabet, else no session.
     pub fn parse(raw: &str) -> Option<Self> {
         ((1..=66).contains(&raw.len())

@@ -3,14 +3,13 @@
 //! tokens of it receives a signed logout token at its registered URI (the
 //! local stack's receiver plays the applications), and the trail says so.
 
-use crate::support::applications::{enable, register, secret};
 use crate::support::fixtures;
 use crate::support::members::{join, onboarded, set_status};
-use crate::support::sign_in::{authorize_url, person, recorded, redeem};
+use crate::support::sign_in::{authorize_url, person, recorded, redeem, registered_client};
 use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_domain::{Outcome, TenantId};
 use cp_local::browser::{Browser, Pkce, query_param};
-use cp_tests::{developer, eventually, http, operator, send_json, stack, store, unique};
+use cp_tests::{eventually, http, operator, send_json, stack, store, unique};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -20,22 +19,12 @@ const REDIRECT: &str = "https://app.example/signed-in";
 /// An application whose back-channel logout URI is the local receiver's
 /// `/backchannel/<name>`, enabled for `tenant`: its client id and secret.
 async fn listening_application(name: &str, tenant: TenantId) -> (String, String) {
-    let dev = developer().await;
-    let app = register(&dev).await;
-    let registered = send_json(
-        Method::PUT,
-        &dev,
-        &format!("/v1/applications/{}/client", app.id),
-        &json!({
-            "redirect_uris": [REDIRECT],
-            "backchannel_logout_uri": format!("{}/backchannel/{name}", stack().backchannel_receiver_url),
-        }),
-    )
-    .await;
-    assert_eq!(registered.status(), StatusCode::OK);
-    enable(&operator().await, tenant, &app).await;
-    let issued = secret(&dev, &app, &["tenants:read"]).await;
-    (issued.client_id.to_string(), issued.client_secret)
+    let registration = json!({
+        "redirect_uris": [REDIRECT],
+        "backchannel_logout_uri": format!("{}/backchannel/{name}", stack().backchannel_receiver_url),
+    });
+    let (_, client_id, secret) = registered_client(&registration, Some(tenant)).await;
+    (client_id, secret)
 }
 
 /// `subject` signs in to the application at directory `idp`; its tokens.

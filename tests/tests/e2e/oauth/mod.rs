@@ -10,4 +10,5 @@ mod code_flow;
 mod invitation;
 mod logout;
 mod relying_parties;
+mod token_exchange;
 mod token_status;

@@ -3,12 +3,10 @@
 //! code + PKCE, validates the ID token, refreshes, calls userinfo,
 //! introspects and revokes. `scripts/setup-clients.sh` installs them.
 
-use crate::support::applications::{enable, register, secret};
 use crate::support::fixtures;
-use crate::support::sign_in::person;
+use crate::support::sign_in::{person, registered_client};
 use cp_local::browser::Browser;
-use cp_tests::{clients, developer, operator, send_json, stack, store, unique};
-use reqwest::{Method, StatusCode};
+use cp_tests::{clients, stack, store, unique};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -36,28 +34,18 @@ async fn openidconnect_rs_signs_a_member_in_to_an_application_validates_the_id_t
 /// one JSON line per step and reads the URL the browser was redirected to.
 async fn signs_in_refreshes_introspects_and_revokes(mut relying_party: Command, name: &str) {
     let redirect = "https://rp.example/callback";
-    let dev = developer().await;
-    let app = register(&dev).await;
-    let registered = send_json(
-        Method::PUT,
-        &dev,
-        &format!("/v1/applications/{}/client", app.id),
-        &json!({"redirect_uris": [redirect]}),
-    )
-    .await;
-    assert_eq!(registered.status(), StatusCode::OK);
-    let issued = secret(&dev, &app, &["tenants:read"]).await;
     let store = store().await;
     let p = fixtures::tenant(&store).await;
-    enable(&operator().await, p.tenant.id, &app).await;
+    let (_, client_id, client_secret) =
+        registered_client(&json!({"redirect_uris": [redirect]}), Some(p.tenant.id)).await;
     let subject = unique(name);
     let owner = fixtures::activate_owner(&store, &p, &stack().customer_issuer, &subject).await;
     let email = format!("{name}@member.example");
 
     let mut child = relying_party
         .env("ISSUER", &stack().token_issuer)
-        .env("CLIENT_ID", issued.client_id.to_string())
-        .env("CLIENT_SECRET", &issued.client_secret)
+        .env("CLIENT_ID", &client_id)
+        .env("CLIENT_SECRET", &client_secret)
         .env("REDIRECT_URI", redirect)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
