@@ -209,11 +209,7 @@ impl OauthAuthorize {
         asked: &AuthorizationRequest,
         client: &Client,
     ) -> Result<Option<SignIn>, Error> {
-        let Some(cookie) = request.cookie(SIGN_IN_COOKIE) else {
-            return Ok(None);
-        };
-        let hash = SecretToken::from_presented(cookie).hash();
-        let Some(sign_in) = self.store.browser_sign_in(&hash, request.now).await? else {
+        let Some((_, sign_in)) = self.browser_sign_in(request).await? else {
             return Ok(None);
         };
         let fits = asked.accepts_sign_in_at(sign_in.auth_time.timestamp(), request.now.timestamp())
@@ -222,6 +218,22 @@ impl OauthAuthorize {
                 .is_none_or(|t| sign_in.person.tenant_id() == Some(t))
             && self.admission.stands(&sign_in, client).await?;
         Ok(fits.then_some(sign_in))
+    }
+
+    /// The browser's cookie and the sign-in it stands for, if any.
+    pub(crate) async fn browser_sign_in<'r>(
+        &self,
+        request: &'r ApiRequest,
+    ) -> Result<Option<(&'r str, SignIn)>, Error> {
+        let Some(cookie) = request.cookie(SIGN_IN_COOKIE) else {
+            return Ok(None);
+        };
+        let hash = SecretToken::from_presented(cookie).hash();
+        Ok(self
+            .store
+            .browser_sign_in(&hash, request.now)
+            .await?
+            .map(|sign_in| (cookie, sign_in)))
     }
 
     /// The page where a person at the product's own clients picks where

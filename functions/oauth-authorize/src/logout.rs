@@ -14,10 +14,9 @@
 //! - `GET /oauth2/logged-out`: where the directory sends the person back;
 //!   on to the client's post-logout URI (checked again) with its `state`.
 
-use crate::page::{escape, page_with, unknown_client, unusable};
+use crate::page::{escape, is_browser, page_with, unknown_client, unusable};
 use crate::{OauthAuthorize, SIGN_IN_COOKIE};
 use chrono::Duration;
-use cp_domain::oauth::SignIn;
 use cp_domain::{Error, SecretToken};
 use cp_events::{Envelope, EventContext, SignedOut};
 use cp_runtime::{ApiRequest, ApiResponse};
@@ -198,22 +197,6 @@ impl OauthAuthorize {
                     .map(|u| u.as_str().to_owned())
             }))
     }
-
-    /// The browser's cookie and the sign-in it stands for, if any.
-    async fn browser_sign_in<'r>(
-        &self,
-        request: &'r ApiRequest,
-    ) -> Result<Option<(&'r str, SignIn)>, Error> {
-        let Some(cookie) = request.cookie(SIGN_IN_COOKIE) else {
-            return Ok(None);
-        };
-        let hash = SecretToken::from_presented(cookie).hash();
-        Ok(self
-            .store
-            .browser_sign_in(&hash, request.now)
-            .await?
-            .map(|sign_in| (cookie, sign_in)))
-    }
 }
 
 /// What only the browser holding `cookie` can put in its confirmation link.
@@ -257,12 +240,7 @@ fn finish(request: &ApiRequest, destination: Option<Destination>) -> Result<ApiR
                 cp_domain::oauth::authorize::redirect_with(&d.uri, &params),
             ))
         }
-        None if request
-            .header("accept")
-            .ok()
-            .flatten()
-            .is_some_and(|a| a.contains("text/html")) =>
-        {
+        None if is_browser(request) => {
             page_with(StatusCode::OK, "Signed out", "<p>You are signed out.</p>")
         }
         None => ApiResponse::ok(&serde_json::json!({ "signed_out": true })),

@@ -14,12 +14,7 @@ pub(crate) fn unusable(
     problem: Error,
     message: &str,
 ) -> Result<ApiResponse, Error> {
-    let browser = request
-        .header("accept")
-        .ok()
-        .flatten()
-        .is_some_and(|accept| accept.contains("text/html"));
-    if !browser {
+    if !is_browser(request) {
         return Err(problem);
     }
     page_with(
@@ -27,6 +22,15 @@ pub(crate) fn unusable(
         "Sign in",
         &format!("<p>{}</p>", escape(message)),
     )
+}
+
+/// Whether the caller is a person's browser (it asks for HTML).
+pub(crate) fn is_browser(request: &ApiRequest) -> bool {
+    request
+        .header("accept")
+        .ok()
+        .flatten()
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 pub(crate) fn unknown_client(request: &ApiRequest) -> Result<ApiResponse, Error> {

@@ -35,6 +35,7 @@ use cp_runtime::env::{EGRESS_TRUSTED_ORIGINS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKE
 use cp_runtime::{ConfigError, FunctionEnv, queue};
 use cp_store::Store;
 use cp_tokens::TokenIssuer;
+use std::collections::HashMap;
 
 /// The event types that end sessions. The back-channel rule of
 /// `terraform/resources.json` lets exactly these through (a test in
@@ -215,13 +216,22 @@ impl OauthBackchannel {
                     .is_none_or(|at| at >= event.time - Duration::seconds(5))
             })
             .collect();
+        // Each application's registration is read once, however many of
+        // the ended sessions it holds tokens of (a tenant's suspension).
+        let mut endpoints: HashMap<&str, Option<String>> = HashMap::new();
         let mut retry = false;
         for session in &sessions {
             for client in &session.clients {
                 if only.is_some_and(|app| app.to_string() != *client) {
                     continue;
                 }
-                retry |= self.tell(client, session, &event).await?;
+                if !endpoints.contains_key(client.as_str()) {
+                    let uri = self.backchannel_uri(client).await?;
+                    endpoints.insert(client, uri);
+                }
+                if let Some(Some(uri)) = endpoints.get(client.as_str()) {
+                    retry |= self.tell(uri, client, session, &event).await?;
+                }
             }
         }
         if retry {
@@ -231,26 +241,33 @@ impl OauthBackchannel {
         }
     }
 
-    /// Tells `client` that `session` ended, if it registered where to be
-    /// told, and records how that went; `true` if it is worth another try.
-    async fn tell(&self, client: &str, session: &Session, event: &Envelope) -> Result<bool, Error> {
+    /// Where `client` registered to be told, if it did.
+    async fn backchannel_uri(&self, client: &str) -> Result<Option<String>, Error> {
         let Ok(app_id) = client.parse::<ApplicationId>() else {
-            return Ok(false);
+            return Ok(None);
         };
-        let Some(uri) = self
+        Ok(self
             .store
             .application(app_id)
             .await?
-            .and_then(|app| app.client.backchannel_logout_uri)
-        else {
-            return Ok(false);
-        };
+            .and_then(|app| app.client.backchannel_logout_uri))
+    }
+
+    /// Tells `client`, at `uri`, that `session` ended, and records how that
+    /// went; `true` if it is worth another try.
+    async fn tell(
+        &self,
+        uri: &str,
+        client: &str,
+        session: &Session,
+        event: &Envelope,
+    ) -> Result<bool, Error> {
         let now = Utc::now();
         let token = self
             .tokens
             .logout_token(client, session.user_id, &session.id, now)
             .await?;
-        let delivery = self.post(&uri, &token).await;
+        let delivery = self.post(uri, &token).await;
         let retried = matches!(delivery, Delivery::Unreachable);
         let context = EventContext {
             time: now,

@@ -20,7 +20,7 @@ use cp_auth::Client;
 use cp_auth::upstream::claimed_issuer;
 use cp_domain::oauth::{PeopleScope, Person, SignIn};
 use cp_domain::{Error, Session, SessionId, SessionOrigin};
-use cp_runtime::{ApiRequest, ApiResponse};
+use cp_runtime::{ApiRequest, ApiResponse, HttpFunction};
 use cp_tokens::people::{Grant, PEOPLE_TOKEN_LIFETIME};
 use http::{StatusCode, header};
 use serde_json::json;
@@ -173,7 +173,7 @@ impl OauthToken {
     /// `invalid_grant` for a subject token that gives nothing, counted.
     fn subject_refused(&self, request: &ApiRequest, why: &str) -> OAuthError {
         tracing::info!(why, "token exchange refused");
-        cp_runtime::metrics::record_auth_failure("oauth-token", request.now);
+        cp_runtime::metrics::record_auth_failure(<Self as HttpFunction>::NAME, request.now);
         OAuthError::invalid_grant()
     }
 }

@@ -16,7 +16,7 @@ use cp_domain::oauth::grant::REFRESH_LIFETIME;
 use cp_domain::oauth::{Grant, GrantError, PeopleScope, RefreshGrant, SignIn};
 use cp_domain::{Actor, Error, SecretToken};
 use cp_events::{Envelope, EventContext, GrantRefused};
-use cp_runtime::{ApiRequest, ApiResponse};
+use cp_runtime::{ApiRequest, ApiResponse, HttpFunction};
 use cp_tokens::people::Grant as Issued;
 use http::header;
 use std::collections::{BTreeSet, HashMap};
@@ -123,7 +123,7 @@ impl OauthToken {
         grant: Grant,
         refusal: GrantError,
     ) -> Answer {
-        cp_runtime::metrics::record_auth_failure("oauth-token", request.now);
+        cp_runtime::metrics::record_auth_failure(<Self as HttpFunction>::NAME, request.now);
         let (sign_in, replayed) = match refusal {
             GrantError::InvalidGrant => return Ok(Err(OAuthError::invalid_grant())),
             GrantError::Misused(sign_in) => (sign_in, false),
