@@ -29,7 +29,7 @@ echo "== console: browser tests against the local stack"
 cargo build --quiet --locked -p cp-local --bin cp-local
 state=$(mktemp -d)
 "${CARGO_TARGET_DIR:-target}/debug/cp-local" --state-dir "$state" up \
-  --venv "${CP_VENV:-.local/venv}" --gateway-port 0 --moto-port 0 --oidc-port 0 \
+  --venv "${CP_VENV:-.local/venv}" --gateway-port 0 --moto-port 0 --oidc-port 0 --customer-oidc-port 0 \
   --console-dir console/dist > "$state/stack.out" 2>&1 &
 stack_pid=$!
 stop_stack() {

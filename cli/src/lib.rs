@@ -1,14 +1,16 @@
 //! `cpctl`, the developer CLI (UC-DEV-REGISTER: "via CLI or script").
 //!
-//! It speaks the control plane's HTTP API with a person's bearer token
-//! (Entra ID in AWS; locally `cargo run -p cp-local -- token --role
-//! Developer`), so it can do exactly what the API lets that person do, and
-//! nothing it does bypasses the API's checks or audit.
+//! It speaks the control plane's HTTP API with a person's access token of
+//! the control plane: from `cpctl login` (the browser, RFC 8252: [`login`])
+//! or given with `--token` (e.g. `cargo run -p cp-local -- token --role
+//! Developer` locally), so it can do exactly what the API lets that person
+//! do, and nothing it does bypasses the API's checks or audit.
 //!
 //! Exit codes: 0 done; 1 the control plane refused (a 4xx problem, printed
 //! to stderr); 2 bad usage (from clap); 3 the control plane failed or could
 //! not be reached.
 
+pub mod login;
 pub mod verify;
 
 use clap::{Args, Parser, Subcommand};
@@ -31,9 +33,14 @@ pub struct Cli {
         global = true
     )]
     pub api: String,
-    /// A bearer token of a Developer or Operator.
+    /// A bearer token of a Developer or Operator; without one, the sign-in
+    /// of `cpctl login`.
     #[arg(long, env = "CP_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
+    /// Where `cpctl login` keeps its tokens (default
+    /// `~/.config/cpctl/credentials.json`).
+    #[arg(long, env = "CPCTL_CREDENTIALS", global = true)]
+    pub credentials: Option<PathBuf>,
     /// Print the API's JSON instead of a summary.
     #[arg(long, global = true)]
     pub json: bool,
@@ -43,6 +50,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Sign in through the browser (the control plane's sign-in page); the
+    /// tokens are kept for the next commands.
+    Login {
+        /// The directory to sign in at, without asking: `workforce` (staff)
+        /// or `customer`.
+        #[arg(long)]
+        idp: Option<String>,
+        /// Print the URL only; do not open a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// End the sign-in of `cpctl login`: its refresh token is revoked.
+    Logout,
     /// Register, list, change and disable applications.
     #[command(subcommand)]
     Apps(Apps),
@@ -166,7 +186,7 @@ pub enum Secrets {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error("no token: pass --token or set CP_TOKEN")]
+    #[error("not signed in: run cpctl login, or pass --token or set CP_TOKEN")]
     NoToken,
     /// The control plane refused the request (4xx).
     #[error("{0}")]
@@ -253,6 +273,40 @@ fn describe_problem(status: u16, body: &Value) -> String {
     line
 }
 
+/// `cpctl login`: the URL on stderr (and in a browser unless told not
+/// to), then the tokens kept at `path`.
+async fn sign_in(
+    api: &str,
+    idp: Option<&str>,
+    no_browser: bool,
+    path: &Path,
+) -> Result<Value, CliError> {
+    use std::io::Write;
+    let pending = login::start(api, idp).await?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "Sign in in your browser: {}
+(waiting for it to come back to cpctl)",
+        pending.url
+    );
+    if !no_browser {
+        // Best effort: without a desktop, the URL above is there to open.
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        let _ = std::process::Command::new(opener)
+            .arg(&pending.url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
+    let credentials = pending.finish(login::SIGN_IN_TIMEOUT).await?;
+    login::save(path, &credentials)?;
+    Ok(json!({ "signed_in": true, "api": credentials.api, "credentials": path }))
+}
+
 /// Runs a command; returns the JSON to print.
 pub async fn execute(cli: &Cli) -> Result<Value, CliError> {
     use reqwest::Method;
@@ -271,9 +325,34 @@ pub async fn execute(cli: &Cli) -> Result<Value, CliError> {
         };
         return verify_files(records, digests, public_key, scope);
     }
+    let credentials = cli
+        .credentials
+        .clone()
+        .or_else(login::default_credentials_path);
+    match &cli.command {
+        Command::Login { idp, no_browser } => {
+            let path = credentials.ok_or(CliError::NoToken)?;
+            return sign_in(&cli.api, idp.as_deref(), *no_browser, &path).await;
+        }
+        Command::Logout => {
+            let ended = match &credentials {
+                Some(path) => login::logout(path).await?,
+                None => false,
+            };
+            return Ok(json!({ "signed_out": ended }));
+        }
+        _ => {}
+    }
+    let token = match (&cli.token, &credentials) {
+        (Some(token), _) => token.clone(),
+        (None, Some(path)) => login::stored_token(path, &cli.api)
+            .await?
+            .ok_or(CliError::NoToken)?,
+        (None, None) => return Err(CliError::NoToken),
+    };
     let api = Api {
         base: cli.api.trim_end_matches('/').to_owned(),
-        token: cli.token.clone().ok_or(CliError::NoToken)?,
+        token,
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -396,7 +475,10 @@ pub async fn execute(cli: &Cli) -> Result<Value, CliError> {
                 .map_err(|e| CliError::Failed(format!("{}: {e}", out.display())))?;
             Ok(json!({ "records": count, "file": out.display().to_string() }))
         }
-        Command::Audit(Audit::Verify { .. }) => Err(CliError::Failed("unreachable".into())),
+        // Answered above, before any token is needed.
+        Command::Audit(Audit::Verify { .. }) | Command::Login { .. } | Command::Logout => {
+            Err(CliError::Failed("unreachable".into()))
+        }
         Command::Secrets(Secrets::Revoke { app_id, secret_id }) => {
             api.call(
                 Method::DELETE,

@@ -1,5 +1,6 @@
 // The console in a real browser (Debian's Chromium) against the local
-// stack, signed in through the local OIDC provider. One browser, journeys
+// stack, signed in through the control plane's OpenID Provider and the
+// local directories behind it. One browser, journeys
 // in order: what an operator does, then what an auditor and a developer
 // see and may not do, then a tenant's own Owner and member.
 import assert from "node:assert/strict";
@@ -45,7 +46,7 @@ describe("operator", () => {
   let page;
   before(async () => {
     page = await newPage(browser);
-    await timed("transition", "sign-in (console → provider → console)", () =>
+    await timed("transition", "sign-in (console → control plane → directory → console)", () =>
       signIn(page, unique("operator-"), ["Operator"]),
     );
   });
@@ -449,27 +450,39 @@ describe("tenant Owner and member", () => {
     await memberPage.context().close();
   });
 
-  it("IF-TENANT-CONSOLE: the Owner opens the emailed link, signs in and accepts; the token leaves the address bar", async () => {
+  it("IF-TENANT-CONSOLE: the Owner opens the emailed link, signs in with it and is a member; the token leaves the address bar", async () => {
     const link = await eventually(() => invitationLink(owner.email));
     const tokenValue = new URL(link).hash.slice("#token=".length);
     await page.goto(link);
     await page.getByText("Sign in to accept your invitation.").waitFor();
     assert.equal(new URL(page.url()).hash, "", "the token is out of the address bar before sign-in");
+    // The sign-in carries the token to the control plane, which sends an
+    // invitee straight to the customers' directory (no chooser).
+    const carried = page.waitForRequest((r) => {
+      const u = new URL(r.url());
+      return u.pathname === "/oauth2/authorize" && u.searchParams.get("invitation") === tokenValue;
+    });
     await timed("transition", "invitation link → sign-in → accepted", async () => {
       await signInWithEmail(page, owner.subject, owner.email, page.url());
       await page.getByRole("status").filter({ hasText: "you are now a member of the tenant, as Owner" }).waitFor();
     });
+    await carried;
     assert.equal(new URL(page.url()).pathname, "/invitations/accept");
     assert.doesNotMatch(page.url(), /token/);
     assert.equal(await page.evaluate(() => sessionStorage.getItem("console.invitation")), null);
     await assertCleanView(page, "invitation-accepted");
 
-    // The same link again: used.
+    // The same link again: used. The control plane refuses it at its
+    // callback, and the console's page says so.
     const again = await newPage(browser);
     await again.goto(link);
     await signInWithEmail(again, owner.subject, owner.email, again.url());
-    await again.getByTestId("accept-gone").getByText("Ask for a new invitation.").waitFor();
-    await again.getByRole("alert").getByText("ERR-RES-410").waitFor();
+    const gone = again.getByTestId("accept-gone");
+    await gone.getByText("Ask for a new invitation.").waitFor();
+    assert.equal(await gone.getAttribute("role"), "alert");
+    assert.equal(new URL(again.url()).pathname, "/invitations/accept");
+    assert.equal(await again.evaluate(() => sessionStorage.getItem("console.invitation")), null, "a dead link is forgotten");
+    assert.equal(await again.getByRole("button", { name: "Sign in to accept" }).count(), 0, "no sign-in with a dead link");
     await assertCleanView(again, "invitation-gone");
     await again.context().close();
     assert.ok(tokenValue.length > 20);
@@ -508,8 +521,16 @@ describe("tenant Owner and member", () => {
 
     const link = await eventually(() => invitationLink(member.email));
     await memberPage.goto(link);
+    // Someone whose directory verified another address is refused; the
+    // link stays usable, and the invited address signs in with it next.
+    await signInWithEmail(memberPage, unique("other-"), `${unique("o")}@elsewhere.example`, memberPage.url());
+    await memberPage.getByTestId("accept-other-email").getByText("a different email address").waitFor();
+    assert.equal(new URL(memberPage.url()).pathname, "/invitations/accept");
+    assert.notEqual(await memberPage.evaluate(() => sessionStorage.getItem("console.invitation")), null);
+    await assertCleanView(memberPage, "invitation-other-email");
     await signInWithEmail(memberPage, member.subject, member.email, memberPage.url());
     await memberPage.getByRole("status").filter({ hasText: "as User" }).waitFor();
+    assert.equal(await memberPage.evaluate(() => sessionStorage.getItem("console.invitation")), null);
     await memberPage.getByRole("button", { name: "Continue to the console" }).click();
     const nav = memberPage.getByRole("navigation", { name: "Main" });
     await nav.getByRole("link", { name: "My sessions" }).waitFor();
@@ -623,10 +644,31 @@ describe("tenant Owner and member", () => {
     await assertCleanView(page, "sso");
   });
 
-  it("IF-TENANT-CONSOLE: signing out ends the session at the API first", async () => {
+  it("IF-TENANT-CONSOLE: signing out ends the session at the API first, then at the control plane and the directory", async () => {
     const logout = page.waitForResponse((r) => r.url().endsWith("/v1/logout"));
+    const endSession = page.waitForRequest((r) => {
+      const u = new URL(r.url());
+      return u.origin === new URL(stack().gateway).origin && u.pathname === "/oauth2/logout";
+    });
     await page.getByRole("button", { name: "Sign out" }).click();
     assert.ok((await logout).ok(), "POST /v1/logout succeeded");
-    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    // RP-initiated logout: the ID token as hint, back to the console's start page.
+    const ended = new URL((await endSession).url());
+    assert.ok(ended.searchParams.get("id_token_hint"), "id_token_hint");
+    assert.equal(ended.searchParams.get("post_logout_redirect_uri"), stack().console + "/");
+    // The control plane sends the browser on to end the customers' directory's session.
+    await page.waitForURL((u) => u.origin === new URL(stack().customer).origin);
+    await page.getByRole("button", { name: "End session" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
+    const back = new URL(page.url());
+    assert.equal(back.origin + back.pathname, stack().console + "/");
+    assert.deepEqual(
+      await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith("oidc.user:"))),
+      [],
+      "no signed-in user is kept",
+    );
+    // The control plane's session is over too: signing in again asks where.
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("link", { name: "a member of a customer's organisation" }).waitFor();
   });
 });

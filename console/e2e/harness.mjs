@@ -1,7 +1,11 @@
 // The browser tests' harness: the running local stack (its stack.json),
 // Debian's Chromium driven by playwright-core, real sign-in through the
-// local OIDC provider, CSP violation capture, axe-core, screenshots and
-// timings. Never downloads a browser.
+// control plane's OpenID Provider and the local directories behind it
+// (oidc-provider-mock: the workforce one and the customers' one), CSP
+// violation capture, axe-core, screenshots and timings. Never downloads a
+// browser.
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -18,7 +22,16 @@ export function stack() {
   const path = process.env.CP_STACK_JSON;
   if (!path) throw new Error("CP_STACK_JSON is not set: run scripts/check-console.sh");
   const info = JSON.parse(readFileSync(path, "utf8"));
-  return { console: info.console_url, issuer: info.oidc_issuer, aws: info.aws_endpoint_url };
+  return {
+    console: info.console_url,
+    /** The control plane (its OpenID Provider's issuer). */
+    gateway: info.gateway_url,
+    /** The workforce directory (company staff). */
+    issuer: info.oidc_issuer,
+    /** The customers' directory (a tenant's people). */
+    customer: info.customer_issuer,
+    aws: info.aws_endpoint_url,
+  };
 }
 
 export async function launch() {
@@ -57,81 +70,166 @@ export async function cspViolations(page) {
   return [...reported, ...page.cspViolations];
 }
 
-/** Stores `subject`'s claims with the provider, as Entra ID holds them. */
-async function storeClaims(subject, claims) {
-  const stored = await fetch(`${stack().issuer}/users/${encodeURIComponent(subject)}`, {
+/** Stores `subject`'s claims with the local directory at `directory`, as Entra ID holds them. */
+async function storeClaims(directory, subject, claims) {
+  const stored = await fetch(`${directory}/users/${encodeURIComponent(subject)}`, {
     method: "PUT",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ name: subject, ...claims }),
   });
-  if (!stored.ok) throw new Error(`storing ${subject}'s claims: ${stored.status}`);
+  if (!stored.ok) throw new Error(`storing ${subject}'s claims at ${directory}: ${stored.status}`);
 }
 
+/** The chooser's links: which directory a person signs in at. */
+const STAFF = "company staff (operators, auditors, developers)";
+const CUSTOMER = "a member of a customer's organisation";
+
 /**
- * Signs `subject` in through the provider's own authorization page, with
- * the platform roles given (stored as the subject's claims first, as Entra
- * ID's app roles would be).
+ * Signs `subject` in as company staff, with the platform roles given
+ * (stored as the subject's claims at the workforce directory first, as
+ * Entra ID's app roles would be): the console's "Sign in", the control
+ * plane's chooser, the workforce directory's authorization page.
  */
 export async function signIn(page, subject, roles) {
-  await storeClaims(subject, roles.length ? { roles } : {});
-  await page.goto(stack().console + "/");
-  await authorize(page, subject);
+  const { console: url, issuer } = stack();
+  await storeClaims(issuer, subject, roles.length ? { roles } : {});
+  await page.goto(url + "/");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await choose(page, STAFF);
+  await authorize(page, issuer, subject);
   await page.getByTestId("who").waitFor();
 }
 
 /**
- * Somebody with a verified email (a tenant's person) signs in from `url`
- * (e.g. an invitation link) and comes back there.
+ * Somebody with a verified email (a tenant's person) signs in at the
+ * customers' directory from `url` and comes back to the console: from an
+ * invitation link's page with its own sign-in button (the control plane
+ * sends invitees to the customers' directory), from any other page with
+ * "Sign in" and the chooser.
  */
 export async function signInWithEmail(page, subject, email, url) {
-  await storeClaims(subject, { email, email_verified: true });
+  const { customer } = stack();
+  await storeClaims(customer, subject, { email, email_verified: true });
   await page.goto(url);
-  await authorize(page, subject);
+  if (new URL(url).pathname === "/invitations/accept") {
+    await page.getByRole("button", { name: "Sign in to accept" }).click();
+  } else {
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await choose(page, CUSTOMER);
+  }
+  await authorize(page, customer, subject);
 }
 
-async function authorize(page, subject) {
-  const { issuer } = stack();
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((u) => u.href.startsWith(issuer));
+/** On the control plane's chooser page ("Sign in"): the directory to sign in at. */
+async function choose(page, link) {
+  const { gateway } = stack();
+  await page.waitForURL((u) => u.origin === new URL(gateway).origin && u.pathname === "/oauth2/authorize");
+  assert.equal(await page.title(), "Sign in", "the control plane's chooser");
+  await page.getByRole("link", { name: link }).click();
+}
+
+/** At the local directory's authorization page: `subject` signs in, and is back in the console. */
+async function authorize(page, directory, subject) {
+  const { console: url } = stack();
+  const at = new URL(directory).origin;
+  await page.waitForURL((u) => u.origin === at);
   await page.locator('input[name="sub"]').fill(subject);
   await page.getByRole("button", { name: "Authorize" }).click();
-  await page.waitForURL((u) => !u.href.startsWith(issuer) && !u.pathname.startsWith("/callback"));
+  await page.waitForURL(
+    (u) =>
+      u.origin === new URL(url).origin &&
+      u.origin !== at &&
+      !u.pathname.startsWith("/callback") &&
+      !u.pathname.startsWith("/oauth2/"),
+  );
+}
+
+/** Where a redirect answered by `what` goes (absolute). */
+function locationOf(response, what) {
+  const location = response.headers.get("location");
+  if ((response.status !== 302 && response.status !== 303) || !location) {
+    throw new Error(`${what} answered ${response.status}, not a redirect`);
+  }
+  return new URL(location, response.url).href;
 }
 
 /**
- * A bearer token for `subject` with `claims`, as `cp-local token` gets one:
- * the provider's authorization code flow with its registered token helper
- * redirect URI, then the ID token.
+ * A bearer token for `subject` with `claims`, as the CLI (`cpctl`, a public
+ * client on the loopback) gets one: the control plane's authorization code
+ * flow with PKCE, the person signing in at the directory it sends them to
+ * (the workforce one for platform roles, else the customers'), then the
+ * control plane's access token. Redirects are followed by hand, keeping the
+ * control plane's cookies for its callback.
  */
 export async function token(subject, claims) {
-  const { console: url, issuer } = stack();
-  await storeClaims(subject, claims);
-  const config = await (await fetch(url + "/config.json")).json();
-  const redirect = "http://127.0.0.1/callback";
-  const authorizeUrl = new URL(issuer + "/oauth2/authorize");
+  const { gateway } = stack();
+  const redirectUri = "http://127.0.0.1/callback";
+  const verifier = randomBytes(32).toString("base64url");
+  const state = randomBytes(16).toString("base64url");
+  const authorizeUrl = new URL(gateway + "/oauth2/authorize");
   for (const [k, v] of Object.entries({
     response_type: "code",
-    client_id: config.client_id,
-    redirect_uri: redirect,
+    client_id: "cpctl",
+    redirect_uri: redirectUri,
     scope: "openid profile email",
-    state: "e2e",
+    state,
+    nonce: randomBytes(16).toString("base64url"),
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
+    idp: claims.roles ? "workforce" : "customer",
   })) {
     authorizeUrl.searchParams.set(k, v);
   }
-  const authorized = await fetch(authorizeUrl, {
+  const cookies = new Map();
+  const keepCookies = (response) => {
+    for (const set of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = set.split(";");
+      const at = pair.indexOf("=");
+      if (at < 1) continue;
+      const name = pair.slice(0, at).trim();
+      if (attributes.some((a) => a.trim().toLowerCase() === "max-age=0")) cookies.delete(name);
+      else cookies.set(name, pair.slice(at + 1).trim());
+    }
+  };
+  const html = "text/html,application/xhtml+xml,*/*;q=0.8";
+
+  const authorized = await fetch(authorizeUrl, { headers: { Accept: html }, redirect: "manual" });
+  keepCookies(authorized);
+  const directoryPage = locationOf(authorized, "the control plane's authorization endpoint");
+  await storeClaims(new URL(directoryPage).origin, subject, claims);
+  const signedIn = await fetch(directoryPage, {
     method: "POST",
     body: new URLSearchParams({ sub: subject }),
     redirect: "manual",
   });
-  const code = new URL(authorized.headers.get("location") ?? "http://x/").searchParams.get("code");
-  if (!code) throw new Error(`authorize answered ${authorized.status}`);
-  const answered = await fetch(issuer + "/oauth2/token", {
-    method: "POST",
-    headers: { Authorization: "Basic " + Buffer.from(`${config.client_id}:local-secret`).toString("base64") },
-    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirect }),
+  const callback = locationOf(signedIn, "the directory");
+  if (!callback.startsWith(gateway + "/oauth2/callback")) throw new Error(`the directory sent us to ${callback}`);
+  const back = await fetch(callback, {
+    headers: { Accept: html, Cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") },
+    redirect: "manual",
   });
-  if (!answered.ok) throw new Error(`token endpoint answered ${answered.status}`);
-  return (await answered.json()).id_token;
+  const answered = new URL(locationOf(back, "the control plane's callback"));
+  if (answered.origin + answered.pathname !== redirectUri) throw new Error(`the control plane sent us to ${answered}`);
+  if (answered.searchParams.get("state") !== state) throw new Error("the state came back changed");
+  const code = answered.searchParams.get("code");
+  if (!code) {
+    const { error, error_description: description } = Object.fromEntries(answered.searchParams);
+    throw new Error(`sign-in refused: ${error}: ${description}`);
+  }
+  const tokens = await fetch(gateway + "/oauth2/token", {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      client_id: "cpctl",
+    }),
+  });
+  if (!tokens.ok) throw new Error(`the token endpoint answered ${tokens.status}: ${await tokens.text()}`);
+  const { access_token: accessToken } = await tokens.json();
+  if (!accessToken) throw new Error("the token endpoint answered no access token");
+  return accessToken;
 }
 
 /** `method path` on the API with a bearer token and a JSON body; the response. */

@@ -107,7 +107,7 @@ export function Shell({ me, api, onSignOut }: { me: Me; api: Api; onSignOut: () 
   }, [path]);
   const roles = me.kind === "platform" ? me.roles.join(", ") : me.role;
   // A tenant user's sign-out ends their session at the API first (UC-LOGOUT),
-  // so its tokens stop working, then at the identity provider.
+  // so its tokens stop working, then at the control plane (and its directory).
   const signOut = () => {
     if (me.kind !== "tenant_user") return onSignOut();
     void api

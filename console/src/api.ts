@@ -1,5 +1,4 @@
 import type {
-  Accepted,
   AppEnvironment,
   Application,
   ApplicationDetail,
@@ -229,7 +228,6 @@ export class Api {
   resendInvitation = (id: string) =>
     this.request<Invitation>("POST", `/v1/invitations/${encodeURIComponent(id)}/resend`);
   revokeInvitation = (id: string) => this.request<unknown>("DELETE", `/v1/invitations/${encodeURIComponent(id)}`);
-  acceptInvitation = (token: string) => this.request<Accepted>("POST", "/v1/invitations/accept", { body: { token } });
 
   mySessions = () => this.request<{ items: SignInSession[] }>("GET", "/v1/me/sessions");
   endMySession = (id: string) => this.request<unknown>("DELETE", `/v1/me/sessions/${encodeURIComponent(id)}`);

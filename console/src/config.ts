@@ -6,12 +6,12 @@
 export interface RuntimeConfig {
   /** Where the API is; empty for the console's own origin (CloudFront). */
   api_base_url: string;
-  /** The OIDC issuer: Entra ID's `…/v2.0`, locally the OIDC provider. */
+  /** The OIDC issuer: the control plane's own OpenID Provider (the API's public origin; locally the gateway). */
   authority: string;
   client_id: string;
-  /** Scopes to ask for: Entra ID's API scope, so the access token is the API's. */
+  /** Scopes to ask for (`openid profile email`): the control plane's access token is the API's. */
   scope: string;
-  /** The token the API accepts (locally the ID token: the provider's access tokens are opaque). */
+  /** The token sent to the API as bearer: the control plane's access token unless told otherwise. */
   api_token: "access_token" | "id_token";
 }
 

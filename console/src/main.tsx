@@ -3,7 +3,7 @@ import { createRoot } from "react-dom/client";
 import type { User } from "oidc-client-ts";
 import { Api } from "./api";
 import { App } from "./App";
-import { Auth, CALLBACK_PATH } from "./auth";
+import { Auth, CALLBACK_PATH, isInvitationSignInFailure } from "./auth";
 import { loadConfig, type RuntimeConfig } from "./config";
 import { I18nProvider, useI18n } from "./i18n";
 import { ACCEPT_PATH, captureInvitationToken } from "./invitation";
@@ -17,7 +17,6 @@ function SignIn({ auth, failure }: { auth: Auth; failure?: string }) {
   return (
     <main className="sign-in" id="main">
       <h1>{t("app.title")}</h1>
-      {window.location.pathname === ACCEPT_PATH ? <p>{t("accept.signIn")}</p> : null}
       {failure ? (
         <p className="problem" role="alert">
           {t("app.signInFailed", { message: failure })}
@@ -52,10 +51,25 @@ function Fatal({ message }: { message: string }) {
 }
 
 /** The invitation link's page, or the console. */
-function Root({ api, onSignOut }: { api: Api; onSignOut: (returnTo?: string) => void }) {
+function Root({
+  api,
+  accepted,
+  onAccept,
+  onSignOut,
+}: {
+  api: Api;
+  /** This sign-in was an invitation's, and it succeeded. */
+  accepted: boolean;
+  onAccept: (token: string) => Promise<void>;
+  onSignOut: () => void;
+}) {
   const { path } = useRouter();
-  if (path === ACCEPT_PATH) return <AcceptInvitationView api={api} onSignOut={() => onSignOut(ACCEPT_PATH)} />;
-  return <App api={api} onSignOut={() => onSignOut()} />;
+  if (path === ACCEPT_PATH) {
+    return (
+      <AcceptInvitationView outcome={accepted ? { status: "accepted", me: api.me } : undefined} onSignIn={onAccept} />
+    );
+  }
+  return <App api={api} onSignOut={onSignOut} />;
 }
 
 async function start() {
@@ -78,10 +92,22 @@ async function start() {
     return;
   }
   const auth = new Auth(config);
+  const accept = (token: string) => auth.acceptInvitation(token);
+  let accepted = false;
   if (window.location.pathname === CALLBACK_PATH) {
     try {
-      window.history.replaceState(null, "", await auth.completeSignIn());
+      const returnTo = await auth.completeSignIn();
+      // Only an invitation's sign-in comes back to its page.
+      accepted = returnTo === ACCEPT_PATH;
+      window.history.replaceState(null, "", returnTo);
     } catch (e) {
+      if (isInvitationSignInFailure(e)) {
+        // The control plane refused the invitation (or the sign-in failed):
+        // the invitation's page says why, and whether to try again.
+        window.history.replaceState(null, "", ACCEPT_PATH);
+        render(<AcceptInvitationView outcome={{ status: "failed", error: e }} onSignIn={accept} />);
+        return;
+      }
       window.history.replaceState(null, "", "/");
       render(<SignIn auth={auth} failure={e instanceof Error ? e.message : String(e)} />);
       return;
@@ -89,14 +115,16 @@ async function start() {
   }
   const user: User | null = await auth.user();
   if (!user) {
-    render(<SignIn auth={auth} />);
+    render(
+      window.location.pathname === ACCEPT_PATH ? <AcceptInvitationView onSignIn={accept} /> : <SignIn auth={auth} />,
+    );
     return;
   }
-  const signOut = (returnTo = "/") => {
-    void auth.signOut().then(() => window.location.assign(returnTo));
-  };
-  const api = new Api(config.api_base_url, () => auth.token(user), () => void auth.signOut());
-  render(<Root api={api} onSignOut={signOut} />);
+  // Ends the session here, at the control plane and at the directory, and
+  // lands on the console's start page.
+  const signOut = () => void auth.signOut();
+  const api = new Api(config.api_base_url, () => auth.token(user), () => void auth.forget());
+  render(<Root api={api} accepted={accepted} onAccept={accept} onSignOut={signOut} />);
 }
 
 void start();

@@ -312,11 +312,12 @@ export const en = {
   "flags.set": "{key} is now {value} for this tenant.",
   "accept.title": "Accept your invitation",
   "accept.signIn": "Sign in to accept your invitation.",
+  "accept.signInButton": "Sign in to accept",
   "accept.noToken": "There is no invitation to accept here. Open the link in your invitation email again.",
   "accept.done": "Welcome: you are now a member of the tenant, as {role}.",
   "accept.continue": "Continue to the console",
   "accept.gone": "This invitation link can no longer be used: it was used already, it expired, or a newer invitation replaced it. Ask for a new invitation.",
-  "accept.otherEmail": "You are signed in with a different email address than the one invited. Sign out, then sign in with the invited address.",
+  "accept.otherEmail": "You signed in with a different email address than the one invited, so the invitation is not accepted. Sign in again with the invited address.",
 };
 
 export type MessageKey = keyof typeof en;
@@ -632,9 +633,10 @@ export const ja: Record<MessageKey, string> = {
   "flags.set": "このテナントの {key} を {value} にしました。",
   "accept.title": "招待の承諾",
   "accept.signIn": "招待を承諾するにはサインインしてください。",
+  "accept.signInButton": "サインインして承諾する",
   "accept.noToken": "承諾する招待がありません。招待メールのリンクをもう一度開いてください。",
   "accept.done": "ようこそ。{role} としてテナントのメンバーになりました。",
   "accept.continue": "コンソールへ進む",
   "accept.gone": "この招待リンクは使えません。使用済み、期限切れ、または新しい招待に置き換えられています。新しい招待を依頼してください。",
-  "accept.otherEmail": "招待されたメールアドレスとは別のアドレスでサインインしています。サインアウトして、招待されたアドレスでサインインしてください。",
+  "accept.otherEmail": "招待されたメールアドレスとは別のアドレスでサインインしたため、招待は承諾されていません。招待されたアドレスでもう一度サインインしてください。",
 };

@@ -203,13 +203,6 @@ export interface Invitation {
   expires_at: string;
 }
 
-export interface Accepted {
-  tenant_id: string;
-  user_id: string;
-  role: TenantRole;
-  status: MemberStatus;
-}
-
 /** A sign-in session. */
 export interface SignInSession {
   id: string;

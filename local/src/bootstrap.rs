@@ -60,8 +60,11 @@ pub struct Created {
     /// Bucket name in resources.json → bucket.
     #[serde(default)]
     pub buckets: BTreeMap<String, String>,
-    /// The key that signs applications' access tokens.
+    /// The key that signs the control plane's tokens.
     pub token_signing_key: String,
+    /// The keys of a rotation its JWKS also publishes.
+    #[serde(default)]
+    pub token_published_keys: Vec<String>,
     pub email_sender: String,
     /// The feature flag catalog's AppConfig resources.
     pub flags: crate::appconfig::FlagCatalog,
@@ -92,6 +95,16 @@ pub async fn create(
         .get(&resources.tokens.signing_key)
         .cloned()
         .ok_or_else(|| fail("token signing key")("not among the keys".into()))?;
+    let token_published_keys = resources
+        .tokens
+        .published_keys
+        .iter()
+        .map(|name| {
+            keys.get(name)
+                .cloned()
+                .ok_or_else(|| fail("token published key")(format!("{name} is not among the keys")))
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Created {
         table,
         stream_arn,
@@ -101,6 +114,7 @@ pub async fn create(
         keys,
         buckets,
         token_signing_key,
+        token_published_keys,
         email_sender: resources.email.sender.clone(),
         flags,
     })

@@ -49,6 +49,10 @@ impl Default for Pkce {
     }
 }
 
+/// What the scripted browser says it is (recorded with the sessions it
+/// starts, as a person's browser's is).
+pub const USER_AGENT: &str = "Mozilla/5.0 (cp-local scripted browser)";
+
 #[derive(Debug, Clone)]
 pub struct Browser {
     http: reqwest::Client,
@@ -62,6 +66,7 @@ impl Browser {
     pub fn new(gateway_url: &str) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .user_agent(USER_AGENT)
             .build()
             .unwrap_or_default();
         Self {

@@ -62,10 +62,12 @@ pub struct Route {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Authorizer {
-    /// API Gateway's JWT authorizer for Entra ID.
+    /// People's access tokens, which the control plane's OpenID Provider
+    /// issued to its own clients (the console, `cpctl`).
     #[default]
     Jwt,
-    /// The second JWT authorizer: application access tokens.
+    /// Applications' access tokens (client credentials). The edge verifies
+    /// both alike (one issuer, one audience); the function tells them apart.
     App,
     None,
 }
@@ -114,11 +116,14 @@ pub struct ObjectLock {
     pub years: u32,
 }
 
-/// Managed applications' access tokens.
+/// The control plane's tokens.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Tokens {
     /// The name of the key (in `keys`) that signs them.
     pub signing_key: String,
+    /// Keys (in `keys`) the JWKS publishes beside it: a rotation's.
+    #[serde(default)]
+    pub published_keys: Vec<String>,
     pub audience: String,
 }
 
@@ -231,6 +236,8 @@ mod tests {
                         "metrics",
                         "flags",
                         "outbox.dead_letter",
+                        "tokens.signing",
+                        "tokens.keys",
                     ]
                     .contains(&resource.as_str()),
                 };
@@ -243,6 +250,13 @@ mod tests {
         assert!(r.keys.contains_key(&r.table.encryption_key));
         assert!(r.keys.contains_key(&r.outbox.encryption_key));
         assert_eq!(r.keys[&r.tokens.signing_key].usage, "SIGN_VERIFY");
+        for published in &r.tokens.published_keys {
+            assert_ne!(
+                published, &r.tokens.signing_key,
+                "the signing key is published anyway"
+            );
+            assert_eq!(r.keys[published].usage, "SIGN_VERIFY", "{published}");
+        }
         assert_eq!(r.flags.catalog, "flags/catalog.json");
         cp_domain::Catalog::parse(FLAG_CATALOG_JSON.as_bytes()).expect("flags/catalog.json");
     }
@@ -302,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn nfr_sec_005_http_functions_may_resolve_principals_and_readers_write_only_session_records() {
+    fn nfr_sec_005_http_functions_may_resolve_principals_and_readers_write_nothing() {
         const WRITES: &[&str] = &[
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
@@ -319,20 +333,17 @@ mod tests {
                 if routes.iter().all(|r| r.authorizer == Authorizer::None) {
                     continue;
                 }
-                // The principal resolver reads a binding and a user + tenant
-                // (or an application and its secret).
+                // The principal resolver reads a platform session, or a
+                // user + tenant + session (or an application and its secret).
                 for needed in ["dynamodb:GetItem", "dynamodb:BatchGetItem"] {
                     assert!(table.iter().any(|a| a == needed), "{name} lacks {needed}");
                 }
-                if routes.iter().all(|r| r.method == "GET") && name != "member-me" {
-                    // A person's first request of a sign-in session records
-                    // it (ADR 0013): functions people call may put that
-                    // item, and write nothing else.
-                    let people = routes.iter().any(|r| r.authorizer == Authorizer::Jwt);
+                // Sessions start at sign-in (the OpenID Provider), so a
+                // function that only reads writes nothing at all.
+                if routes.iter().all(|r| r.method == "GET") {
                     for action in &table {
-                        let session_record = people && action == "dynamodb:PutItem";
                         assert!(
-                            session_record || !WRITES.contains(&action.as_str()),
+                            !WRITES.contains(&action.as_str()),
                             "{name} only reads but may {action}"
                         );
                     }

@@ -43,13 +43,12 @@ struct RouteEntry {
     authorizer: Authorizer,
 }
 
-/// Routes, the two edge verifiers and the functions.
+/// Routes, the edge verifier and the functions.
 pub struct Gateway {
     routes: Vec<RouteEntry>,
-    /// People's tokens (Entra ID; locally the OIDC provider).
+    /// The control plane's own tokens, people's and applications' alike:
+    /// the only issuer the API trusts.
     verifier: Arc<JwtVerifier>,
-    /// Applications' access tokens, issued by the control plane itself.
-    app_verifier: Arc<JwtVerifier>,
     functions: HttpFunctions,
     /// The console CloudFront serves beside the API, if any.
     console: Option<Console>,
@@ -71,7 +70,6 @@ impl Gateway {
     pub fn new(
         definitions: &Functions,
         verifier: Arc<JwtVerifier>,
-        app_verifier: Arc<JwtVerifier>,
         functions: HttpFunctions,
     ) -> Result<Self, String> {
         let mut routes = Vec::new();
@@ -141,7 +139,6 @@ impl Gateway {
         Ok(Self {
             routes,
             verifier,
-            app_verifier,
             functions,
             console: None,
             security_headers: HeaderMap::new(),
@@ -254,16 +251,11 @@ async fn dispatch(gateway: &Gateway, request: Request) -> Response {
     let Some((route, path_params)) = gateway.route(request.method(), request.uri().path()) else {
         return gateway_error(StatusCode::NOT_FOUND, "Not Found");
     };
-    let verifier = match route.authorizer {
+    let claims = match route.authorizer {
         Authorizer::None => None,
-        Authorizer::Jwt => Some(&gateway.verifier),
-        Authorizer::App => Some(&gateway.app_verifier),
-    };
-    let claims = match verifier {
-        None => None,
-        Some(verifier) => {
+        Authorizer::Jwt | Authorizer::App => {
             let verified = match bearer(request.headers()) {
-                Ok(token) => verifier.verify(token).await,
+                Ok(token) => gateway.verifier.verify(token).await,
                 Err(rejection) => Err(rejection),
             };
             match verified {
@@ -427,7 +419,6 @@ mod tests {
             "http://127.0.0.1:1",
             vec![],
         )));
-        let app_verifier = verifier.clone();
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .build();
@@ -456,7 +447,7 @@ mod tests {
             .collect(),
         );
         let functions = crate::registry::http_functions(&env).unwrap();
-        Gateway::new(defs, verifier, app_verifier, functions)
+        Gateway::new(defs, verifier, functions)
     }
 
     #[test]

@@ -2,7 +2,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use clap::{Parser, Subcommand};
-use cp_local::{LocalIdp, Stack, StackInfo, StackOptions};
+use cp_local::tokens::{Directory, access_token, sign_in, staff, verified};
+use cp_local::{Stack, StackInfo, StackOptions};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -38,16 +39,27 @@ enum Command {
         /// The built console, served at the gateway's `/`.
         #[arg(long, default_value = "console/dist")]
         console_dir: PathBuf,
+        /// A managed application running on this machine that back-channel
+        /// logout may reach (repeatable; default: the example application
+        /// of `examples/sign-in-flask`).
+        #[arg(long = "application-origin", default_value = "http://127.0.0.1:8090")]
+        application_origins: Vec<String>,
     },
-    /// Print a bearer token from the running stack's OIDC provider.
+    /// Sign somebody in through the control plane's OpenID Provider, as
+    /// `cpctl` does, and print the access token the API accepts.
     Token {
-        /// A platform role: Operator, Auditor or Developer.
-        #[arg(long, conflicts_with = "user")]
+        /// A platform role (workforce directory): Operator, Auditor or Developer.
+        #[arg(long, conflicts_with = "email")]
         role: Option<String>,
-        /// A tenant user's subject (no platform role).
+        /// A member's verified email (customers' directory): they must
+        /// have accepted an invitation, or give `--invitation`.
         #[arg(long)]
-        user: Option<String>,
-        /// The subject for a platform role (default: the role's name, lower-cased).
+        email: Option<String>,
+        /// The invitation token (from the emailed link) to accept by this sign-in.
+        #[arg(long, requires = "email")]
+        invitation: Option<String>,
+        /// The subject at the directory (default: the role's name,
+        /// lower-cased, or the email).
         #[arg(long)]
         subject: Option<String>,
     },
@@ -65,6 +77,7 @@ async fn main() -> std::process::ExitCode {
             oidc_port,
             customer_oidc_port,
             console_dir,
+            application_origins,
         } => {
             up(StackOptions {
                 venv,
@@ -75,14 +88,16 @@ async fn main() -> std::process::ExitCode {
                 customer_oidc_port,
                 prefix: String::new(),
                 console_dir,
+                application_origins,
             })
             .await
         }
         Command::Token {
             role,
-            user,
+            email,
+            invitation,
             subject,
-        } => token(&cli.state_dir, role, user, subject).await,
+        } => token(&cli.state_dir, role, email, invitation, subject).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -148,7 +163,8 @@ Ctrl-C stops everything."#,
 async fn token(
     state_dir: &std::path::Path,
     role: Option<String>,
-    user: Option<String>,
+    email: Option<String>,
+    invitation: Option<String>,
     subject: Option<String>,
 ) -> Result<(), String> {
     let path = state_dir.join("stack.json");
@@ -160,19 +176,32 @@ async fn token(
             )
         })
         .and_then(|s| serde_json::from_str(&s).map_err(|e| e.to_string()))?;
-    let idp = LocalIdp::new(info.oidc_issuer, info.client_id);
-    let token = match (role, user) {
+    let (directory, subject, claims) = match (role, email) {
         (Some(role), _) => {
-            if !["Operator", "Auditor"].contains(&role.as_str()) {
-                return Err("--role must be Operator or Auditor".into());
+            if !["Operator", "Auditor", "Developer"].contains(&role.as_str()) {
+                return Err("--role must be Operator, Auditor or Developer".into());
             }
             let subject = subject.unwrap_or_else(|| role.to_lowercase());
-            idp.platform_token(&subject, &[&role]).await
+            let claims = staff(&subject, &[&role]);
+            (Directory::Workforce, subject, claims)
         }
-        (None, Some(user)) => idp.user_token(&user).await,
-        (None, None) => return Err("give --role Operator|Auditor or --user <subject>".into()),
-    }
-    .map_err(|e| e.to_string())?;
+        (None, Some(email)) => {
+            let subject = subject.unwrap_or_else(|| email.clone());
+            (Directory::Customer, subject, verified(&email, &email))
+        }
+        (None, None) => {
+            return Err("give --role Operator|Auditor|Developer or --email <address>".into());
+        }
+    };
+    let extra: Vec<(&str, &str)> = invitation
+        .as_deref()
+        .map(|token| ("invitation", token))
+        .into_iter()
+        .collect();
+    let tokens = sign_in(&info.gateway_url, directory, &subject, &claims, &extra)
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = access_token(&tokens).map_err(|e| e.to_string())?;
     println!("{token}");
     Ok(())
 }

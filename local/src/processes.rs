@@ -106,15 +106,14 @@ pub async fn moto(venv: &Path, port: u16, logs: &Path) -> Result<Managed, Proces
     Ok(managed)
 }
 
-/// oidc-provider-mock's launcher (CORS and a public client, see the file).
+/// oidc-provider-mock's launcher (the control plane's client registered).
 const OIDC_LAUNCHER: &str = include_str!("../oidc_server.py");
 
-/// The local OAuth client: its id, the console's origin (allowed to call the
-/// provider from the browser) and the redirect URIs registered for it.
+/// The control plane's OAuth client at a directory: its id and the redirect
+/// URIs registered for it.
 #[derive(Debug, Clone)]
 pub struct OidcClient {
     pub id: String,
-    pub console_origin: String,
     pub redirect_uris: Vec<String>,
 }
 
@@ -130,13 +129,8 @@ pub async fn oidc(
     let launcher_file = ("oidc_server.py", OIDC_LAUNCHER);
     let log_file = format!("{log}.log");
     let mut cmd = launcher(venv, logs, "oidc-provider-mock", launcher_file, &log_file)?;
-    cmd.args([
-        "127.0.0.1",
-        &port.to_string(),
-        &client.id,
-        &client.console_origin,
-    ])
-    .args(&client.redirect_uris);
+    cmd.args(["127.0.0.1", &port.to_string(), &client.id])
+        .args(&client.redirect_uris);
     let mut managed = spawn("oidc-provider-mock", cmd)?;
     let url = format!("http://127.0.0.1:{port}/.well-known/openid-configuration");
     wait_ready(&mut managed, &url, &logs.join(&log_file)).await?;

@@ -84,7 +84,6 @@ pub fn http_functions(env: &FunctionEnv) -> Result<HttpFunctions, ConfigError> {
         env,
         member_invitations::MemberInvitations::from_env,
     )?;
-    add(&mut functions, env, member_accept::MemberAccept::from_env)?;
     add(&mut functions, env, member_users::MemberUsers::from_env)?;
     add(
         &mut functions,

@@ -14,7 +14,7 @@ use cp_runtime::env::{
     AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, AUDIT_EXPORT_BUCKET, CONSOLE_URL, EMAIL_FROM,
     EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, OAUTH_CLIENTS,
     OUTBOX_DEAD_LETTER_URL, QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER,
-    TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
+    TOKEN_PUBLISHED_KEYS, TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -56,6 +56,10 @@ pub struct StackOptions {
     pub prefix: String,
     /// The built console (`console/dist`), served at the gateway's `/`.
     pub console_dir: PathBuf,
+    /// Origins of managed applications running on this machine (e.g.
+    /// `examples/`), which back-channel logout may reach although they
+    /// listen on loopback.
+    pub application_origins: Vec<String>,
 }
 
 /// Where everything is; written to `<state dir>/stack.json`.
@@ -77,6 +81,9 @@ pub struct StackInfo {
     /// Where the local back-channel logout receiver listens
     /// ([`crate::receiver`]): register `<it>/backchannel/<name>`.
     pub backchannel_receiver_url: String,
+    /// Managed applications on this machine the egress guard lets through.
+    #[serde(default)]
+    pub application_origins: Vec<String>,
     /// The `iss` and `aud` of applications' access tokens.
     pub token_issuer: String,
     pub token_audience: String,
@@ -102,6 +109,10 @@ impl StackInfo {
             (TOKEN_ISSUER, self.token_issuer.clone()),
             (TOKEN_AUDIENCE, self.token_audience.clone()),
             (TOKEN_SIGNING_KEY, self.resources.token_signing_key.clone()),
+            (
+                TOKEN_PUBLISHED_KEYS,
+                self.resources.token_published_keys.join(","),
+            ),
             (IDENTITY_ISSUER, self.oidc_issuer.clone()),
             (OAUTH_CLIENTS, self.oauth_clients.clone()),
             (UPSTREAM_DIRECTORIES, self.upstream_directories.clone()),
@@ -113,12 +124,14 @@ impl StackInfo {
             // addresses someone else gave us may reach: they listen on
             // loopback, which the egress guard refuses everywhere else (a
             // comma-separated list of origins). The local identity provider
-            // may stand in for a tenant's own (UC-TENANT-SSO); the receiver
-            // for an application's back-channel logout endpoint.
+            // may stand in for a tenant's own (UC-TENANT-SSO); the receiver,
+            // and the applications running here (examples/), for an
+            // application's back-channel logout endpoint.
             (
                 cp_runtime::env::EGRESS_TRUSTED_ORIGINS,
                 [&self.oidc_issuer, &self.backchannel_receiver_url]
                     .into_iter()
+                    .chain(&self.application_origins)
                     .filter_map(|url| reqwest::Url::parse(url).ok())
                     .map(|url| url.origin().ascii_serialization())
                     .collect::<Vec<_>>()
@@ -308,22 +321,17 @@ impl Stack {
             port(options.customer_oidc_port)?,
         );
         let gateway_url = format!("http://127.0.0.1:{gateway_port}");
-        // Both directories know the control plane's callback; the workforce
-        // one is also, until the edge trusts only the control plane, the
-        // console's and the token helper's provider.
+        // Both directories know the control plane's callback, and the token
+        // helper's redirect (a directory's own token, for token exchange and
+        // for the edge's tests that it is refused).
         let oidc_client = processes::OidcClient {
             id: CLIENT_ID.to_owned(),
-            console_origin: gateway_url.clone(),
             redirect_uris: vec![
-                format!("{gateway_url}{CONSOLE_CALLBACK}"),
-                crate::tokens::REDIRECT_URI.to_owned(),
                 format!("{gateway_url}{UPSTREAM_CALLBACK}"),
+                crate::tokens::REDIRECT_URI.to_owned(),
             ],
         };
-        let customer_client = processes::OidcClient {
-            redirect_uris: vec![format!("{gateway_url}{UPSTREAM_CALLBACK}")],
-            ..oidc_client.clone()
-        };
+        let customer_client = oidc_client.clone();
         let (moto, oidc, customer) = tokio::join!(
             processes::moto(&options.venv, moto_port, &logs),
             processes::oidc(&options.venv, oidc_port, &logs, &oidc_client, "oidc"),
@@ -353,6 +361,7 @@ impl Stack {
         let receiver_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let info = StackInfo {
             backchannel_receiver_url: format!("http://{}", receiver_listener.local_addr()?),
+            application_origins: options.application_origins.clone(),
             appconfig_extension_url: format!("http://{}", extension_listener.local_addr()?),
             gateway_url: gateway_url.clone(),
             aws_endpoint_url,
@@ -383,13 +392,10 @@ impl Stack {
                 tracing::error!(error = %e, "back-channel receiver stopped");
             }
         });
+        // The gateway verifies every token against the JWKS it serves itself
+        // (oauth-metadata), as API Gateway does against the API's URL: the
+        // control plane is the only issuer its API trusts.
         let verifier = Arc::new(JwtVerifier::new(EdgeConfig::new(
-            info.oidc_issuer.clone(),
-            vec![CLIENT_ID.to_owned()],
-        )));
-        // The gateway verifies application tokens against the JWKS it serves
-        // itself (oauth-metadata), as API Gateway does against the API's URL.
-        let app_verifier = Arc::new(JwtVerifier::new(EdgeConfig::new(
             info.token_issuer.clone(),
             vec![info.token_audience.clone()],
         )));
@@ -397,7 +403,6 @@ impl Stack {
         let gateway = Gateway::new(
             &definitions,
             verifier,
-            app_verifier,
             registry::http_functions(&env).map_err(config)?,
         )
         .map_err(StackError::Config)?
@@ -406,13 +411,13 @@ impl Stack {
                 &options.console_dir,
                 &ConsoleConfig {
                     api_base_url: "",
-                    authority: &info.oidc_issuer,
-                    client_id: CLIENT_ID,
+                    authority: &info.token_issuer,
+                    client_id: CONSOLE_CLIENT_ID,
                     scope: "openid profile email",
-                    api_token: "id_token",
+                    api_token: "access_token",
                 },
             ),
-            security_headers(&info.oidc_issuer),
+            security_headers(),
         );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", gateway_port)).await?;
         let app = gateway

@@ -19,11 +19,14 @@ locals {
   email_sender = coalesce(var.email_sender, local.resources.email.sender)
   public_url   = module.edge.public_url
 
-  # Managed applications' access tokens: issued by the control plane at its
-  # public URL, for the audience of resources.json, signed by its key.
+  # Every token the API accepts, people's and managed applications': issued
+  # by the control plane at its public URL, for the audience of
+  # resources.json, signed by its key.
   token_issuer      = coalesce(var.app_token_issuer, local.public_url)
   token_audience    = local.resources.tokens.audience
   token_signing_key = module.keys.arns[local.resources.tokens.signing_key]
+  # A rotation's other keys, published in the JWKS without signing.
+  token_published_keys = [for name in local.resources.tokens.published_keys : module.keys.arns[name]]
 
   # The control plane as an OpenID Provider (doc/adr/0042). Its own public
   # clients: the console and cpctl (the local stack's oauth_clients).
@@ -61,17 +64,18 @@ locals {
   # constants of shared/runtime/src/env.rs). A function gets only those its
   # entry lists.
   environment_values = {
-    TABLE_NAME        = module.table.name
-    EVENT_BUS_NAME    = module.events.bus_name
-    EMAIL_FROM        = local.email_sender
-    CONSOLE_URL       = local.public_url
-    TOKEN_ISSUER      = local.token_issuer
-    TOKEN_AUDIENCE    = local.token_audience
-    TOKEN_SIGNING_KEY = local.token_signing_key
-    QUEUE_URLS        = jsonencode(module.events.queue_urls)
-    KEY_IDS           = jsonencode(module.keys.arns)
-    IDENTITY_ISSUER   = module.entra.issuer
-    FLAG_CATALOG_URL  = "http://localhost:2772${module.flags.extension_path}"
+    TABLE_NAME           = module.table.name
+    EVENT_BUS_NAME       = module.events.bus_name
+    EMAIL_FROM           = local.email_sender
+    CONSOLE_URL          = local.public_url
+    TOKEN_ISSUER         = local.token_issuer
+    TOKEN_AUDIENCE       = local.token_audience
+    TOKEN_SIGNING_KEY    = local.token_signing_key
+    TOKEN_PUBLISHED_KEYS = join(",", local.token_published_keys)
+    QUEUE_URLS           = jsonencode(module.events.queue_urls)
+    KEY_IDS              = jsonencode(module.keys.arns)
+    IDENTITY_ISSUER      = module.entra.issuer
+    FLAG_CATALOG_URL     = "http://localhost:2772${module.flags.extension_path}"
     # The audit trail's signed digests (ADR 0029).
     AUDIT_DIGEST_BUCKET = module.buckets.names["audit-digests"]
     AUDIT_EXPORT_BUCKET = module.buckets.names["audit-exports"]
@@ -265,9 +269,8 @@ module "function" {
 module "entra" {
   source = "../modules/entra"
 
-  name                  = "Control plane (${var.environment})"
-  console_redirect_uris = ["${local.public_url}/callback"]
-  broker_redirect_uri   = local.broker_redirect_uri
+  name                = "Control plane (${var.environment})"
+  broker_redirect_uri = local.broker_redirect_uri
 }
 
 # Customers' people sign in at the environment's External ID tenant, through
@@ -317,10 +320,8 @@ module "api" {
       alias_invoke_arn = module.function[name].alias_invoke_arn
     }
   }
-  user_issuer            = module.entra.issuer
-  user_audiences         = [module.entra.api_client_id]
-  app_issuer             = local.token_issuer
-  app_audiences          = [local.token_audience]
+  token_issuer           = local.token_issuer
+  token_audiences        = [local.token_audience]
   throttling_burst_limit = var.api_throttling_burst_limit
   throttling_rate_limit  = var.api_throttling_rate_limit
   log_retention_days     = var.log_retention_days
@@ -341,9 +342,9 @@ module "edge" {
   rate_limit_per_5_minutes = var.waf_rate_limit_per_5_minutes
 
   console_config = {
-    authority = module.entra.issuer
-    client_id = module.entra.console_client_id
-    scope     = "openid profile email ${module.entra.api_scope}"
+    authority = local.token_issuer
+    client_id = "console"
+    scope     = "openid profile email"
   }
 }
 

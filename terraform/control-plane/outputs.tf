@@ -41,13 +41,10 @@ output "functions" {
 }
 
 output "entra" {
-  description = "What the console and operators need from Entra ID."
+  description = "The workforce directory staff sign in at (role assignments go to its app)."
   value = {
-    tenant_id         = module.entra.tenant_id
-    issuer            = module.entra.issuer
-    api_client_id     = module.entra.api_client_id
-    console_client_id = module.entra.console_client_id
-    api_scope         = module.entra.api_scope
+    tenant_id = module.entra.tenant_id
+    issuer    = module.entra.issuer
   }
 }
 

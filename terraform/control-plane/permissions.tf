@@ -29,6 +29,11 @@ locals {
       # Where the outbox publisher (and its stream mapping) sets aside what
       # the bus cannot take.
       "outbox.dead_letter" = [module.events.outbox_dead_letter.arn]
+      # The key that signs the control plane's tokens now, and every key its
+      # JWKS publishes (a rotation's too): the kinds follow a rotation by
+      # themselves, where keys.<name> would not.
+      "tokens.signing" = [local.token_signing_key]
+      "tokens.keys"    = concat([local.token_signing_key], local.token_published_keys)
     },
     # One key of resources.json, e.g. keys.signing.
     { for name, arn in module.keys.arns : "keys.${name}" => [arn] },

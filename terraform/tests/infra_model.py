@@ -41,6 +41,8 @@ RESOURCE_KINDS = {
     "metrics": "* (CloudWatch reads)",
     "flags": "the flag catalog's AppConfig configuration",
     "outbox.dead_letter": "the outbox's dead-letter queue",
+    "tokens.signing": "the key that signs the control plane's tokens now",
+    "tokens.keys": "the keys its JWKS publishes (the signing key and a rotation's)",
 }
 # "<family>.<name>": one member of a collection of resources.json
 RESOURCE_KIND_FAMILIES = {"keys": "keys", "queues": "queues", "buckets": "buckets"}

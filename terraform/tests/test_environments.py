@@ -190,16 +190,18 @@ def test_entra_app_roles_include_every_platform_role_the_domain_parses():
     assert parsed and parsed <= set(roles), f"app roles the domain reads but Entra ID does not define: {parsed - set(roles)}"
 
 
-def test_fr_auth_005_people_s_access_tokens_carry_the_claims_the_control_plane_reads():
-    # The session (sid) and sign-in time (auth_time) of FR-AUTH-005 and the
-    # verified email of invitation acceptance are optional claims in Entra
-    # ID: without them every refresh would look like a new sign-in.
+def test_fr_auth_005_the_workforce_id_tokens_carry_the_claims_the_broker_reads():
+    # When staff sign in (auth_time) and the verified email of invitation
+    # acceptance are optional claims in Entra ID: the broker reads them from
+    # the ID tokens it redeems. The API takes no Entra ID token at all.
     api = m.resources_of(m.load_dir(m.TERRAFORM / "modules" / "entra"))[("azuread_application", "api")]
-    claims = {m.unquote(c["name"]) for block in api["optional_claims"] for c in block["access_token"]}
-    claims_rs = (m.ROOT / "shared" / "auth" / "src" / "claims.rs").read_text()
-    for claim in ("sid", "auth_time", "email", "xms_edov"):
-        assert f'"{claim}"' in claims_rs, f"the control plane no longer reads {claim}"
-        assert claim in claims, f"Entra ID does not put {claim} in the API's access tokens"
+    blocks = api["optional_claims"]
+    assert all("access_token" not in block for block in blocks), "the API takes only the control plane's tokens"
+    claims = {m.unquote(c["name"]) for block in blocks for c in block["id_token"]}
+    upstream_rs = (m.ROOT / "shared" / "auth" / "src" / "upstream.rs").read_text()
+    for claim in ("auth_time", "email", "xms_edov"):
+        assert f'"{claim}"' in upstream_rs, f"the broker no longer reads {claim}"
+        assert claim in claims, f"Entra ID does not put {claim} in the ID tokens the broker redeems"
 
 
 def test_pipeline_identities_cannot_cross_environments():

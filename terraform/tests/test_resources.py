@@ -182,8 +182,8 @@ def test_application_tokens_use_the_defined_key_and_audience(root):
     values = m.locals_of(root)["environment_values"]
     assert m.expr(values["TOKEN_SIGNING_KEY"]) == "local.token_signing_key"
     api = m.named(root, "module")["api"]
-    assert m.expr(api["app_issuer"]) == "local.token_issuer" and m.expr(values["TOKEN_ISSUER"]) == "local.token_issuer"
-    assert m.expr(api["app_audiences"]) == ["${local.token_audience}"] or api["app_audiences"] == ["${local.token_audience}"]
+    assert m.expr(api["token_issuer"]) == "local.token_issuer" and m.expr(values["TOKEN_ISSUER"]) == "local.token_issuer"
+    assert m.expr(api["token_audiences"]) == ["${local.token_audience}"] or api["token_audiences"] == ["${local.token_audience}"]
 
 
 def test_the_flag_catalog_is_published_and_read_through_the_appconfig_extension(root):

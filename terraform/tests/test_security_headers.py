@@ -22,12 +22,13 @@ def test_hsts_is_two_years_with_subdomains_and_preload():
     assert hsts["preload"] is True
 
 
-def test_the_csp_allows_only_the_origin_and_the_identity_provider():
+def test_the_csp_allows_only_the_origin():
+    # The console's OpenID Provider is the control plane, on the same origin.
     d = directives()
     assert d["default-src"] == ["'self'"]
     assert d["script-src"] == ["'self'"]
     assert d["style-src"] == ["'self'"]
-    assert d["connect-src"] == ["'self'", "{identity_provider}"]
+    assert d["connect-src"] == ["'self'"]
     assert d["frame-ancestors"] == ["'none'"]
     assert d["object-src"] == ["'none'"]
     assert d["base-uri"] == ["'self'"]

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use aws_config::SdkConfig;
+use cp_local::tokens::{self, Directory};
 use cp_local::{LocalIdp, Stack, StackInfo, StackOptions};
 use cp_runtime::FunctionEnv;
 use cp_store::Store;
@@ -48,6 +49,7 @@ pub fn stack() -> &'static StackInfo {
             customer_oidc_port: 0,
             prefix: String::new(),
             console_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../console/dist"),
+            application_origins: vec![format!("http://127.0.0.1:{}", example_app_port())],
         };
         // The stack's own logs, for when a test fails.
         std::fs::create_dir_all(&options.state_dir).ok();
@@ -105,6 +107,15 @@ pub async fn function_env() -> FunctionEnv {
     FunctionEnv::new(sdk().await, stack().function_variables())
 }
 
+/// The port the example application (`examples/sign-in-flask`) listens on
+/// in the tests: free when the stack starts, and trusted by its egress
+/// guard, so back-channel logout reaches it.
+pub fn example_app_port() -> u16 {
+    static PORT: OnceLock<u16> = OnceLock::new();
+    *PORT.get_or_init(|| cp_local::processes::free_port().expect("a free port"))
+}
+
+/// The workforce directory itself (its own tokens are no good at the API).
 pub fn idp() -> LocalIdp {
     let info = stack();
     LocalIdp::new(info.oidc_issuer.clone(), info.client_id.clone())
@@ -287,9 +298,47 @@ pub async fn sent_emails(to: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// A bearer token for a platform person with `roles`.
+/// A bearer token for a platform person with `roles`: they sign in at the
+/// workforce directory through the control plane, as with `cpctl`.
 pub async fn platform_token(subject: &str, roles: &[&str]) -> String {
-    idp().platform_token(subject, roles).await.unwrap()
+    let tokens = tokens::sign_in(
+        &stack().gateway_url,
+        Directory::Workforce,
+        subject,
+        &tokens::staff(subject, roles),
+        &[],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{subject} signs in: {e}"));
+    tokens::access_token(&tokens).unwrap()
+}
+
+/// `claims` as a JWT (header `typ`) signed with the control plane's own
+/// key in KMS, under its `kid`: a token its issuer could have made, for
+/// the checks that must hold beyond the signature.
+pub async fn signed_by_the_control_plane(typ: &str, claims: &serde_json::Value) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let jwks: serde_json::Value = http()
+        .get(url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let header = serde_json::json!({"alg": "RS256", "typ": typ, "kid": jwks["keys"][0]["kid"]});
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let key = cp_aws::SigningKey::new(
+        aws_sdk_kms::Client::new(&sdk().await),
+        stack().resources.token_signing_key.clone(),
+    );
+    let signature = key.sign(input.as_bytes()).await.unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 /// An operator's bearer token.

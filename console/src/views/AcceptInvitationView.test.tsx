@@ -1,23 +1,30 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { Api } from "../api";
+import { ErrorResponse } from "oidc-client-ts";
 import { I18nProvider } from "../i18n";
 import { ACCEPT_PATH, captureInvitationToken, invitationToken } from "../invitation";
 import { Router } from "../router";
-import { problem } from "../test-utils";
-import { AcceptInvitationView } from "./AcceptInvitationView";
+import { problem, tenantUser } from "../test-utils";
+import { AcceptInvitationView, type InvitationOutcome } from "./AcceptInvitationView";
 
-function renderPage(acceptInvitation: (token: string) => Promise<unknown>, onSignOut = () => {}) {
-  const api = { acceptInvitation: vi.fn(acceptInvitation) };
+function renderPage(outcome?: InvitationOutcome, onSignIn = vi.fn(async (_token: string) => {})) {
   render(
     <I18nProvider locale="en">
       <Router>
-        <AcceptInvitationView api={api as unknown as Api} onSignOut={onSignOut} />
+        <AcceptInvitationView outcome={outcome} onSignIn={onSignIn} />
       </Router>
     </I18nProvider>,
   );
-  return api.acceptInvitation;
+  return onSignIn;
 }
+
+/** The control plane's refusal at the console's redirect URI, as oidc-client-ts throws it. */
+const refused = (description: string) =>
+  new ErrorResponse({
+    error: "access_denied",
+    error_description: description,
+    userState: { returnTo: ACCEPT_PATH },
+  });
 
 describe("the invitation link", () => {
   beforeEach(() => {
@@ -40,45 +47,114 @@ describe("the invitation link", () => {
     expect(window.location.hash).toBe("#token=x");
   });
 
-  it("accepts once with the kept token, forgets it, and leads into the console", async () => {
+  it("offers to sign in with the kept token, which it hands to the sign-in once", async () => {
     const user = userEvent.setup();
     sessionStorage.setItem("console.invitation", "tok-1");
     window.history.replaceState(null, "", ACCEPT_PATH);
-    const accept = renderPage(async () => ({ tenant_id: "t", user_id: "u", role: "Administrator", status: "Active" }));
-    await screen.findByText("Welcome: you are now a member of the tenant, as Administrator.");
-    expect(accept).toHaveBeenCalledTimes(1);
-    expect(accept).toHaveBeenCalledWith("tok-1");
+    const onSignIn = renderPage();
+    expect(screen.getByText("Sign in to accept your invitation.")).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Sign in to accept" }));
+    expect(onSignIn).toHaveBeenCalledTimes(1);
+    expect(onSignIn).toHaveBeenCalledWith("tok-1");
+    // On its way to the control plane: not twice.
+    expect(screen.getByRole("button", { name: "Signing in…" })).toBeDisabled();
+    expect(invitationToken()).toBe("tok-1");
+  });
+
+  it("says why the sign-in could not start, and lets the person try again", async () => {
+    const user = userEvent.setup();
+    sessionStorage.setItem("console.invitation", "tok-1");
+    const onSignIn = renderPage(
+      undefined,
+      vi.fn(async () => {
+        throw new Error("Failed to fetch");
+      }),
+    );
+    await user.click(screen.getByRole("button", { name: "Sign in to accept" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Sign-in failed: Failed to fetch");
+    expect(screen.getByRole("button", { name: "Sign in to accept" })).toBeEnabled();
+    expect(onSignIn).toHaveBeenCalledOnce();
+  });
+
+  it("once the sign-in accepted it: forgets the token, says as what (GET /v1/me), and leads into the console", async () => {
+    const user = userEvent.setup();
+    sessionStorage.setItem("console.invitation", "tok-1");
+    window.history.replaceState(null, "", ACCEPT_PATH);
+    const me = vi.fn(async () => tenantUser("Administrator"));
+    const onSignIn = renderPage({ status: "accepted", me });
+    const done = await screen.findByText("Welcome: you are now a member of the tenant, as Administrator.");
+    expect(done).toHaveAttribute("role", "status");
+    expect(me).toHaveBeenCalledTimes(1);
     expect(invitationToken()).toBeNull();
+    expect(screen.queryByRole("button", { name: "Sign in to accept" })).not.toBeInTheDocument();
+    expect(onSignIn).not.toHaveBeenCalled();
     await user.click(screen.getByRole("button", { name: "Continue to the console" }));
     expect(window.location.pathname).toBe("/");
   });
 
-  it("says a used, expired or replaced link (410) asks for a new invitation", async () => {
-    sessionStorage.setItem("console.invitation", "tok-used");
-    renderPage(async () => {
-      throw problem(410, "ERR-RES-410");
+  it("once accepted, shows the API's refusal of GET /v1/me with its correlation id", async () => {
+    sessionStorage.setItem("console.invitation", "tok-1");
+    renderPage({
+      status: "accepted",
+      me: async () => {
+        throw problem(503, "ERR-SYS-503");
+      },
     });
-    expect(await screen.findByTestId("accept-gone")).toHaveTextContent("Ask for a new invitation.");
-    expect(screen.getByRole("alert")).toHaveTextContent("ERR-RES-410");
-    expect(invitationToken()).toBeNull();
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("ERR-SYS-503");
+    expect(alert).toHaveTextContent("c-1");
+    expect(screen.queryByRole("button", { name: "Continue to the console" })).not.toBeInTheDocument();
   });
 
-  it("says another email is signed in (403), keeps the token and offers to sign out", async () => {
+  it("says a used, expired or revoked link asks for a new invitation, forgets it and offers no sign-in", async () => {
+    sessionStorage.setItem("console.invitation", "tok-used");
+    renderPage({
+      status: "failed",
+      error: refused("the invitation has expired, was revoked or was already used"),
+    });
+    const gone = screen.getByTestId("accept-gone");
+    expect(gone).toHaveTextContent("Ask for a new invitation.");
+    expect(screen.getByRole("alert")).toBe(gone);
+    await waitFor(() => expect(invitationToken()).toBeNull());
+    expect(screen.queryByRole("button")).not.toBeInTheDocument();
+  });
+
+  it("says another address signed in, keeps the token, and offers to sign in again with it", async () => {
     const user = userEvent.setup();
-    const onSignOut = vi.fn();
     sessionStorage.setItem("console.invitation", "tok-2");
-    renderPage(async () => {
-      throw problem(403, "ERR-AUTH-403");
-    }, onSignOut);
-    expect(await screen.findByTestId("accept-other-email")).toHaveTextContent("a different email address");
+    const onSignIn = renderPage({
+      status: "failed",
+      error: refused("the invitation was sent to another address than the one you signed in with"),
+    });
+    const other = screen.getByTestId("accept-other-email");
+    expect(other).toHaveTextContent("a different email address");
+    expect(screen.getByRole("alert")).toBe(other);
     expect(invitationToken()).toBe("tok-2");
-    await user.click(screen.getByRole("button", { name: "Sign out" }));
-    expect(onSignOut).toHaveBeenCalledOnce();
+    await user.click(screen.getByRole("button", { name: "Sign in to accept" }));
+    expect(onSignIn).toHaveBeenCalledWith("tok-2");
+    expect(invitationToken()).toBe("tok-2");
   });
 
-  it("without a token says to open the emailed link again, and sends nothing", async () => {
-    const accept = renderPage(async () => ({}));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Open the link in your invitation email again.");
-    expect(accept).not.toHaveBeenCalled();
+  it("says any other failed sign-in as it is, keeps the token and offers to try again", async () => {
+    sessionStorage.setItem("console.invitation", "tok-3");
+    renderPage({
+      status: "failed",
+      error: new ErrorResponse({ error: "access_denied", error_description: "the sign-in at the directory could not be verified" }),
+    });
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      "Sign-in failed: the sign-in at the directory could not be verified",
+    );
+    expect(screen.queryByTestId("accept-gone")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("accept-other-email")).not.toBeInTheDocument();
+    expect(invitationToken()).toBe("tok-3");
+    expect(screen.getByRole("button", { name: "Sign in to accept" })).toBeEnabled();
+  });
+
+  it("without a token says to open the emailed link again, and offers no sign-in", () => {
+    const onSignIn = renderPage();
+    expect(screen.getByRole("alert")).toHaveTextContent("Open the link in your invitation email again.");
+    expect(screen.queryByRole("button")).not.toBeInTheDocument();
+    expect(onSignIn).not.toHaveBeenCalled();
   });
 });

@@ -1,79 +1,81 @@
-import { useEffect, useRef, useState } from "react";
-import type { Api, ApiError } from "../api";
-import { ProblemMessage } from "../components/Problem";
-import { Loading } from "../components/States";
-import { asApiError } from "../hooks";
+import { useEffect, useState } from "react";
+import { Load } from "../components/States";
+import { useLoad } from "../hooks";
 import { useI18n } from "../i18n";
 import { forgetInvitationToken, invitationToken } from "../invitation";
 import { useRouter } from "../router";
-import type { Accepted } from "../types";
+import type { Me } from "../types";
 
-type Outcome = { status: "accepting" } | { status: "accepted"; data: Accepted } | { status: "error"; error: ApiError };
+/** How the sign-in with the invitation ended, once it has. */
+export type InvitationOutcome =
+  /** The control plane accepted it: the person is a member; `me` says as what. */
+  | { status: "accepted"; me: () => Promise<Me> }
+  /** The sign-in came back with an error (oidc-client-ts's `ErrorResponse`, or any other). */
+  | { status: "failed"; error: unknown };
+
+type Refusal = "gone" | "otherEmail" | "other";
+
+/** Why the control plane refused the invitation, from its OIDC error response. */
+function refusal(error: unknown): Refusal {
+  if (!error || typeof error !== "object") return "other";
+  const { error: code, error_description: description } = error as { error?: unknown; error_description?: unknown };
+  if (code !== "access_denied" || typeof description !== "string") return "other";
+  if (description.includes("expired, was revoked or was already used")) return "gone";
+  if (description.includes("another address")) return "otherEmail";
+  return "other";
+}
 
 /**
- * The invitation link's page, signed in: POST /v1/invitations/accept with
- * the token kept from the link, then into the console. A used, expired or
- * replaced link (410) and a sign-in with another email (403) are said
- * plainly. Rendered before the console: the person may not be known yet.
+ * The invitation link's page. An invitation is accepted by signing in at
+ * the control plane with the link's token (kept in sessionStorage): it
+ * sends the person to the customers' directory and makes them a member if
+ * the directory verified the invited address. Back here the page says so
+ * (and as what), or why not: a used, expired or revoked link (forgotten),
+ * or another address than the invited one (kept: another identity may
+ * sign in with it). Rendered before the console: the person may not be
+ * known yet.
  */
-export function AcceptInvitationView({ api, onSignOut }: { api: Api; onSignOut: () => void }) {
+export function AcceptInvitationView({
+  outcome,
+  onSignIn,
+}: {
+  outcome?: InvitationOutcome;
+  onSignIn: (token: string) => Promise<void>;
+}) {
   const { t } = useI18n();
-  const { navigate } = useRouter();
   const [token] = useState(invitationToken);
-  const [outcome, setOutcome] = useState<Outcome>({ status: "accepting" });
-  const started = useRef(false);
+  const refused = outcome?.status === "failed" ? refusal(outcome.error) : null;
   useEffect(() => {
-    // Once only, even when React runs effects twice: a token works once.
-    if (started.current || !token) return;
-    started.current = true;
-    api.acceptInvitation(token).then(
-      (data) => {
-        forgetInvitationToken();
-        setOutcome({ status: "accepted", data });
-      },
-      (e: unknown) => {
-        const error = asApiError(e);
-        // A different identity may still sign in and use it; a dead link never.
-        if (error.status === 410) forgetInvitationToken();
-        setOutcome({ status: "error", error });
-      },
-    );
-  }, [api, token]);
+    // A member now, or a dead link: the token is of no more use.
+    if (outcome?.status === "accepted" || refused === "gone") forgetInvitationToken();
+  }, [outcome, refused]);
+
   let body;
-  if (!token) {
-    body = <p role="alert">{t("accept.noToken")}</p>;
-  } else if (outcome.status === "accepting") {
-    body = <Loading />;
-  } else if (outcome.status === "accepted") {
+  if (outcome?.status === "accepted") {
+    body = <Accepted me={outcome.me} />;
+  } else if (refused === "gone") {
     body = (
-      <>
-        <p className="notice" role="status">
-          {t("accept.done", { role: t(`role.${outcome.data.role}`) })}
-        </p>
-        <button type="button" className="primary" onClick={() => navigate("/", { replace: true })}>
-          {t("accept.continue")}
-        </button>
-      </>
+      <p className="problem" role="alert" data-testid="accept-gone">
+        {t("accept.gone")}
+      </p>
     );
+  } else if (!token) {
+    body = <p role="alert">{t("accept.noToken")}</p>;
   } else {
-    const { error } = outcome;
     body = (
       <>
-        {error.status === 410 ? (
-          <p className="problem" data-testid="accept-gone">
-            {t("accept.gone")}
-          </p>
-        ) : error.status === 403 ? (
-          <p className="problem" data-testid="accept-other-email">
+        {refused === "otherEmail" ? (
+          <p className="problem" role="alert" data-testid="accept-other-email">
             {t("accept.otherEmail")}
           </p>
-        ) : null}
-        <ProblemMessage error={error} />
-        {error.status === 403 ? (
-          <button type="button" onClick={onSignOut}>
-            {t("app.signOut")}
-          </button>
-        ) : null}
+        ) : refused === "other" && outcome?.status === "failed" ? (
+          <p className="problem" role="alert">
+            {t("app.signInFailed", { message: messageOf(outcome.error) })}
+          </p>
+        ) : (
+          <p>{t("accept.signIn")}</p>
+        )}
+        <SignInButton token={token} onSignIn={onSignIn} />
       </>
     );
   }
@@ -82,5 +84,67 @@ export function AcceptInvitationView({ api, onSignOut }: { api: Api; onSignOut: 
       <h1>{t("accept.title")}</h1>
       {body}
     </main>
+  );
+}
+
+function messageOf(error: unknown): string {
+  if (error && typeof error === "object") {
+    const { error_description: description } = error as { error_description?: unknown };
+    if (typeof description === "string" && description) return description;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Signs in with the invitation (to the control plane, then the customers' directory). */
+function SignInButton({ token, onSignIn }: { token: string; onSignIn: (token: string) => Promise<void> }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  return (
+    <>
+      {failure ? (
+        <p className="problem" role="alert">
+          {t("app.signInFailed", { message: failure })}
+        </p>
+      ) : null}
+      <button
+        type="button"
+        className="primary"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          setFailure(null);
+          onSignIn(token).catch((e: unknown) => {
+            setBusy(false);
+            setFailure(messageOf(e));
+          });
+        }}
+      >
+        {busy ? t("app.signingIn") : t("accept.signInButton")}
+      </button>
+    </>
+  );
+}
+
+/** A member now: as what (GET /v1/me), and on into the console. */
+function Accepted({ me }: { me: () => Promise<Me> }) {
+  const { t } = useI18n();
+  const { navigate } = useRouter();
+  const loaded = useLoad(me, "me");
+  return (
+    <Load state={loaded}>
+      {(data) => (
+        <>
+          <p className="notice" role="status">
+            {t("accept.done", {
+              role: data.kind === "tenant_user" ? t(`role.${data.role}`) : data.roles.join(", "),
+            })}
+          </p>
+          <button type="button" className="primary" onClick={() => navigate("/", { replace: true })}>
+            {t("accept.continue")}
+          </button>
+        </>
+      )}
+    </Load>
   );
 }

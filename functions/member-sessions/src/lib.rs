@@ -122,7 +122,7 @@ impl HttpFunction for MemberSessions {
             Whose::Own(me) => (me.tenant_id, me.user_id),
             Whose::Member(user) => (user.tenant_id, user.id),
         };
-        let current = request.claims.as_ref().map(session_of);
+        let current = request.claims.as_ref().and_then(session_of);
         let views = |sessions: &[Session]| -> Vec<SessionView> {
             let current = matches!(whose, Whose::Own(_))
                 .then_some(current.as_ref())

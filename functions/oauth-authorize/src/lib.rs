@@ -47,9 +47,7 @@ use cp_domain::oauth::{
 use cp_domain::{Actor, ActorType, Error, SecretToken, SessionId, SessionOrigin, TokenHash};
 use cp_events::{Envelope, EventContext, SignInRefused, UserActivated};
 use cp_runtime::Route;
-use cp_runtime::env::{
-    OAUTH_CLIENTS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
-};
+use cp_runtime::env::{OAUTH_CLIENTS, TOKEN_ISSUER, UPSTREAM_DIRECTORIES};
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::Store;
 use cp_tokens::TokenIssuer;
@@ -100,12 +98,7 @@ impl OauthAuthorize {
             store,
             clients,
             secure: issuer.starts_with("https://"),
-            tokens: TokenIssuer::new(
-                aws_sdk_kms::Client::new(&env.sdk),
-                env.var(TOKEN_SIGNING_KEY)?,
-                &issuer,
-                env.var(TOKEN_AUDIENCE)?,
-            ),
+            tokens: env.token_issuer()?,
             issuer,
             kms: aws_sdk_kms::Client::new(&env.sdk),
             configured,
@@ -403,7 +396,13 @@ impl OauthAuthorize {
             request.header("user-agent").ok().flatten(),
         );
         self.admission
-            .start(&sign_in, &asked.client_id, origin, request.event_context())
+            .start(
+                &sign_in,
+                &identity,
+                &asked.client_id,
+                origin,
+                request.event_context(),
+            )
             .await?;
         let browser = SecretToken::generate()?;
         let expires = request.now + BROWSER_SIGN_IN_LIFETIME;

@@ -31,7 +31,7 @@ use cp_events::{
     SessionsEnded, SignedOut, TenantApplicationDisabled, UserRemoved, UserRoleChanged,
     UserStatusChanged,
 };
-use cp_runtime::env::{EGRESS_TRUSTED_ORIGINS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY};
+use cp_runtime::env::EGRESS_TRUSTED_ORIGINS;
 use cp_runtime::{ConfigError, FunctionEnv, queue};
 use cp_store::Store;
 use cp_tokens::TokenIssuer;
@@ -176,12 +176,7 @@ impl OauthBackchannel {
             .unwrap_or_default();
         Ok(Self {
             store: env.store()?,
-            tokens: TokenIssuer::new(
-                aws_sdk_kms::Client::new(&env.sdk),
-                env.var(TOKEN_SIGNING_KEY)?,
-                env.var(TOKEN_ISSUER)?,
-                env.var(TOKEN_AUDIENCE)?,
-            ),
+            tokens: env.token_issuer()?,
             guard,
         })
     }

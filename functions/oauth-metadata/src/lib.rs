@@ -12,7 +12,6 @@
 
 use cp_domain::Error;
 use cp_runtime::Route;
-use cp_runtime::env::{TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY};
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_tokens::TokenIssuer;
 use http::header;
@@ -25,12 +24,7 @@ pub struct OauthMetadata {
 impl OauthMetadata {
     pub fn from_env(env: &FunctionEnv) -> Result<Self, ConfigError> {
         Ok(Self {
-            issuer: TokenIssuer::new(
-                aws_sdk_kms::Client::new(&env.sdk),
-                env.var(TOKEN_SIGNING_KEY)?,
-                env.var(TOKEN_ISSUER)?,
-                env.var(TOKEN_AUDIENCE)?,
-            ),
+            issuer: env.token_issuer()?,
         })
     }
 }

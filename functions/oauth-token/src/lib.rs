@@ -40,9 +40,7 @@ use cp_domain::oauth::Grant;
 use cp_domain::oauth::Upstream;
 use cp_domain::{AppScope, Error};
 use cp_runtime::Route;
-use cp_runtime::env::{
-    OAUTH_CLIENTS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
-};
+use cp_runtime::env::{OAUTH_CLIENTS, TOKEN_AUDIENCE, UPSTREAM_DIRECTORIES};
 use cp_runtime::{ApiRequest, ApiResponse, Callers, ConfigError, FunctionEnv, HttpFunction};
 use cp_store::{RateLimit, Store};
 use cp_tokens::TokenIssuer;
@@ -90,12 +88,7 @@ impl OauthToken {
                 .map_err(|e| ConfigError::Invalid(OAUTH_CLIENTS, e))?,
             admission: Admission::new(store.clone()),
             store,
-            issuer: TokenIssuer::new(
-                aws_sdk_kms::Client::new(&env.sdk),
-                env.var(TOKEN_SIGNING_KEY)?,
-                env.var(TOKEN_ISSUER)?,
-                api_audience.clone(),
-            ),
+            issuer: env.token_issuer()?,
             api_audience,
         })
     }

@@ -29,13 +29,11 @@ pub struct TokenClaims {
     /// Application access tokens: the client secret the token was
     /// exchanged for, so revoking the secret ends its tokens at once.
     pub secret_id: Option<String>,
-    /// The identity provider's session (`sid`): every token of one sign-in
+    /// The control plane session (`sid`): every token of one sign-in
     /// carries it (FR-AUTH-005).
     pub session: Option<String>,
-    /// The person's email address, when the identity provider vouches for
-    /// it: `email` with `email_verified` (OIDC) or with `xms_edov` (Entra
-    /// ID: the address's domain is verified by its owner).
-    pub verified_email: Option<String>,
+    /// A member's tenant (`tid`); platform people have none.
+    pub tenant: Option<String>,
 }
 
 /// What is missing or malformed in the claims (never shown to callers).
@@ -67,7 +65,7 @@ impl TokenClaims {
                 .unwrap_or_default(),
             secret_id: claims.get("secret_id").cloned(),
             session: claims.get("sid").filter(|v| !v.is_empty()).cloned(),
-            verified_email: verified_email(claims),
+            tenant: claims.get("tid").filter(|v| !v.is_empty()).cloned(),
         })
     }
 
@@ -84,15 +82,6 @@ impl TokenClaims {
 fn epoch(raw: &str) -> Option<DateTime<Utc>> {
     let secs = raw.parse::<f64>().ok()?;
     DateTime::from_timestamp(secs as i64, 0)
-}
-
-/// The `email` claim if the identity provider says it is verified.
-fn verified_email(claims: &HashMap<String, String>) -> Option<String> {
-    let yes = |name: &str| claims.get(name).is_some_and(|v| v == "true");
-    claims
-        .get("email")
-        .filter(|e| !e.is_empty() && (yes("email_verified") || yes("xms_edov")))
-        .cloned()
 }
 
 /// Reads a list claim as API Gateway renders it (`[a b]`), or as JSON
@@ -181,24 +170,19 @@ mod tests {
     }
 
     #[test]
-    fn uc_tenant_invite_an_email_counts_only_when_the_provider_verified_it() {
+    fn a_members_tenant_and_session_are_read_from_tid_and_sid() {
         let mut m = HashMap::from([
             ("iss".to_owned(), "x".to_owned()),
             ("sub".to_owned(), "s".to_owned()),
             ("iat".to_owned(), "1".to_owned()),
-            ("email".to_owned(), "jane@example.com".to_owned()),
             ("sid".to_owned(), "abc".to_owned()),
         ]);
-        let unverified = TokenClaims::from_request_context(&m).unwrap();
-        assert_eq!(unverified.verified_email, None);
-        assert_eq!(unverified.session.as_deref(), Some("abc"));
-        m.insert("email_verified".into(), "true".into());
-        let verified = TokenClaims::from_request_context(&m).unwrap();
-        assert_eq!(verified.verified_email.as_deref(), Some("jane@example.com"));
-        m.insert("email_verified".into(), "false".into());
-        m.insert("xms_edov".into(), "true".into());
-        let entra = TokenClaims::from_request_context(&m).unwrap();
-        assert_eq!(entra.verified_email.as_deref(), Some("jane@example.com"));
+        let platform = TokenClaims::from_request_context(&m).unwrap();
+        assert_eq!(platform.session.as_deref(), Some("abc"));
+        assert_eq!(platform.tenant, None);
+        m.insert("tid".into(), "t-1".into());
+        let member = TokenClaims::from_request_context(&m).unwrap();
+        assert_eq!(member.tenant.as_deref(), Some("t-1"));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use cp_domain::tenant::issued_after;
 use cp_domain::{
     Application, ApplicationId, Error, PlatformRole, Session, SessionOrigin, TenantId, User, UserId,
 };
-use cp_events::{Envelope, EventContext, SignedIn};
+use cp_events::{Envelope, EventContext, PlatformUserProvisioned, SignedIn};
 use cp_store::{IdentityKind, Store};
 use std::collections::HashMap;
 
@@ -198,14 +198,23 @@ impl Admission {
 
     /// Starts `sign_in`'s session: a member's is recorded where their
     /// sessions are listed (platform people's live in their tokens), in one
-    /// transaction with the `auth.signed_in` event.
+    /// transaction with the `auth.signed_in` event. A platform person's
+    /// first sign-in also creates their User record (tenant NULL) and binds
+    /// `identity` to it (FR-SYS-004), in the same transaction; a racing twin
+    /// finds it there and only signs in.
     pub async fn start(
         &self,
         sign_in: &SignIn,
+        identity: &UpstreamIdentity,
         client_id: &str,
         origin: SessionOrigin,
         context: EventContext,
     ) -> Result<(), Error> {
+        // Whoever signs in is the actor of what their sign-in does.
+        let context = EventContext {
+            actor: sign_in.person.actor(),
+            ..context
+        };
         let event = Envelope::new(
             &SignedIn {
                 user_id: sign_in.person.user_id(),
@@ -215,27 +224,59 @@ impl Admission {
                 upstream: sign_in.upstream.as_str().to_owned(),
                 amr: sign_in.amr.clone(),
             },
-            EventContext {
-                actor: sign_in.person.actor(),
-                ..context.clone()
-            },
+            context.clone(),
         )?;
-        let mut writes = self.store.writes();
-        if let Person::Member {
-            user_id, tenant_id, ..
-        } = &sign_in.person
-        {
-            let session = Session::started(
-                *tenant_id,
-                *user_id,
-                sign_in.session.clone(),
-                origin,
-                context.time,
-            );
-            writes.start_session(&session)?;
+        let (user_id, roles) = match &sign_in.person {
+            Person::Platform { user_id, roles } => (user_id, roles),
+            Person::Member {
+                user_id, tenant_id, ..
+            } => {
+                let session = Session::started(
+                    *tenant_id,
+                    *user_id,
+                    sign_in.session.clone(),
+                    origin,
+                    context.time,
+                );
+                let mut writes = self.store.writes();
+                writes.start_session(&session)?.event(&event)?;
+                return self.store.commit(writes).await.map(|_| ());
+            }
+        };
+        let signed_in_only = || -> Result<_, Error> {
+            let mut writes = self.store.writes();
+            writes.event(&event)?;
+            Ok(writes)
+        };
+        let known = self
+            .store
+            .identity(&identity.issuer, &identity.subject)
+            .await?
+            .is_some();
+        if known {
+            return self.store.commit(signed_in_only()?).await.map(|_| ());
         }
-        writes.event(&event)?;
-        self.store.commit(writes).await.map(|_| ())
+        let provisioned = Envelope::new(
+            &PlatformUserProvisioned {
+                user_id: *user_id,
+                roles: roles.clone(),
+                issuer: identity.issuer.clone(),
+            },
+            context.clone(),
+        )?;
+        let mut writes = signed_in_only()?;
+        writes
+            .create_platform_user(&identity.issuer, &identity.subject, *user_id, context.time)?
+            .event(&provisioned)?;
+        match self.store.commit(writes).await {
+            Ok(_) => {
+                tracing::info!(%user_id, "platform user provisioned at first sign-in");
+                Ok(())
+            }
+            // A racing first sign-in of the same person created it.
+            Err(Error::Conflict(_)) => self.store.commit(signed_in_only()?).await.map(|_| ()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Notes that an application got tokens of a member's session, so that

@@ -1,76 +1,87 @@
 //! Behind the edge: from verified claims to a principal.
 //!
-//! Every function resolves its caller here, on every request:
+//! The edge lets through only tokens of the control plane's own issuer
+//! (doc/adr/0042-the-control-plane-as-openid-provider.md): applications'
+//! access tokens and people's, which the OpenID Provider issued to the
+//! product's own clients (the console, `cpctl`) for the API. A person's
+//! token says who they are in the control plane (`sub`: their user id;
+//! `tid` and `role` for a member, `roles` for a platform person) and which
+//! sign-in it belongs to (`sid`). Every function resolves its caller here,
+//! on every request, and checks that the sign-in still stands:
 //!
-//! - **Platform people** carry an Entra ID app role (`Operator`, `Auditor`)
-//!   and no tenant. Their roles are the token's; their user id is derived
-//!   from their identity ([`UserId::for_platform_identity`]), so resolving
-//!   them reads nothing. Their User record (FR-SYS-004) is created at sign-in
-//!   by [`PrincipalResolver::sign_in`], which `GET /v1/me` runs; it carries
-//!   that same id, so what they did before is attributed to it.
-//! - **Tenant users** are found by their identity binding (issuer + subject),
-//!   then their User record and tenant are read together, strongly
-//!   consistent, together with the session the token belongs to, and
-//!   checked: the user must be Active, the tenant Active, the token issued
-//!   after both revocation watermarks, and its session not ended. A session
-//!   seen for the first time is recorded (FR-AUTH-005).
-//!
-//! Round trips: bindings never change once written, so they are cached per
-//! process. Warm, a tenant user costs one `BatchGetItem`; cold, one `GetItem`
-//! more; a session's first request one `PutItem` more. Platform people cost
-//! none.
+//! - **Platform people** (`Operator`, `Auditor`, `Developer` from the
+//!   workforce directory) hold the roles their sign-in gave them, until
+//!   their session is ended: one `GetItem`.
+//! - **Tenant users**: their User record, tenant and session are read
+//!   together, strongly consistent (one `BatchGetItem`), and checked: the
+//!   user Active, the tenant Active, the session not ended, and the sign-in
+//!   after both revocation watermarks. Their role is the record's, as it is
+//!   now.
 //!
 //! Every denial is ERR-AUTH-403 with nothing to tell the cases apart
-//! (unknown identity, disabled user, inactive tenant), except a revoked
+//! (unknown user, disabled user, inactive tenant), except an ended
 //! session, which is ERR-AUTH-440 so the client knows to sign in again.
 
 use crate::TokenClaims;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use cp_domain::tenant::issued_after;
 use cp_domain::{
-    AppScope, ApplicationId, Error, PlatformRole, Principal, SecretId, Session, SessionId,
-    SessionOrigin, UserId,
+    AppScope, ApplicationId, Error, PlatformRole, Principal, SecretId, SessionId, TenantId, UserId,
 };
-use cp_events::{Envelope, EventContext, PlatformUserProvisioned};
-use cp_store::{IdentityBinding, IdentityKind, Store};
-use quick_cache::sync::Cache;
+use cp_store::Store;
 
-/// Bindings cached per process; each is two short strings and two ids.
-const BINDING_CACHE_ENTRIES: usize = 10_000;
-
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PrincipalResolver {
     store: Store,
-    bindings: Cache<(String, String), IdentityBinding>,
 }
 
 impl PrincipalResolver {
     pub fn new(store: Store) -> Self {
-        Self {
-            store,
-            bindings: Cache::new(BINDING_CACHE_ENTRIES),
-        }
+        Self { store }
     }
 
+    /// A person, from the claims of an access token the control plane's
+    /// OpenID Provider issued for its API.
     pub async fn resolve(&self, claims: &TokenClaims) -> Result<Principal, Error> {
-        self.resolve_from(claims, &SessionOrigin::default()).await
-    }
-
-    /// The same, knowing where the request comes from (recorded with a new
-    /// session).
-    pub async fn resolve_from(
-        &self,
-        claims: &TokenClaims,
-        origin: &SessionOrigin,
-    ) -> Result<Principal, Error> {
-        let roles = platform_roles(claims);
-        if !roles.is_empty() {
-            return Ok(Principal::Platform {
-                user_id: UserId::for_platform_identity(&claims.issuer, &claims.subject),
-                roles,
-            });
+        // An application's own token is no person's.
+        if claims.client_id.as_deref() == Some(claims.subject.as_str()) {
+            return Err(Error::AccessDenied);
         }
-        self.tenant_user(claims, origin, false).await
+        let user_id: UserId = claims.subject.parse().map_err(|_| Error::AccessDenied)?;
+        let session = session_of(claims).ok_or(Error::AccessDenied)?;
+        let Some(tenant) = &claims.tenant else {
+            let roles = platform_roles(claims);
+            if roles.is_empty() {
+                return Err(Error::AccessDenied);
+            }
+            if self.store.platform_session_ended(&session).await? {
+                return Err(Error::SessionExpired);
+            }
+            return Ok(Principal::Platform { user_id, roles });
+        };
+        let tenant_id: TenantId = tenant.parse().map_err(|_| Error::AccessDenied)?;
+        let (user, tenant, session) = self
+            .store
+            .user_tenant_session(tenant_id, user_id, &session)
+            .await?;
+        let (Some(user), Some(tenant)) = (user, tenant) else {
+            return Err(Error::AccessDenied);
+        };
+        let signed_in_at = claims.signed_in_at();
+        let ended = session.is_none_or(|s| s.is_ended())
+            || !issued_after(signed_in_at, user.sessions_valid_after)
+            || !issued_after(signed_in_at, tenant.sessions_valid_after);
+        if ended {
+            return Err(Error::SessionExpired);
+        }
+        if !user.may_sign_in() || !tenant.admits_users() {
+            return Err(Error::AccessDenied);
+        }
+        Ok(Principal::TenantUser {
+            user_id: user.id,
+            tenant_id,
+            role: user.role,
+        })
     }
 
     /// A managed application, from the claims of an access token the
@@ -106,135 +117,9 @@ impl PrincipalResolver {
             .collect();
         Ok(Principal::Application { app_id, scopes })
     }
-
-    /// At sign-in: a platform person's first one creates their User record
-    /// (tenant NULL) and binds their identity to it, with its event, in one
-    /// transaction (FR-SYS-004). Later sign-ins, and a racing twin, find it
-    /// there and change nothing. Returns whether the record was created.
-    pub async fn sign_in(
-        &self,
-        claims: &TokenClaims,
-        principal: &Principal,
-        context: EventContext,
-    ) -> Result<bool, Error> {
-        let Principal::Platform { user_id, roles } = principal else {
-            return Ok(false);
-        };
-        let key = (claims.issuer.clone(), claims.subject.clone());
-        if let Some(known) = self.bindings.get(&key) {
-            return match known.kind {
-                IdentityKind::Platform => Ok(false),
-                IdentityKind::Tenant => Err(Error::AccessDenied),
-            };
-        }
-        let event = Envelope::new(
-            &PlatformUserProvisioned {
-                user_id: *user_id,
-                roles: roles.clone(),
-                issuer: claims.issuer.clone(),
-            },
-            context.clone(),
-        )?;
-        let mut writes = self.store.writes();
-        writes
-            .create_platform_user(&claims.issuer, &claims.subject, *user_id, context.time)?
-            .event(&event)?;
-        let created = match self.store.commit(writes).await {
-            Ok(_) => true,
-            // Bound already: by an earlier sign-in, or (misconfigured) to a
-            // tenant user, whose identity must not act as a platform one.
-            Err(Error::Conflict(_)) => match self.binding(claims, true).await? {
-                Some(b) if b.kind == IdentityKind::Platform && b.user_id == *user_id => false,
-                _ => return Err(Error::AccessDenied),
-            },
-            Err(e) => return Err(e),
-        };
-        if created {
-            tracing::info!(%user_id, "platform user provisioned at first sign-in");
-            self.bindings.insert(
-                key,
-                IdentityBinding {
-                    kind: IdentityKind::Platform,
-                    user_id: *user_id,
-                    tenant_id: None,
-                },
-            );
-        }
-        Ok(created)
-    }
-
-    async fn tenant_user(
-        &self,
-        claims: &TokenClaims,
-        origin: &SessionOrigin,
-        fresh: bool,
-    ) -> Result<Principal, Error> {
-        let Some(binding) = self.binding(claims, fresh).await? else {
-            return Err(Error::AccessDenied);
-        };
-        let (IdentityKind::Tenant, Some(tenant_id)) = (binding.kind, binding.tenant_id) else {
-            return Err(Error::AccessDenied);
-        };
-        let session_id = session_of(claims);
-        let (user, tenant, session) = self
-            .store
-            .user_tenant_session(tenant_id, binding.user_id, &session_id)
-            .await?;
-        let (Some(user), Some(tenant)) = (user, tenant) else {
-            self.forget(claims);
-            if !fresh {
-                // A cached binding may point at a user who was deleted (and
-                // perhaps invited again) since; look once more, uncached.
-                return Box::pin(self.tenant_user(claims, origin, true)).await;
-            }
-            return Err(Error::AccessDenied);
-        };
-        if session.as_ref().is_some_and(Session::is_ended)
-            || !session_valid(
-                claims.signed_in_at(),
-                &[user.sessions_valid_after, tenant.sessions_valid_after],
-            )
-        {
-            return Err(Error::SessionExpired);
-        }
-        if !user.may_sign_in() || !tenant.admits_users() {
-            return Err(Error::AccessDenied);
-        }
-        if session.is_none() {
-            let started =
-                Session::started(tenant_id, user.id, session_id, origin.clone(), Utc::now());
-            self.store.record_session(&started).await?;
-        }
-        Ok(Principal::TenantUser {
-            user_id: user.id,
-            tenant_id,
-            role: user.role,
-        })
-    }
-
-    async fn binding(
-        &self,
-        claims: &TokenClaims,
-        fresh: bool,
-    ) -> Result<Option<IdentityBinding>, Error> {
-        let key = (claims.issuer.clone(), claims.subject.clone());
-        if !fresh && let Some(hit) = self.bindings.get(&key) {
-            return Ok(Some(hit));
-        }
-        let found = self.store.identity(&claims.issuer, &claims.subject).await?;
-        if let Some(binding) = &found {
-            self.bindings.insert(key, binding.clone());
-        }
-        Ok(found)
-    }
-
-    fn forget(&self, claims: &TokenClaims) {
-        self.bindings
-            .remove(&(claims.issuer.clone(), claims.subject.clone()));
-    }
 }
 
-/// The platform roles among the token's app roles.
+/// The platform roles among the token's roles.
 pub fn platform_roles(claims: &TokenClaims) -> Vec<PlatformRole> {
     claims
         .roles
@@ -243,12 +128,7 @@ pub fn platform_roles(claims: &TokenClaims) -> Vec<PlatformRole> {
         .collect()
 }
 
-/// The session a person's token belongs to.
-pub fn session_of(claims: &TokenClaims) -> SessionId {
-    SessionId::of_token(claims.session.as_deref(), &claims.subject, claims.issued_at)
-}
-
-/// Whether a token issued at `issued_at` outlives every revocation watermark.
-fn session_valid(issued_at: DateTime<Utc>, watermarks: &[Option<DateTime<Utc>>]) -> bool {
-    watermarks.iter().all(|w| issued_after(issued_at, *w))
+/// The control plane session a person's token belongs to (`sid`).
+pub fn session_of(claims: &TokenClaims) -> Option<SessionId> {
+    claims.session.as_deref().and_then(SessionId::parse)
 }

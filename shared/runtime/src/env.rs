@@ -23,6 +23,10 @@ pub const TOKEN_ISSUER: &str = "TOKEN_ISSUER";
 pub const TOKEN_AUDIENCE: &str = "TOKEN_AUDIENCE";
 /// The asymmetric KMS key (id, ARN or alias) that signs them.
 pub const TOKEN_SIGNING_KEY: &str = "TOKEN_SIGNING_KEY";
+/// Keys (ids or ARNs, comma-separated) the JWKS publishes beside the
+/// signing key without signing with them: the next key of a rotation before
+/// it signs, the previous one until its last token has expired (ADR 0042).
+pub const TOKEN_PUBLISHED_KEYS: &str = "TOKEN_PUBLISHED_KEYS";
 /// The queues by name, with their dead-letter queues, as JSON:
 /// `{"audit": {"url": "...", "dead_letter_url": "..."}}` (health); the
 /// outbox's dead-letter queue is `"outbox"`, with no `url`.
@@ -111,6 +115,31 @@ impl FunctionEnv {
         (self.vars)(name)
             .filter(|v| !v.is_empty())
             .ok_or(ConfigError::Missing(name))
+    }
+
+    /// The control plane's token issuer, as the `TOKEN_*` variables
+    /// configure it: the signing key, the keys of a rotation it publishes
+    /// beside it, its issuer URL and the API's audience.
+    pub fn token_issuer(&self) -> Result<cp_tokens::TokenIssuer, ConfigError> {
+        let kms = aws_sdk_kms::Client::new(&self.sdk);
+        Ok(cp_tokens::TokenIssuer::new(
+            kms.clone(),
+            self.var(TOKEN_SIGNING_KEY)?,
+            self.var(TOKEN_ISSUER)?,
+            self.var(TOKEN_AUDIENCE)?,
+        )
+        .publishing(&kms, &self.list(TOKEN_PUBLISHED_KEYS)))
+    }
+
+    /// A comma-separated list; empty when unset.
+    pub fn list(&self, name: &'static str) -> Vec<String> {
+        (self.vars)(name)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The table, with its client (the same one for every caller).

@@ -24,7 +24,7 @@ use crate::route::{BodyRule, Route};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use cp_auth::{PrincipalResolver, TokenClaims};
-use cp_domain::{Error, Principal, SessionOrigin};
+use cp_domain::{Error, Principal};
 use cp_events::{Envelope, EventContext, PersonalDataRead};
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -443,13 +443,7 @@ impl<F: HttpFunction> HttpAdapter<F> {
                 let principal = match callers {
                     Callers::Applications => resolver.resolve_application(&claims).await?,
                     Callers::SignedIn => Principal::Anonymous,
-                    _ => {
-                        let origin = SessionOrigin::new(
-                            source_ip.as_deref(),
-                            user_agent(request.headers()).as_deref(),
-                        );
-                        resolver.resolve_from(&claims, &origin).await?
-                    }
+                    _ => resolver.resolve(&claims).await?,
                 };
                 (principal, Some(claims))
             }
@@ -529,15 +523,6 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>
             .map(Some)
             .map_err(|_| Error::invalid(name, "must be visible ASCII text")),
     }
-}
-
-/// The caller's user agent, recorded with a session (never interpreted):
-/// bytes that are not text are replaced rather than refused, as some
-/// clients send UTF-8 there.
-fn user_agent(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::USER_AGENT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 /// The claims API Gateway's JWT authorizer verified, if any.

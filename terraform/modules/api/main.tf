@@ -1,6 +1,6 @@
-# The HTTP API: JWT authorizers at the edge (Entra ID for people, the control
-# plane's own client-credentials tokens for applications), one integration per
-# function's alias, the routes of functions/functions.json, a default stage
+# The HTTP API: one JWT authorizer at the edge (the control plane's own
+# tokens, people's and applications' alike), one integration per function's
+# alias, the routes of functions/functions.json, a default stage
 # with JSON access logs (no personal data) and throttling.
 
 resource "aws_apigatewayv2_api" "this" {
@@ -9,40 +9,32 @@ resource "aws_apigatewayv2_api" "this" {
   protocol_type = "HTTP"
 }
 
-# People: tokens issued by the workforce Entra ID tenant for the API app.
-resource "aws_apigatewayv2_authorizer" "user" {
+# The only issuer the API trusts: the control plane, as OpenID Provider for
+# people (the console, cpctl) and authorization server for applications
+# (client credentials), every token signed by its KMS key
+# (doc/adr/0042). The directories people sign in at are trusted only by the
+# endpoints that receive their tokens, never here.
+resource "aws_apigatewayv2_authorizer" "control_plane" {
   api_id           = aws_apigatewayv2_api.this.id
-  name             = "entra-id"
+  name             = "control-plane"
   authorizer_type  = "JWT"
   identity_sources = ["$request.header.Authorization"]
 
   jwt_configuration {
-    issuer   = var.user_issuer
-    audience = var.user_audiences
-  }
-}
-
-# Managed applications and the billing system: short-lived tokens from the
-# control plane's own client-credentials endpoint (signed by a KMS key).
-resource "aws_apigatewayv2_authorizer" "app" {
-  api_id           = aws_apigatewayv2_api.this.id
-  name             = "control-plane-clients"
-  authorizer_type  = "JWT"
-  identity_sources = ["$request.header.Authorization"]
-
-  jwt_configuration {
-    issuer   = var.app_issuer
-    audience = var.app_audiences
+    issuer   = var.token_issuer
+    audience = var.token_audiences
   }
 }
 
 locals {
   routes          = { for route in var.routes : "${route.method} ${route.path}" => route }
   route_functions = toset([for route in var.routes : route.function])
-  # A route's authorizer, as the local gateway reads it from functions.json.
+  # A route's authorizer, as the local gateway reads it from functions.json:
+  # people's routes and applications' are verified alike (the function tells
+  # the callers apart).
   authorizer_ids = {
-    jwt  = aws_apigatewayv2_authorizer.user.id
-    app  = aws_apigatewayv2_authorizer.app.id
+    jwt  = aws_apigatewayv2_authorizer.control_plane.id
+    app  = aws_apigatewayv2_authorizer.control_plane.id
     none = null
   }
 }

@@ -14,7 +14,7 @@ variable "routes" {
 
   validation {
     condition     = alltrue([for route in var.routes : contains(["jwt", "app", "none"], route.authorizer)])
-    error_message = "A route's authorizer is jwt (Entra ID, the default), app (the control plane's application tokens) or none."
+    error_message = "A route's authorizer is jwt (people's tokens, the default), app (applications' tokens) or none; both are the control plane's."
   }
 
   validation {
@@ -37,23 +37,13 @@ variable "functions" {
   }))
 }
 
-variable "user_issuer" {
-  description = "Issuer of people's tokens: https://login.microsoftonline.com/<tenant>/v2.0."
+variable "token_issuer" {
+  description = "The control plane's issuer (its public base URL): the only one the API trusts."
   type        = string
 }
 
-variable "user_audiences" {
-  description = "Accepted audiences of people's tokens (the API app's client id)."
-  type        = list(string)
-}
-
-variable "app_issuer" {
-  description = "Issuer of the control plane's own client-credentials tokens (its public base URL)."
-  type        = string
-}
-
-variable "app_audiences" {
-  description = "Accepted audiences of the control plane's client-credentials tokens."
+variable "token_audiences" {
+  description = "Accepted audiences: the control plane's API."
   type        = list(string)
 }
 

@@ -185,7 +185,7 @@ resource "aws_cloudfront_response_headers_policy" "security" {
       override        = true
     }
     content_security_policy {
-      content_security_policy = replace(local.security_headers.content_security_policy, "{identity_provider}", var.identity_provider_origin)
+      content_security_policy = local.security_headers.content_security_policy
       override                = true
     }
   }

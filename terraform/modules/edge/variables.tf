@@ -58,12 +58,6 @@ variable "managed_rule_groups" {
   ]
 }
 
-variable "identity_provider_origin" {
-  description = "Origin of the identity provider the console signs people in with (its CSP connect-src)."
-  type        = string
-  default     = "https://login.microsoftonline.com"
-}
-
 variable "console_config" {
   description = "The console's config.json (OIDC authority, client id, scopes); null uploads none."
   type = object({

@@ -1,23 +1,18 @@
-# The Entra ID side of sign-in, in the same apply as AWS: the API's app
-# registration with the app roles people are assigned (Operator, Auditor,
-# Developer) and a delegated scope, and the console's SPA registration that
-# asks for that scope. API Gateway's authorizer trusts tokens issued for the
-# API app (v2 tokens: aud is its client id).
+# The workforce side of sign-in, in the same apply as AWS: the control
+# plane's app registration in the company's Entra ID tenant, with the app
+# roles people are assigned (Operator, Auditor, Developer).
 #
-# The API app is also the control plane's confidential web client when it
-# brokers people's sign-in as an OpenID Provider (doc/adr/0042): the roles
-# are the API app's, and Entra ID puts an app's roles in the ID tokens of
-# sign-ins to that app, so one registration (and one set of assignments)
-# gives the broker the roles. A separate registration would need the roles
-# and every person's assignment twice.
+# The control plane is its own OpenID Provider (doc/adr/0042): its API and
+# its console take only the tokens it issues. This registration is the
+# control plane's confidential web client when it sends staff to sign in
+# here; Entra ID puts an app's roles in the ID tokens of sign-ins to that
+# app, so the roles and their assignments live on this one registration.
 
 data "azuread_client_config" "current" {}
 
 resource "random_uuid" "app_role" {
   for_each = var.app_roles
 }
-
-resource "random_uuid" "scope" {}
 
 # Microsoft Graph's well-known client id: its delegated openid, profile and
 # email are what the broker asks for.
@@ -35,41 +30,10 @@ resource "azuread_application" "api" {
   sign_in_audience = "AzureADMyOrg"
   owners           = [data.azuread_client_config.current.object_id]
 
-  api {
-    requested_access_token_version = 2
-
-    oauth2_permission_scope {
-      id                         = random_uuid.scope.result
-      value                      = "access_as_user"
-      type                       = "User"
-      enabled                    = true
-      admin_consent_display_name = "Use the control plane"
-      admin_consent_description  = "The console calls the control plane's API as the signed-in person."
-      user_consent_display_name  = "Use the control plane"
-      user_consent_description   = "The console calls the control plane's API as you."
-    }
-  }
-
-  # What the control plane reads from people's access tokens beyond the
-  # defaults: the sign-in session and its time (FR-AUTH-005: one session
-  # record per sign-in; a revocation also refuses tokens refreshed from an
-  # earlier sign-in), and the verified email that accepts an invitation.
+  # What the broker reads from the ID tokens it redeems beyond the
+  # defaults: the email (verified when xms_edov says so) and when the person
+  # authenticated. roles needs no claim: an app's roles are in its ID tokens.
   optional_claims {
-    access_token {
-      name = "sid"
-    }
-    access_token {
-      name = "auth_time"
-    }
-    access_token {
-      name = "email"
-    }
-    access_token {
-      name = "xms_edov"
-    }
-    # The same in the ID tokens the broker redeems: the email (verified when
-    # xms_edov says so) and when the person authenticated. roles needs no
-    # claim: an app's roles are in its ID tokens.
     id_token {
       name = "auth_time"
     }
@@ -129,47 +93,11 @@ resource "azuread_application_password" "broker" {
   }
 }
 
-resource "azuread_application_identifier_uri" "api" {
-  application_id = azuread_application.api.id
-  identifier_uri = "api://${azuread_application.api.client_id}"
-}
-
-# Only people assigned one of the roles get a token for the API.
+# Only people assigned one of the roles may sign in here.
 resource "azuread_service_principal" "api" {
   client_id                    = azuread_application.api.client_id
   app_role_assignment_required = true
   owners                       = [data.azuread_client_config.current.object_id]
-}
-
-resource "azuread_application" "console" {
-  display_name     = "${var.name} console"
-  sign_in_audience = "AzureADMyOrg"
-  owners           = [data.azuread_client_config.current.object_id]
-
-  single_page_application {
-    redirect_uris = var.console_redirect_uris
-  }
-
-  required_resource_access {
-    resource_app_id = azuread_application.api.client_id
-
-    resource_access {
-      id   = random_uuid.scope.result
-      type = "Scope"
-    }
-  }
-}
-
-resource "azuread_service_principal" "console" {
-  client_id = azuread_application.console.client_id
-  owners    = [data.azuread_client_config.current.object_id]
-}
-
-# Admin consent: the console may ask for the API's scope for everyone.
-resource "azuread_service_principal_delegated_permission_grant" "console" {
-  service_principal_object_id          = azuread_service_principal.console.object_id
-  resource_service_principal_object_id = azuread_service_principal.api.object_id
-  claim_values                         = ["access_as_user"]
 }
 
 # Admin consent: the broker may sign anyone assigned a role in with openid,

@@ -4,23 +4,8 @@ output "tenant_id" {
 }
 
 output "issuer" {
-  description = "Issuer of the tokens people bring (v2 endpoint)."
+  description = "The workforce directory's issuer (v2 endpoint), where staff sign in."
   value       = "https://login.microsoftonline.com/${data.azuread_client_config.current.tenant_id}/v2.0"
-}
-
-output "api_client_id" {
-  description = "The API app's client id: the audience of people's tokens."
-  value       = azuread_application.api.client_id
-}
-
-output "console_client_id" {
-  description = "The console's client id (the SPA's MSAL configuration)."
-  value       = azuread_application.console.client_id
-}
-
-output "api_scope" {
-  description = "The scope the console requests."
-  value       = "api://${azuread_application.api.client_id}/access_as_user"
 }
 
 output "app_role_ids" {

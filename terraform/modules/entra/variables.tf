@@ -13,11 +13,6 @@ variable "app_roles" {
   }
 }
 
-variable "console_redirect_uris" {
-  description = "Where Entra ID returns people to after sign-in (the console's sign-in callback, <console URL>/callback)."
-  type        = list(string)
-}
-
 variable "broker_redirect_uri" {
   description = "The control plane's callback as a client of this tenant when it brokers sign-in (<issuer>/oauth2/callback, oauth-authorize)."
   type        = string

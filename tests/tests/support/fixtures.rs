@@ -6,6 +6,7 @@ use cp_domain::tenant::provisioning::{NewIds, ProvisionTenant, Provisioned, prov
 use cp_domain::{
     ActorType, AuditRecord, EventId, Outcome, SecretToken, Tenant, TenantId, User, UserStatus,
 };
+use cp_local::tokens::{self, Directory};
 use cp_store::{IdentityBinding, IdentityKind, Store};
 use cp_tests::{stack, store, unique};
 
@@ -81,14 +82,37 @@ pub async fn save_user(store: &Store, user: &User) {
     store.commit(writes).await.unwrap();
 }
 
-/// A provisioned tenant whose Owner signs in at the local provider as a
-/// fresh subject (returned).
+/// A provisioned tenant whose Owner signs in at the customers' directory
+/// as a fresh subject (returned).
 pub async fn tenant_owner() -> (Provisioned, String) {
     let store = store().await;
     let p = tenant(&store).await;
     let subject = unique("owner");
-    activate_owner(&store, &p, &stack().oidc_issuer, &subject).await;
+    activate_owner(&store, &p, &stack().customer_issuer, &subject).await;
     (p, subject)
+}
+
+/// A new sign-in of the member bound to `subject` at the customers'
+/// directory, through the control plane: their access token.
+pub async fn sign_in(subject: &str) -> String {
+    try_sign_in(subject)
+        .await
+        .unwrap_or_else(|e| panic!("{subject} signs in: {e}"))
+}
+
+/// The same; `Err` says why the control plane refused the sign-in.
+pub async fn try_sign_in(subject: &str) -> Result<String, String> {
+    let claims = tokens::verified(&format!("{subject}@members.example"), subject);
+    let signed_in = tokens::sign_in(
+        &stack().gateway_url,
+        Directory::Customer,
+        subject,
+        &claims,
+        &[],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(tokens::access_token(&signed_in).unwrap())
 }
 
 pub fn audit_record(tenant: TenantId, at: chrono::DateTime<Utc>) -> AuditRecord {

@@ -1,11 +1,14 @@
 //! People and tenants as tenant administration makes them: a person who
-//! signs in at the local provider, a tenant onboarded by an operator whose
-//! Owner accepted the emailed invitation, members invited and joined, and
-//! the calls that change them.
+//! signs in through the control plane at the customers' directory, a
+//! tenant onboarded by an operator whose Owner accepted the emailed
+//! invitation by signing in with it, members invited and joined, and the
+//! calls that change them.
 
 use cp_api::{InvitationDetailView, SessionView};
 use cp_domain::{InvitationId, TenantId, UserId};
-use cp_tests::{get, get_json, http, idp, operator, send_json, sent_emails, unique, url};
+use cp_local::LocalIdp;
+use cp_local::tokens::{self, Directory};
+use cp_tests::{get, get_json, http, operator, send_json, sent_emails, stack, unique, url};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -34,13 +37,57 @@ impl Person {
         }
     }
 
-    /// A token of a new sign-in session (its own `sid`).
+    /// A token of a new sign-in session at the customers' directory,
+    /// through the control plane (a member only).
     pub(crate) async fn sign_in(&self) -> String {
-        let mut claims = serde_json::Map::new();
-        claims.insert("email".into(), json!(self.email));
-        claims.insert("email_verified".into(), json!(true));
-        claims.insert("sid".into(), json!(uuid::Uuid::new_v4().to_string()));
-        idp().token(&self.subject, &claims).await.unwrap()
+        self.try_sign_in()
+            .await
+            .unwrap_or_else(|e| panic!("{} signs in: {e}", self.email))
+    }
+
+    /// The same; `Err` says why the control plane refused.
+    pub(crate) async fn try_sign_in(&self) -> Result<String, String> {
+        self.try_sign_in_with(&[]).await
+    }
+
+    /// Accepts the invitation `token` by signing in with it: the new
+    /// member's access token.
+    pub(crate) async fn accept(&self, token: &str) -> String {
+        self.try_accept(token)
+            .await
+            .unwrap_or_else(|e| panic!("{} accepts: {e}", self.email))
+    }
+
+    /// The same; `Err` says why the control plane refused (its `error` and
+    /// `error_description` at the client's redirect).
+    pub(crate) async fn try_accept(&self, token: &str) -> Result<String, String> {
+        self.try_sign_in_with(&[("invitation", token)]).await
+    }
+
+    /// An ID token of the customers' directory for this person, issued to
+    /// the control plane's client there (what a service may exchange).
+    pub(crate) async fn directory_token(&self) -> String {
+        let info = stack();
+        LocalIdp::new(info.customer_issuer.clone(), info.client_id.clone())
+            .token(&self.subject, &tokens::verified(&self.email, "Jane Member"))
+            .await
+            .unwrap()
+    }
+
+    /// A sign-in (a member's, or one that accepts an invitation with
+    /// `extra`); `Err` says why the control plane refused.
+    pub(crate) async fn try_sign_in_with(&self, extra: &[(&str, &str)]) -> Result<String, String> {
+        let claims = tokens::verified(&self.email, "Jane Member");
+        let signed_in = tokens::sign_in(
+            &stack().gateway_url,
+            Directory::Customer,
+            &self.subject,
+            &claims,
+            extra,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(tokens::access_token(&signed_in).unwrap())
     }
 }
 
@@ -56,16 +103,6 @@ pub(crate) async fn emailed_token(email: &str) -> String {
                 .collect()
         })
         .unwrap()
-}
-
-pub(crate) async fn accept(token: &str, invitation_token: &str) -> Response {
-    send_json(
-        Method::POST,
-        token,
-        "/v1/invitations/accept",
-        &json!({ "token": invitation_token }),
-    )
-    .await
 }
 
 /// A tenant provisioned by an operator, whose Owner accepted the emailed
@@ -90,9 +127,7 @@ pub(crate) async fn onboarded() -> Org {
     .await
     .unwrap();
     let tenant_id: TenantId = created["id"].as_str().unwrap().parse().unwrap();
-    let owner_token = owner.sign_in().await;
-    let accepted = accept(&owner_token, &emailed_token(&owner.email).await).await;
-    assert_eq!(accepted.status(), StatusCode::OK);
+    let owner_token = owner.accept(&emailed_token(&owner.email).await).await;
     Org {
         tenant_id,
         owner,
@@ -132,13 +167,8 @@ pub(crate) async fn join(org: &Org, role: &str) -> (Person, String, UserId) {
     let person = Person::new(&format!("{}@members.example", unique("m")));
     let invited = invite(&org.owner_token, &person.email, role).await;
     assert_eq!(invited.status(), StatusCode::CREATED);
-    let token = person.sign_in().await;
-    let accepted: Value = accept(&token, &emailed_token(&person.email).await)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let user_id = accepted["user_id"].as_str().unwrap().parse().unwrap();
+    let token = person.accept(&emailed_token(&person.email).await).await;
+    let user_id = user_id(&token).await;
     (person, token, user_id)
 }
 

@@ -20,33 +20,12 @@ pub const RECORD_TTL: Duration = Duration::days(30);
 /// may keep refreshing its tokens (Entra ID: 90 days of inactivity).
 pub const ENDED_TTL: Duration = Duration::days(90);
 
-/// A session id safe to use in keys and URLs: the provider's `sid` when it
-/// is a plain token (Entra ID's are GUIDs), else its SHA-256.
+/// A session id safe to use in keys and URLs: the control plane's own
+/// sessions (its OpenID Provider's sign-ins and token exchanges).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SessionId(String);
 
 impl SessionId {
-    /// From the token's `sid` claim; without one, each token counts as its
-    /// own session (`iat` and `sub` make it unique enough for that).
-    pub fn of_token(sid: Option<&str>, subject: &str, issued_at: DateTime<Utc>) -> Self {
-        match sid {
-            Some(sid)
-                if (1..=64).contains(&sid.len())
-                    && sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
-            {
-                Self(sid.to_owned())
-            }
-            Some(other) => Self(hex::encode(Sha256::digest(other.as_bytes()))),
-            None => Self(format!(
-                "t-{}",
-                &hex::encode(Sha256::digest(format!(
-                    "{subject}\n{}",
-                    issued_at.timestamp()
-                )))[..32]
-            )),
-        }
-    }
-
     /// A new session of the control plane's own (its OpenID Provider's
     /// sign-ins): random, and never equal to a provider's `sid`.
     pub fn random() -> Self {
@@ -159,17 +138,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fr_auth_005_session_ids_come_from_the_sid_claim_and_are_safe_in_keys() {
-        let now = Utc::now();
-        let guid = "8b2f5d6e-0c1a-4f5e-9a7b-3c2d1e0f9a8b";
-        assert_eq!(SessionId::of_token(Some(guid), "s", now).as_str(), guid);
-        let odd = SessionId::of_token(Some("a#b/c"), "s", now);
-        assert!(!odd.as_str().contains('#'));
-        assert_eq!(odd.as_str().len(), 64);
-        let none = SessionId::of_token(None, "s", now);
-        assert!(none.as_str().starts_with("t-"));
-        assert!(SessionId::parse(none.as_str()).is_some());
+    fn fr_auth_005_session_ids_are_safe_in_keys_and_read_back_from_sid() {
+        let random = SessionId::random();
+        assert_eq!(SessionId::parse(random.as_str()), Some(random));
+        let exchanged = SessionId::exchanged("https://login.example", Some("a#b"), "s", 1);
+        assert!(!exchanged.as_str().contains('#'));
+        assert_eq!(SessionId::parse(exchanged.as_str()), Some(exchanged));
         assert!(SessionId::parse("a#b").is_none());
+        assert!(SessionId::parse("").is_none());
     }
 
     #[test]

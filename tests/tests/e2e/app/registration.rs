@@ -12,7 +12,7 @@ use cp_api::{ApplicationView, TenantView};
 use cp_domain::AppStatus;
 use cp_tests::jwt::{self, RsaKey};
 use cp_tests::{
-    developer, get, http, idp, operator, platform_token, problem, send_json, store, unique, url,
+    developer, get, http, operator, platform_token, problem, send_json, store, unique, url,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -75,7 +75,7 @@ async fn uc_dev_register_a_developer_registers_lists_and_updates_an_application(
     )
     .await;
     let (_, subject) = fixtures::tenant_owner().await;
-    let owner = idp().user_token(&subject).await.unwrap();
+    let owner = fixtures::sign_in(&subject).await;
     problem(
         get(&owner, "/v1/applications").await,
         StatusCode::FORBIDDEN,
@@ -189,14 +189,22 @@ async fn fr_sys_001_isolation_an_application_acts_only_for_tenants_that_enabled_
     )
     .await;
 
-    // Application tokens are not people's tokens, and the other way round.
-    let people_route = get(&token, "/v1/tenants").await;
-    assert_eq!(people_route.status(), StatusCode::UNAUTHORIZED);
+    // Application tokens are not people's tokens, and the other way round:
+    // both are the control plane's, so the edge lets them through and the
+    // function refuses them.
+    problem(
+        get(&token, "/v1/tenants").await,
+        StatusCode::FORBIDDEN,
+        "ERR-AUTH-403",
+    )
+    .await;
     let people = operator().await;
-    assert_eq!(
-        app_get_tenant(&people, a.tenant.id).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    problem(
+        app_get_tenant(&people, a.tenant.id).await,
+        StatusCode::UNAUTHORIZED,
+        "ERR-AUTH-401",
+    )
+    .await;
     // A token minted with the attacker's own key, claiming the real kid.
     let (header, claims) = jwt::decode(&token);
     let forged = RsaKey::generate().sign(&claims, header["kid"].as_str());

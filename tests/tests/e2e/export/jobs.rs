@@ -13,8 +13,7 @@ use cp_cli::verify::{Finding, Scope};
 use cp_cli::{CliError, verify_files};
 use cp_domain::{ExportStatus, Integrity};
 use cp_tests::{
-    developer, eventually, get, http, idp, operator, platform_token, problem, send_json, store,
-    unique,
+    developer, eventually, get, http, operator, platform_token, problem, send_json, store, unique,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -243,8 +242,8 @@ async fn uc_audit_export_an_auditor_exports_a_range_as_csv_that_verifies_offline
 async fn fr_log_002_owners_export_their_own_tenant_and_nobody_reaches_another_s() {
     let (mine, owner_subject) = fixtures::tenant_owner().await;
     let (theirs, their_owner_subject) = fixtures::tenant_owner().await;
-    let owner = idp().user_token(&owner_subject).await.unwrap();
-    let their_owner = idp().user_token(&their_owner_subject).await.unwrap();
+    let owner = fixtures::sign_in(&owner_subject).await;
+    let their_owner = fixtures::sign_in(&their_owner_subject).await;
     let range = |tenant: Option<cp_domain::TenantId>| {
         let mut body = json!({
             "from": chrono::Utc::now() - chrono::Duration::hours(1),

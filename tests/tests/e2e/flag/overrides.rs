@@ -8,8 +8,8 @@ use crate::support::fixtures;
 use crate::support::flags::{clear, context, flag, flag_of, flags_path, ofrep, reader, set};
 use crate::support::members::onboarded;
 use cp_tests::{
-    developer, eventually, get, http, idp, operator, platform_token, problem, send_json, store,
-    unique, url,
+    developer, eventually, get, http, operator, platform_token, problem, send_json, store, unique,
+    url,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -181,7 +181,7 @@ async fn fr_flag_001_any_json_value_of_the_flags_type_is_kept_exactly() {
 #[tokio::test]
 async fn fr_flag_001_only_operators_change_flags_and_tenant_users_see_none() {
     let (p, subject) = fixtures::tenant_owner().await;
-    let owner = idp().user_token(&subject).await.unwrap();
+    let owner = fixtures::sign_in(&subject).await;
     let auditor = platform_token(&unique("auditor"), &["Auditor"]).await;
     let dev = developer().await;
     problem(

@@ -1,18 +1,27 @@
 //! Invitations through the local gateway (UC-TENANT-INVITE, FR-TENANT-001,
 //! FR-TENANT-007): the emailed link works once and only for the invited
-//! person, resend replaces it, revoke withdraws it, an expired one is sent
-//! again, and its role is what its acceptance grants.
+//! person, who accepts it by signing in with it through the control plane;
+//! resend replaces it, revoke withdraws it, an expired one is sent again,
+//! and its role is what its acceptance grants.
 
 use crate::support::members::{
-    Person, accept, emailed_token, invite, me, onboarded, open_invitation, patch_user, resend,
-    set_role, user_id,
+    Person, emailed_token, invite, me, onboarded, open_invitation, patch_user, resend, set_role,
+    user_id,
 };
 use chrono::{Duration as Span, Utc};
 use cp_api::InvitationDetailView;
 use cp_domain::{EmailAddress, Invitation, InvitationId, Role, SecretToken, UserId};
-use cp_tests::{delete, get_json, idp, problem, sent_emails, store, unique};
+use cp_local::tokens::{self, Directory};
+use cp_tests::{delete, get_json, problem, sent_emails, stack, store, unique};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+/// What the control plane says at the client's redirect to a link that is
+/// used, revoked, replaced or expired.
+const GONE: &str = "access_denied: the invitation has expired, was revoked or was already used";
+/// ... and to somebody whose directory did not verify the invited address.
+const OTHER_ADDRESS: &str =
+    "access_denied: the invitation was sent to another address than the one you signed in with";
 
 #[tokio::test]
 async fn uc_tenant_invite_the_emailed_link_works_exactly_once_for_the_invited_person() {
@@ -39,42 +48,50 @@ async fn uc_tenant_invite_the_emailed_link_works_exactly_once_for_the_invited_pe
     );
     let link_token = emailed_token(&jane.email).await;
 
-    // Somebody else, signed in with another verified email: refused, and
+    // Somebody else, signing in with another verified email: refused, and
     // nothing changes.
-    let mallory = Person::new("mallory@example.com").sign_in().await;
-    problem(
-        accept(&mallory, &link_token).await,
-        StatusCode::FORBIDDEN,
-        "ERR-AUTH-403",
-    )
-    .await;
+    let mallory = Person::new("mallory@example.com");
+    assert_eq!(
+        mallory.try_accept(&link_token).await.unwrap_err(),
+        OTHER_ADDRESS
+    );
     // An unverified email does not count either.
-    let mut unverified = serde_json::Map::new();
-    unverified.insert("email".into(), json!(jane.email));
-    let unverified = idp().token(&unique("spoof"), &unverified).await.unwrap();
-    problem(
-        accept(&unverified, &link_token).await,
-        StatusCode::FORBIDDEN,
-        "ERR-AUTH-403",
+    let mut unverified = tokens::verified(&jane.email, "Spoof");
+    unverified.insert("email_verified".into(), json!(false));
+    let spoofed = tokens::sign_in(
+        &stack().gateway_url,
+        Directory::Customer,
+        &unique("spoof"),
+        &unverified,
+        &[("invitation", &link_token)],
     )
-    .await;
+    .await
+    .unwrap_err();
+    assert_eq!(spoofed.to_string(), OTHER_ADDRESS);
 
-    // The invited person: Active, bound to the identity they signed in with.
-    let jane_token = jane.sign_in().await;
-    problem(me(&jane_token).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
-    let accepted = accept(&jane_token, &link_token).await;
-    assert_eq!(accepted.status(), StatusCode::OK);
+    // The invited person: not a member before, then Active, bound to the
+    // identity they signed in with.
+    assert!(
+        jane.try_sign_in()
+            .await
+            .unwrap_err()
+            .starts_with("access_denied")
+    );
+    let jane_token = jane.accept(&link_token).await;
     let jane_me: Value = me(&jane_token).await.json().await.unwrap();
     assert_eq!(jane_me["role"], "Administrator");
     assert_eq!(jane_me["tenant_id"], org.tenant_id.to_string());
+    // Signing in again needs no link.
+    assert_eq!(me(&jane.sign_in().await).await.status(), StatusCode::OK);
 
     // A second use of the link is gone.
-    problem(
-        accept(&jane_token, &link_token).await,
-        StatusCode::GONE,
-        "ERR-RES-410",
-    )
-    .await;
+    assert_eq!(
+        Person::new(&jane.email)
+            .try_accept(&link_token)
+            .await
+            .unwrap_err(),
+        GONE
+    );
     let pending: Value = get_json(&org.owner_token, "/v1/invitations").await;
     assert!(!pending.to_string().contains(&jane.email), "{pending}");
 }
@@ -92,18 +109,26 @@ async fn uc_tenant_invite_racing_acceptances_of_one_link_end_as_one_member() {
     );
     let link = emailed_token(&email).await;
     let (first, second) = (Person::new(&email), Person::new(&email));
-    let (first_token, second_token) = (first.sign_in().await, second.sign_in().await);
-    let (a, b) = tokio::join!(accept(&first_token, &link), accept(&second_token, &link));
-    let mut statuses = [a.status(), b.status()];
-    statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::GONE]);
-    let (winner, loser) = if a.status() == StatusCode::OK {
-        (first_token, second_token)
-    } else {
-        (second_token, first_token)
+    let (a, b) = tokio::join!(first.try_accept(&link), second.try_accept(&link));
+    let (winner, loser) = match (a, b) {
+        (Ok(_), Err(e)) => {
+            assert_eq!(e, GONE);
+            (first, second)
+        }
+        (Err(e), Ok(_)) => {
+            assert_eq!(e, GONE);
+            (second, first)
+        }
+        other => panic!("one acceptance and one refusal, not {other:?}"),
     };
-    assert_eq!(me(&winner).await.status(), StatusCode::OK);
-    problem(me(&loser).await, StatusCode::FORBIDDEN, "ERR-AUTH-403").await;
+    assert_eq!(me(&winner.sign_in().await).await.status(), StatusCode::OK);
+    assert!(
+        loser
+            .try_sign_in()
+            .await
+            .unwrap_err()
+            .starts_with("access_denied")
+    );
 }
 
 #[tokio::test]
@@ -126,13 +151,7 @@ async fn fr_tenant_007_resend_replaces_the_link_and_revoke_withdraws_it() {
     let second = emailed_token(&bob.email).await;
     assert_ne!(first, second);
     assert_eq!(sent_emails(&bob.email).await.len(), 2);
-    let bob_token = bob.sign_in().await;
-    problem(
-        accept(&bob_token, &first).await,
-        StatusCode::GONE,
-        "ERR-RES-410",
-    )
-    .await;
+    assert_eq!(bob.try_accept(&first).await.unwrap_err(), GONE);
 
     let revoked = delete(
         &org.owner_token,
@@ -140,12 +159,7 @@ async fn fr_tenant_007_resend_replaces_the_link_and_revoke_withdraws_it() {
     )
     .await;
     assert_eq!(revoked.status(), StatusCode::OK);
-    problem(
-        accept(&bob_token, &second).await,
-        StatusCode::GONE,
-        "ERR-RES-410",
-    )
-    .await;
+    assert_eq!(bob.try_accept(&second).await.unwrap_err(), GONE);
     // The address is free again.
     assert_eq!(
         invite(&org.owner_token, &bob.email, "User").await.status(),
@@ -174,12 +188,7 @@ async fn fr_tenant_001_an_expired_invitation_is_gone_until_resent_and_a_member_c
     let mut writes = store.writes();
     writes.invite(&user, &invitation).unwrap();
     store.commit(writes).await.unwrap();
-    problem(
-        accept(&carol.sign_in().await, token.expose()).await,
-        StatusCode::GONE,
-        "ERR-RES-410",
-    )
-    .await;
+    assert_eq!(carol.try_accept(token.expose()).await.unwrap_err(), GONE);
     // It is listed as expired, and can be sent again.
     let open: Value = get_json(&org.owner_token, "/v1/invitations").await;
     let listed = open["items"]
@@ -198,14 +207,15 @@ async fn fr_tenant_001_an_expired_invitation_is_gone_until_resent_and_a_member_c
         .unwrap();
     let hours = (resent.expires_at - Utc::now()).num_hours();
     assert!((167..=168).contains(&hours), "7 days again: {hours} h");
-    let accepted = accept(&carol.sign_in().await, &emailed_token(&carol.email).await).await;
-    assert_eq!(accepted.status(), StatusCode::OK);
-    problem(
-        accept(&carol.sign_in().await, token.expose()).await,
-        StatusCode::GONE,
-        "ERR-RES-410",
-    )
-    .await;
+    let carol_token = carol.accept(&emailed_token(&carol.email).await).await;
+    assert_eq!(me(&carol_token).await.status(), StatusCode::OK);
+    assert_eq!(
+        Person::new(&carol.email)
+            .try_accept(token.expose())
+            .await
+            .unwrap_err(),
+        GONE
+    );
 
     // The Owner is a member: inviting their address is a conflict.
     problem(
@@ -237,9 +247,7 @@ async fn fr_tenant_004_an_invitation_keeps_the_role_it_grants_until_accepted() {
         )
         .await;
     }
-    let heir_token = heir.sign_in().await;
-    let accepted = accept(&heir_token, &emailed_token(&heir.email).await).await;
-    assert_eq!(accepted.status(), StatusCode::OK);
+    let heir_token = heir.accept(&emailed_token(&heir.email).await).await;
     assert_eq!(
         me(&heir_token).await.json::<Value>().await.unwrap()["role"],
         "Owner"

@@ -1,9 +1,10 @@
 //! Sessions (FR-AUTH-005, UC-LOGOUT, UC-TENANT-SESSION-REVOKE): recorded at
-//! the first request, listed, and ended from the next request on.
+//! sign-in, listed, and ended from the next request on.
 
 use crate::support::members::{join, me, onboarded, sessions_at};
 use cp_api::SessionView;
-use cp_tests::{delete, get_json, http, problem, send_json, url};
+use cp_local::browser::USER_AGENT;
+use cp_tests::{delete, get_json, problem, send_json};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -56,19 +57,13 @@ async fn fr_auth_005_sessions_are_recorded_listed_and_ended_at_the_next_request(
 async fn fr_auth_005_a_user_ends_another_of_their_own_sessions_and_never_somebody_elses() {
     let org = onboarded().await;
     let (person, laptop, _) = join(&org, "User").await;
-    // The phone's first request records its session, with what it is.
+    // The phone's sign-in records its session, with the browser it came from.
     let phone = person.sign_in().await;
-    let first = http()
-        .get(url("/v1/me"))
-        .bearer_auth(&phone)
-        .header("user-agent", "Mozilla/5.0 (Phone)")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(first.status(), StatusCode::OK);
     let sessions = sessions_at(&laptop, "/v1/me/sessions").await;
     let on_phone = sessions.iter().find(|s| !s.current).unwrap().clone();
-    assert_eq!(on_phone.user_agent.as_deref(), Some("Mozilla/5.0 (Phone)"));
+    assert_eq!(on_phone.user_agent.as_deref(), Some(USER_AGENT));
+    assert!(on_phone.ip_address.is_some());
+    assert_eq!(me(&phone).await.status(), StatusCode::OK);
 
     // Somebody else's session, named through one's own sessions: not
     // found, and it goes on.

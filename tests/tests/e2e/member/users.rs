@@ -43,22 +43,35 @@ async fn fr_tenant_006_a_stale_version_is_refused_and_disable_delete_end_access(
         (Role::Administrator, cp_domain::UserStatus::Active)
     );
 
-    // Disabled: every token of theirs is refused; enabled again, a new
-    // sign-in works.
+    // Disabled: every token of theirs is refused, and so is a new sign-in;
+    // enabled again, a new sign-in works.
     let disabled = set_status(&org.owner_token, user_id, "Disabled").await;
     assert_eq!(disabled.status(), StatusCode::OK);
     problem(me(&token).await, StatusCode::UNAUTHORIZED, "ERR-AUTH-440").await;
+    assert!(
+        person
+            .try_sign_in()
+            .await
+            .unwrap_err()
+            .starts_with("access_denied")
+    );
     let enabled = set_status(&org.owner_token, user_id, "Active").await;
     assert_eq!(enabled.status(), StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(me(&person.sign_in().await).await.status(), StatusCode::OK);
 
-    // Deleted: gone from the list, and their sign-in no longer resolves.
+    // Deleted: gone from the list; their token no longer resolves and they
+    // cannot sign in.
+    let fresh = person.sign_in().await;
     let deleted = delete(&org.owner_token, &format!("/v1/users/{user_id}")).await;
     assert_eq!(deleted.status(), StatusCode::OK);
-    assert_eq!(
-        me(&person.sign_in().await).await.status(),
-        StatusCode::FORBIDDEN
+    assert!(me(&fresh).await.status().is_client_error());
+    assert!(
+        person
+            .try_sign_in()
+            .await
+            .unwrap_err()
+            .starts_with("access_denied")
     );
     let listed: PageView<MemberView> = get_json(
         &org.owner_token,

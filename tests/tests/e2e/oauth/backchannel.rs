@@ -104,7 +104,7 @@ async fn an_owner_disabling_a_member_tells_each_application_they_signed_in_to_an
     let claims = json!({"email": member.email, "email_verified": true});
     let tokens = app_tokens(
         &used_app,
-        "workforce",
+        "customer",
         &member.subject,
         claims.as_object().unwrap(),
     )
@@ -177,7 +177,7 @@ async fn an_application_that_refuses_or_cannot_be_reached_is_a_failure_in_the_tr
         let app = listening_application(name, org.tenant_id).await;
         let tokens = app_tokens(
             &app,
-            "workforce",
+            "customer",
             &member.subject,
             claims.as_object().unwrap(),
         )

@@ -7,6 +7,7 @@ mod attacks;
 mod audited;
 mod backchannel;
 mod code_flow;
+mod example_app;
 mod invitation;
 mod logout;
 mod relying_parties;

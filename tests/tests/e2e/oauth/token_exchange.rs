@@ -1,5 +1,5 @@
 //! Token exchange (RFC 8693): a managed application's service holding a
-//! directory's token of a person (here the workforce directory's ID token,
+//! directory's token of a person (here the customers' directory's ID token,
 //! issued to the control plane) gets the control plane's access token for
 //! itself, for as long as the person's access stands; attacked with forged,
 //! foreign and misdirected subject tokens.
@@ -47,7 +47,9 @@ async fn error_of(response: reqwest::Response) -> String {
 async fn a_service_exchanges_a_members_directory_token_for_its_own_access_token_while_their_access_stands()
  {
     let org = onboarded().await;
-    let (_, member_token, user_id) = join(&org, "User").await;
+    let (member, _, user_id) = join(&org, "User").await;
+    // What the customers' directory gave the service for the member.
+    let member_token = member.directory_token().await;
     let svc = service(&[EXCHANGE], Some(org.tenant_id)).await;
 
     let response = exchange(&svc, &member_token, &[]).await;
@@ -63,7 +65,7 @@ async fn a_service_exchanges_a_members_directory_token_for_its_own_access_token_
     assert_eq!(access["sub"], user_id.to_string());
     assert_eq!(access["tid"], org.tenant_id.to_string());
     assert_eq!(access["role"], "User");
-    assert_eq!(access["idp"], "workforce");
+    assert_eq!(access["idp"], "customer");
     assert_eq!(access["client_id"], svc.0);
     // Every exchange of one directory session is one session here.
     let again: Value = exchange(&svc, &member_token, &[])

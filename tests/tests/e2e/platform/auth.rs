@@ -6,7 +6,10 @@ use crate::support::fixtures;
 use chrono::{Duration, Utc};
 use cp_api::MeView;
 use cp_tests::jwt::{self, RsaKey};
-use cp_tests::{eventually, get, http, idp, operator, problem, stack, store, unique, url};
+use cp_tests::{
+    eventually, get, http, idp, operator, platform_token, problem, signed_by_the_control_plane,
+    stack, store, unique, url,
+};
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
 
@@ -25,12 +28,13 @@ async fn assert_refused_at_the_edge(token: &str, case: &str) {
     assert_eq!(body, json!({"message": "Unauthorized"}), "{case}");
 }
 
-/// A validly signed token for an operator, with `overrides` of its claims.
-async fn signed_with(overrides: Value) -> String {
-    let mut claims: Map<String, Value> = Map::new();
-    claims.insert("roles".into(), json!(["Operator"]));
-    claims.extend(overrides.as_object().unwrap().clone());
-    idp().token(&unique("operator"), &claims).await.unwrap()
+/// `genuine`'s claims with `overrides`, signed by the control plane's key.
+async fn signed_with(genuine: &Value, overrides: Value) -> String {
+    let mut claims = genuine.clone();
+    for (name, value) in overrides.as_object().unwrap() {
+        claims[name] = value.clone();
+    }
+    signed_by_the_control_plane("at+jwt", &claims).await
 }
 
 #[tokio::test]
@@ -53,7 +57,7 @@ async fn cc_auth_002_forged_and_misdirected_tokens_are_refused_at_the_edge() {
     assert_refused_at_the_edge(&jwt::unsigned(&claims), "alg none").await;
 
     // HS256 "signed" with the issuer's public key (algorithm confusion).
-    let jwks: Value = reqwest::get(format!("{}/jwks", stack().oidc_issuer))
+    let jwks: Value = reqwest::get(url("/.well-known/jwks.json"))
         .await
         .unwrap()
         .json()
@@ -83,6 +87,13 @@ async fn cc_auth_002_forged_and_misdirected_tokens_are_refused_at_the_edge() {
     .await;
 
     // Signed by the issuer, but not for us or not now.
+    assert_eq!(
+        get(&signed_with(&claims, json!({})).await, "/v1/tenants")
+            .await
+            .status(),
+        StatusCode::OK,
+        "the control: re-signed as it was"
+    );
     for (case, overrides) in [
         (
             "wrong issuer",
@@ -96,16 +107,30 @@ async fn cc_auth_002_forged_and_misdirected_tokens_are_refused_at_the_edge() {
             json!({"iat": now + 3600, "exp": now + 7200}),
         ),
     ] {
-        assert_refused_at_the_edge(&signed_with(overrides).await, case).await;
+        assert_refused_at_the_edge(&signed_with(&claims, overrides).await, case).await;
     }
 
-    // A token the issuer made for another client.
-    let other_client = cp_local::LocalIdp::new(stack().oidc_issuer.clone(), "another-app");
-    let foreign = other_client
-        .platform_token(&unique("op"), &["Operator"])
-        .await
-        .unwrap();
-    assert_refused_at_the_edge(&foreign, "token for another client").await;
+    // One issuer at the edge: a directory's own token, however genuine,
+    // is no token of the API, nor is the control plane's ID token (its
+    // audience is the client).
+    let mut staff = Map::new();
+    staff.insert("roles".into(), json!(["Operator"]));
+    let upstream = idp().token(&unique("operator"), &staff).await.unwrap();
+    assert_refused_at_the_edge(&upstream, "the workforce directory's own token").await;
+    let signed_in = cp_local::tokens::sign_in(
+        &stack().gateway_url,
+        cp_local::tokens::Directory::Workforce,
+        &unique("operator"),
+        &cp_local::tokens::staff("op", &["Operator"]),
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_refused_at_the_edge(
+        signed_in["id_token"].as_str().unwrap(),
+        "the control plane's ID token",
+    )
+    .await;
 
     // Tampered: the genuine token with its payload swapped.
     let mut parts: Vec<&str> = genuine.split('.').collect();
@@ -126,7 +151,7 @@ fn base64_url(value: &Value) -> String {
 async fn cc_auth_003_a_tenant_user_cannot_reach_operator_routes_or_other_tenants() {
     let (p, subject) = fixtures::tenant_owner().await;
     let (other, _) = fixtures::tenant_owner().await;
-    let token = idp().user_token(&subject).await.unwrap();
+    let token = fixtures::sign_in(&subject).await;
 
     let me: MeView = get(&token, "/v1/me").await.json().await.unwrap();
     assert_eq!(
@@ -195,7 +220,7 @@ async fn cc_auth_003_a_tenant_user_cannot_reach_operator_routes_or_other_tenants
 #[tokio::test]
 async fn uc_tenant_suspend_a_token_from_before_a_suspension_stops_working_at_once() {
     let (p, subject) = fixtures::tenant_owner().await;
-    let token = idp().user_token(&subject).await.unwrap();
+    let token = fixtures::sign_in(&subject).await;
     let tenant_path = format!("/v1/tenants/{}", p.tenant.id);
     assert_eq!(get(&token, &tenant_path).await.status(), StatusCode::OK);
 
@@ -213,34 +238,22 @@ async fn uc_tenant_suspend_a_token_from_before_a_suspension_stops_working_at_onc
             .contains("invalid_token")
     );
     problem(response, StatusCode::UNAUTHORIZED, "ERR-AUTH-440").await;
-    // Signing in again does not help while suspended, and says nothing more.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let fresh = idp().user_token(&subject).await.unwrap();
-    let denied = problem(
-        get(&fresh, &tenant_path).await,
-        StatusCode::FORBIDDEN,
-        "ERR-AUTH-403",
-    )
-    .await;
-    let stranger = idp().user_token(&unique("stranger")).await.unwrap();
-    let unknown = problem(
-        get(&stranger, &tenant_path).await,
-        StatusCode::FORBIDDEN,
-        "ERR-AUTH-403",
-    )
-    .await;
-    assert_eq!(
-        denied["detail"], unknown["detail"],
-        "no hint whether the user or tenant exists"
-    );
+    // Signing in again does not help while suspended, and says nothing
+    // more than to somebody nobody knows.
+    let denied = fixtures::try_sign_in(&subject).await.unwrap_err();
+    let unknown = fixtures::try_sign_in(&unique("stranger"))
+        .await
+        .unwrap_err();
+    assert!(denied.starts_with("access_denied"), "{denied}");
+    assert_eq!(denied, unknown, "no hint whether the user or tenant exists");
 }
 
 #[tokio::test]
 async fn fr_sys_004_an_operator_gets_one_user_record_at_first_sign_in_and_keeps_it() {
     let subject = unique("new-operator");
-    let token = idp().platform_token(&subject, &["Operator"]).await.unwrap();
+    let token = platform_token(&subject, &["Operator"]).await;
     let first: MeView = get(&token, "/v1/me").await.json().await.unwrap();
-    let again = idp().platform_token(&subject, &["Operator"]).await.unwrap();
+    let again = platform_token(&subject, &["Operator"]).await;
     let second: MeView = get(&again, "/v1/me").await.json().await.unwrap();
     assert_eq!(first, second);
     let MeView::Platform { user_id, .. } = first else {

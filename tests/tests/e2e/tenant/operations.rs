@@ -6,7 +6,7 @@ use crate::support::fixtures;
 use chrono::{Duration, Utc};
 use cp_api::TenantView;
 use cp_domain::TenantStatus;
-use cp_tests::{eventually, get, idp, operator, platform_token, problem, send_json, unique};
+use cp_tests::{eventually, get, operator, platform_token, problem, send_json, unique};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -26,7 +26,7 @@ async fn audit_actions(token: &str, tenant: &str) -> Vec<String> {
 #[tokio::test]
 async fn uc_tenant_suspend_an_operator_suspends_and_a_token_minted_before_stops_working() {
     let (p, subject) = fixtures::tenant_owner().await;
-    let owner = idp().user_token(&subject).await.unwrap();
+    let owner = fixtures::sign_in(&subject).await;
     let tenant_path = format!("/v1/tenants/{}", p.tenant.id);
     assert_eq!(get(&owner, &tenant_path).await.status(), StatusCode::OK);
 
@@ -69,7 +69,7 @@ async fn uc_tenant_suspend_an_operator_suspends_and_a_token_minted_before_stops_
     assert_eq!(resumed.status, TenantStatus::Active);
     assert_eq!(resumed.suspension_reason, None);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let fresh = idp().user_token(&subject).await.unwrap();
+    let fresh = fixtures::sign_in(&subject).await;
     assert_eq!(get(&fresh, &tenant_path).await.status(), StatusCode::OK);
 
     // Both changes are audited, with the operator as actor.
@@ -91,7 +91,7 @@ async fn uc_tenant_suspend_an_operator_suspends_and_a_token_minted_before_stops_
 async fn fr_ops_001_only_operators_change_a_tenants_status() {
     let (p, subject) = fixtures::tenant_owner().await;
     let path = format!("/v1/tenants/{}/suspend", p.tenant.id);
-    let owner = idp().user_token(&subject).await.unwrap();
+    let owner = fixtures::sign_in(&subject).await;
     let auditor = platform_token(&unique("auditor"), &["Auditor"]).await;
     problem(
         post(&owner, &path, &json!({})).await,
@@ -131,7 +131,7 @@ async fn fr_ops_001_only_operators_change_a_tenants_status() {
 #[tokio::test]
 async fn uc_ops_tenant_delete_needs_the_domain_repeated_and_can_be_restored_within_grace() {
     let (p, subject) = fixtures::tenant_owner().await;
-    let owner = idp().user_token(&subject).await.unwrap();
+    let owner = fixtures::sign_in(&subject).await;
     let op = operator().await;
     let base = format!("/v1/tenants/{}", p.tenant.id);
 
@@ -191,7 +191,7 @@ async fn uc_ops_tenant_delete_needs_the_domain_repeated_and_can_be_restored_with
     assert_eq!(restored.status, TenantStatus::Active);
     assert_eq!(restored.purge_at, None);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let fresh = idp().user_token(&subject).await.unwrap();
+    let fresh = fixtures::sign_in(&subject).await;
     assert_eq!(get(&fresh, &base).await.status(), StatusCode::OK);
 
     let tenant = p.tenant.id.to_string();
@@ -376,11 +376,15 @@ async fn fr_ops_002_after_the_grace_period_the_purge_deletes_the_tenant_resumabl
         .unwrap();
     assert!(token_lookup.item().is_none());
     // The owner's identity binding, outside the partition, is gone too.
-    let issuer = cp_tests::stack().oidc_issuer.clone();
+    let issuer = cp_tests::stack().customer_issuer.clone();
     assert!(store.identity(&issuer, &subject).await.unwrap().is_none());
-    // Its people are refused; its audit trail is kept, with the purge in it.
-    let owner = idp().user_token(&subject).await.unwrap();
-    assert_ne!(get(&owner, &base).await.status(), StatusCode::OK);
+    // Its people cannot sign in; its audit trail is kept, with the purge in it.
+    assert!(
+        fixtures::try_sign_in(&subject)
+            .await
+            .unwrap_err()
+            .starts_with("access_denied")
+    );
     eventually(
         "the purge audited",
         std::time::Duration::from_secs(20),
