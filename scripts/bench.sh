@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 cargo bench --locked -p cp-bench --bench edge_auth -- --noplot "$@"
 cargo bench --locked -p cp-bench --bench flags -- --noplot "$@"
 cargo bench --locked -p cp-bench --bench billing_ingest -- --noplot "$@"
+cargo bench --locked -p cp-bench --bench oauth -- --noplot "$@"
 
 # After the benchmarks: the bench profile writes to target/release too, and
 # the init figures must come from the release profile's binaries.

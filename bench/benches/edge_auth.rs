@@ -2,9 +2,10 @@
 //! token (RS256, key cached) as the edge does, and turning the verified claims
 //! into a principal as every function does.
 //!
-//! Principal resolution is measured for a platform person (no table read).
-//! A tenant user adds one strongly consistent `BatchGetItem` (plus a
-//! `GetItem` on a cold binding cache): network time, counted in
+//! Principal resolution is measured for a platform person, whose one
+//! `GetItem` (was the session ended?) is answered at once in process
+//! through the real SDK client. A tenant user's is one strongly consistent
+//! `BatchGetItem` instead: network time, counted in
 //! doc/spec/round-trips.md, not CPU time measured here.
 #![allow(
     clippy::unwrap_used,
@@ -12,9 +13,12 @@
     missing_debug_implementations
 )]
 
+use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use axum::{Json, Router, routing::get};
 use cp_auth::claims::to_request_context;
 use cp_auth::{EdgeConfig, JwtVerifier, PrincipalResolver, TokenClaims};
+use cp_domain::UserId;
 use cp_testkit::jwt::RsaKey;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
@@ -38,21 +42,21 @@ fn edge_auth(c: &mut Criterion) {
         url
     });
     let now = chrono::Utc::now().timestamp();
+    // A person's access token of the control plane, as the console gets it.
     let claims = json!({
-        "iss": issuer, "aud": "api", "sub": "operator-1", "iat": now, "exp": now + 3600,
-        "roles": ["Operator"], "name": "Operator One", "tid": "tenant", "oid": "object",
+        "iss": issuer, "aud": "api", "sub": UserId::random().to_string(), "iat": now,
+        "exp": now + 600, "auth_time": now, "roles": ["Operator"], "sid": "cp-0123456789abcdef",
+        "idp": "workforce", "amr": ["pwd"], "client_id": "console", "scope": "openid profile email",
     });
     let token = key.sign(&claims, Some("k1"));
     let verifier = JwtVerifier::new(EdgeConfig::new(issuer, vec!["api".into()]));
     runtime.block_on(verifier.verify(&token)).unwrap(); // warm the key cache
 
-    let sdk = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .build();
-    let resolver = PrincipalResolver::new(cp_store::Store::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        "control-plane",
-    ));
+    // The session was not ended: no item.
+    let not_ended =
+        mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build());
+    let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&not_ended]);
+    let resolver = PrincipalResolver::new(cp_store::Store::new(dynamodb, "control-plane"));
 
     c.bench_function("edge: verify RS256 token (cached JWKS)", |b| {
         b.iter(|| {

@@ -138,10 +138,7 @@ impl OauthToken {
                 let (Some(app), Some(secret)) = (app, secret) else {
                     return Ok(None);
                 };
-                let valid = secret.hash == presented.hash()
-                    && secret.app_id == app.id
-                    && app.is_active()
-                    && secret.is_active(now);
+                let valid = secret.hash == presented.hash() && secret.authorizes(&app, now);
                 Ok(valid.then(|| Authenticated {
                     client: Client::Application(Box::new(app)),
                     secret: Some(secret),

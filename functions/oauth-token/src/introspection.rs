@@ -107,7 +107,7 @@ impl OauthToken {
             return Ok(false);
         };
         let (app, secret) = self.store.application_and_secret(app_id, secret_id).await?;
-        Ok(app.is_some_and(|a| a.is_active()) && secret.is_some_and(|s| s.is_active(now)))
+        Ok(matches!((app, secret), (Some(app), Some(secret)) if secret.authorizes(&app, now)))
     }
 
     /// A refresh token's status, if it is the caller's, unspent, and its

@@ -106,7 +106,7 @@ impl PrincipalResolver {
         let (Some(app), Some(secret)) = (app, secret) else {
             return Err(Error::InvalidCredentials);
         };
-        if !app.is_active() || !secret.is_active(Utc::now()) {
+        if !secret.authorizes(&app, Utc::now()) {
             return Err(Error::InvalidCredentials);
         }
         let scopes = claims

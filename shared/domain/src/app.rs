@@ -341,6 +341,15 @@ impl ClientSecret {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
     }
 
+    /// Whether it still speaks for `app`: it is `app`'s, usable, and `app`
+    /// is Active. What the token endpoint checks when the secret is
+    /// presented, and what every use of a token exchanged for it checks
+    /// again (the resolver, introspection), so that revoking the secret or
+    /// disabling the application takes effect at once.
+    pub fn authorizes(&self, app: &Application, now: DateTime<Utc>) -> bool {
+        self.app_id == app.id && app.is_active() && self.is_active(now)
+    }
+
     /// Revokes the secret; repeating it changes nothing.
     pub fn revoke(&mut self, now: DateTime<Utc>) -> bool {
         if self.revoked_at.is_some() {
@@ -495,6 +504,29 @@ mod tests {
         assert!(s.revoke(now));
         assert!(!s.revoke(now));
         assert!(!s.is_active(now));
+    }
+
+    #[test]
+    fn fr_sys_002_a_secret_speaks_only_for_its_own_active_application() {
+        let now = Utc::now();
+        let mut a = app();
+        let mut s = ClientSecret {
+            id: SecretId::random(),
+            app_id: a.id,
+            hash: SecretToken::generate().unwrap().hash(),
+            scopes: vec![AppScope::FlagsRead],
+            hint: "abcd".into(),
+            created_at: now,
+            expires_at: None,
+            revoked_at: None,
+        };
+        assert!(s.authorizes(&a, now));
+        assert!(!s.authorizes(&app(), now), "another application's");
+        a.status = AppStatus::Disabled;
+        assert!(!s.authorizes(&a, now), "a disabled application's");
+        a.status = AppStatus::Active;
+        s.revoke(now);
+        assert!(!s.authorizes(&a, now), "revoked");
     }
 
     #[test]

@@ -71,15 +71,29 @@ impl RsaKey {
             header["kid"] = kid.into();
         }
         let message = format!("{}.{}", b64(&header), b64(claims));
+        let signature = self.signature(message.as_bytes());
+        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`: what KMS's `Sign`
+    /// answers for such a key.
+    pub fn signature(&self, message: &[u8]) -> Vec<u8> {
         let mut signature = vec![0; self.0.public_modulus_len()];
         self.0
             .sign(
                 &RSA_PKCS1_SHA256,
                 &SystemRandom::new(),
-                message.as_bytes(),
+                message,
                 &mut signature,
             )
             .unwrap();
-        format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
+        signature
+    }
+
+    /// The public key as SubjectPublicKeyInfo DER: what KMS's
+    /// `GetPublicKey` answers.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        use aws_lc_rs::encoding::AsDer;
+        self.0.public_key().as_der().unwrap().as_ref().to_vec()
     }
 }
