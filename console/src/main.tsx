@@ -1,4 +1,4 @@
-import { StrictMode, useState } from "react";
+import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import type { User } from "oidc-client-ts";
 import { Api } from "./api";
@@ -9,31 +9,20 @@ import { I18nProvider, useI18n } from "./i18n";
 import { ACCEPT_PATH, captureInvitationToken } from "./invitation";
 import { Router, useRouter } from "./router";
 import { AcceptInvitationView } from "./views/AcceptInvitationView";
+import { SignInButton } from "./components/SignInButton";
 import "./styles.css";
 
 function SignIn({ auth, failure }: { auth: Auth; failure?: string }) {
   const { t } = useI18n();
-  const [busy, setBusy] = useState(false);
+  const here = window.location.pathname + window.location.search;
   return (
     <main className="sign-in" id="main">
       <h1>{t("app.title")}</h1>
-      {failure ? (
-        <p className="problem" role="alert">
-          {t("app.signInFailed", { message: failure })}
-        </p>
-      ) : null}
-      <button
-        type="button"
-        className="primary"
-        disabled={busy}
-        onClick={() => {
-          setBusy(true);
-          const here = window.location.pathname + window.location.search;
-          void auth.signIn(here === CALLBACK_PATH ? "/" : here);
-        }}
-      >
-        {busy ? t("app.signingIn") : t("app.signIn")}
-      </button>
+      <SignInButton
+        label={t("app.signIn")}
+        failure={failure}
+        onSignIn={() => auth.signIn(here === CALLBACK_PATH ? "/" : here)}
+      />
     </main>
   );
 }

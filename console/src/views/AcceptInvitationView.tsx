@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { messageOf, SignInButton } from "../components/SignInButton";
 import { Load } from "../components/States";
 import { useLoad } from "../hooks";
 import { useI18n } from "../i18n";
@@ -68,14 +69,14 @@ export function AcceptInvitationView({
           <p className="problem" role="alert" data-testid="accept-other-email">
             {t("accept.otherEmail")}
           </p>
-        ) : refused === "other" && outcome?.status === "failed" ? (
-          <p className="problem" role="alert">
-            {t("app.signInFailed", { message: messageOf(outcome.error) })}
-          </p>
-        ) : (
+        ) : refused === "other" ? null : (
           <p>{t("accept.signIn")}</p>
         )}
-        <SignInButton token={token} onSignIn={onSignIn} />
+        <SignInButton
+          label={t("accept.signInButton")}
+          failure={refused === "other" && outcome?.status === "failed" ? messageOf(outcome.error) : undefined}
+          onSignIn={() => onSignIn(token)}
+        />
       </>
     );
   }
@@ -84,45 +85,6 @@ export function AcceptInvitationView({
       <h1>{t("accept.title")}</h1>
       {body}
     </main>
-  );
-}
-
-function messageOf(error: unknown): string {
-  if (error && typeof error === "object") {
-    const { error_description: description } = error as { error_description?: unknown };
-    if (typeof description === "string" && description) return description;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Signs in with the invitation (to the control plane, then the customers' directory). */
-function SignInButton({ token, onSignIn }: { token: string; onSignIn: (token: string) => Promise<void> }) {
-  const { t } = useI18n();
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-  return (
-    <>
-      {failure ? (
-        <p className="problem" role="alert">
-          {t("app.signInFailed", { message: failure })}
-        </p>
-      ) : null}
-      <button
-        type="button"
-        className="primary"
-        disabled={busy}
-        onClick={() => {
-          setBusy(true);
-          setFailure(null);
-          onSignIn(token).catch((e: unknown) => {
-            setBusy(false);
-            setFailure(messageOf(e));
-          });
-        }}
-      >
-        {busy ? t("app.signingIn") : t("accept.signInButton")}
-      </button>
-    </>
   );
 }
 

@@ -100,6 +100,14 @@ pub async fn sign_in(subject: &str) -> String {
         .unwrap_or_else(|e| panic!("{subject} signs in: {e}"))
 }
 
+/// The refusal of a sign-in the control plane must refuse: `access_denied`
+/// at the client's redirect, whatever the reason (nobody learns which).
+pub fn refused(outcome: Result<String, String>) -> String {
+    let refusal = outcome.expect_err("the sign-in must be refused");
+    assert!(refusal.starts_with("access_denied"), "{refusal}");
+    refusal
+}
+
 /// The same; `Err` says why the control plane refused the sign-in.
 pub async fn try_sign_in(subject: &str) -> Result<String, String> {
     let claims = tokens::verified(&format!("{subject}@members.example"), subject);
