@@ -434,7 +434,6 @@ mod tests {
                 ("TOKEN_SIGNING_KEY", "k"),
                 ("QUEUE_URLS", "{}"),
                 ("KEY_IDS", r#"{"data": "k"}"#),
-                ("IDENTITY_ISSUER", "http://127.0.0.1:1"),
                 ("FLAG_CATALOG_URL", "http://127.0.0.1:1/catalog"),
                 ("AUDIT_EXPORT_BUCKET", "exports"),
                 ("AUDIT_DIGEST_BUCKET", "digests"),

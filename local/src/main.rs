@@ -132,13 +132,14 @@ fn print_welcome(info: &StackInfo, state_dir: &std::path::Path) {
 The control plane is running.
 
   console         {gw}/   (sign in as any subject; see README "The console")
-  API gateway     {gw}
+  API gateway     {gw}   (also the OpenID Provider: {gw}/.well-known/openid-configuration)
   AWS (moto)      {aws}   region {region}
-  OIDC provider   {issuer}   client id {client}
+  directories     staff {issuer}, customers {customers}
   endpoints       {state}/stack.json
   logs            {state}/logs/
 
-Try it (in another terminal):
+Try it (in another terminal): an operator signs in through the provider,
+as cpctl does, and gets the control plane's access token:
 
   TOKEN=$(cargo run -q -p cp-local -- token --role Operator)
   curl -s {gw}/v1/me -H "Authorization: Bearer $TOKEN"
@@ -155,7 +156,7 @@ Ctrl-C stops everything."#,
         aws = info.aws_endpoint_url,
         region = info.region,
         issuer = info.oidc_issuer,
-        client = info.client_id,
+        customers = info.customer_issuer,
         state = state_dir.display(),
     );
 }

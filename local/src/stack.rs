@@ -12,9 +12,9 @@ use cp_auth::{EdgeConfig, JwtVerifier};
 use cp_runtime::FunctionEnv;
 use cp_runtime::env::{
     AUDIT_DIGEST_BUCKET, AUDIT_DIGEST_KEY, AUDIT_EXPORT_BUCKET, CONSOLE_URL, EMAIL_FROM,
-    EVENT_BUS_NAME, FLAG_CATALOG_URL, IDENTITY_ISSUER, KEY_IDS, OAUTH_CLIENTS,
-    OUTBOX_DEAD_LETTER_URL, QUEUE_URLS, TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER,
-    TOKEN_PUBLISHED_KEYS, TOKEN_SIGNING_KEY, UPSTREAM_DIRECTORIES,
+    EVENT_BUS_NAME, FLAG_CATALOG_URL, KEY_IDS, OAUTH_CLIENTS, OUTBOX_DEAD_LETTER_URL, QUEUE_URLS,
+    TABLE_NAME, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_PUBLISHED_KEYS, TOKEN_SIGNING_KEY,
+    UPSTREAM_DIRECTORIES,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -113,7 +113,6 @@ impl StackInfo {
                 TOKEN_PUBLISHED_KEYS,
                 self.resources.token_published_keys.join(","),
             ),
-            (IDENTITY_ISSUER, self.oidc_issuer.clone()),
             (OAUTH_CLIENTS, self.oauth_clients.clone()),
             (UPSTREAM_DIRECTORIES, self.upstream_directories.clone()),
             (

@@ -74,7 +74,6 @@ locals {
     TOKEN_PUBLISHED_KEYS = join(",", local.token_published_keys)
     QUEUE_URLS           = jsonencode(module.events.queue_urls)
     KEY_IDS              = jsonencode(module.keys.arns)
-    IDENTITY_ISSUER      = module.entra.issuer
     FLAG_CATALOG_URL     = "http://localhost:2772${module.flags.extension_path}"
     # The audit trail's signed digests (ADR 0029).
     AUDIT_DIGEST_BUCKET = module.buckets.names["audit-digests"]

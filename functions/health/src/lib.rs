@@ -4,8 +4,9 @@
 //!   seconds: the table (`DescribeTable`), the event bus
 //!   (`DescribeEventBus`), every queue and its dead-letter queue (their
 //!   depths: a message in a dead-letter queue is an event that needs an
-//!   operator), the KMS keys (`DescribeKey`), and the identity provider (its
-//!   discovery document).
+//!   operator), the KMS keys (`DescribeKey`), and each directory people
+//!   sign in at (its discovery document): without one, nobody of it signs
+//!   in.
 //! - **Functions**: requests, system errors, error rate and P99 latency over
 //!   the last 15 minutes, from the metrics every function emits (EMF, see
 //!   `cp_runtime::metrics`), read with `GetMetricData`.
@@ -19,7 +20,7 @@
 use chrono::{DateTime, Duration, Utc};
 use cp_domain::{Error, Scope, Target};
 use cp_runtime::Route;
-use cp_runtime::env::{EVENT_BUS_NAME, IDENTITY_ISSUER, KEY_IDS, QUEUE_URLS, TABLE_NAME};
+use cp_runtime::env::{EVENT_BUS_NAME, KEY_IDS, QUEUE_URLS, TABLE_NAME, UPSTREAM_DIRECTORIES};
 use cp_runtime::metrics::{ERRORS, FUNCTION_DIMENSION, LATENCY, NAMESPACE, REQUESTS};
 use cp_runtime::{ApiRequest, ApiResponse, ConfigError, FunctionEnv, HttpFunction};
 use serde::{Deserialize, Serialize};
@@ -108,7 +109,8 @@ pub struct Health {
     bus: String,
     queues: BTreeMap<String, QueueUrls>,
     keys: BTreeMap<String, String>,
-    issuer: String,
+    /// The directories' issuers, by name (`workforce`, `customer`).
+    directories: BTreeMap<&'static str, String>,
 }
 
 fn json_var<T: serde::de::DeserializeOwned>(
@@ -143,12 +145,19 @@ impl Health {
             http: reqwest::Client::builder()
                 .timeout(CHECK_TIMEOUT)
                 .build()
-                .map_err(|e| ConfigError::Invalid(IDENTITY_ISSUER, e.to_string()))?,
+                .map_err(|e| ConfigError::Invalid(UPSTREAM_DIRECTORIES, e.to_string()))?,
             table: env.var(TABLE_NAME)?,
             bus: env.var(EVENT_BUS_NAME)?,
             queues: json_var(env, QUEUE_URLS)?,
             keys: json_var(env, KEY_IDS)?,
-            issuer: env.var(IDENTITY_ISSUER)?.trim_end_matches('/').to_owned(),
+            directories: cp_auth::upstream::directories(&env.var(UPSTREAM_DIRECTORIES)?)
+                .map_err(|e| ConfigError::Invalid(UPSTREAM_DIRECTORIES, e))?
+                .into_iter()
+                .map(|(upstream, config)| {
+                    let issuer = config.issuer.trim_end_matches('/').to_owned();
+                    (upstream.as_str(), issuer)
+                })
+                .collect(),
         })
     }
 
@@ -248,12 +257,12 @@ impl Health {
         Check::new(format!("key {name}"), outcome)
     }
 
-    async fn identity_provider(&self) -> Check {
-        let url = format!("{}/.well-known/openid-configuration", self.issuer);
+    async fn directory(&self, name: &str, issuer: &str) -> Check {
+        let url = format!("{issuer}/.well-known/openid-configuration");
         let outcome = timed(async { self.http.get(&url).send().await?.error_for_status() })
             .await
             .map(|_| ());
-        Check::new("identity provider", outcome)
+        Check::new(format!("directory {name}"), outcome)
     }
 
     /// Every function that has reported requests, with its figures.
@@ -361,19 +370,24 @@ impl HttpFunction for Health {
         let now = request.now;
         let queues = futures::future::join_all(self.queues.iter().map(|(n, u)| self.queue(n, u)));
         let keys = futures::future::join_all(self.keys.iter().map(|(n, id)| self.key(n, id)));
-        let (table, bus, queues, keys, idp, functions) = tokio::join!(
+        let directories = futures::future::join_all(
+            self.directories
+                .iter()
+                .map(|(name, issuer)| self.directory(name, issuer)),
+        );
+        let (table, bus, queues, keys, directories, functions) = tokio::join!(
             self.table(),
             self.bus(),
             queues,
             keys,
-            self.identity_provider(),
+            directories,
             self.functions(now)
         );
         let functions = functions?;
         let mut dependencies = vec![table, bus];
         dependencies.extend(queues);
         dependencies.extend(keys);
-        dependencies.push(idp);
+        dependencies.extend(directories);
         let status = if dependencies.iter().any(|c| !c.ok) {
             "down"
         } else if dependencies

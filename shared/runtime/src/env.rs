@@ -42,8 +42,6 @@ pub const OAUTH_CLIENTS: &str = "OAUTH_CLIENTS";
 /// ..., "client_id": ..., "client_secret": <KMS ciphertext>}, "customer":
 /// {...}}`.
 pub const UPSTREAM_DIRECTORIES: &str = "UPSTREAM_DIRECTORIES";
-/// People's identity provider (Entra ID), whose discovery health checks.
-pub const IDENTITY_ISSUER: &str = "IDENTITY_ISSUER";
 /// The bucket of the audit trail's signed digests (ADR 0029).
 pub const AUDIT_DIGEST_BUCKET: &str = "AUDIT_DIGEST_BUCKET";
 /// The asymmetric KMS key (id, ARN or alias) that signs them.

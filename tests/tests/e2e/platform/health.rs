@@ -49,7 +49,8 @@ async fn fr_sys_005_operators_see_dependencies_and_per_function_error_rate_and_p
         "queue audit",
         "key data",
         "key signing",
-        "identity provider",
+        "directory workforce",
+        "directory customer",
     ] {
         assert!(names.contains(&expected), "{expected} in {names:?}");
     }
