@@ -209,3 +209,49 @@ async fn a_browser_sign_in_lasts_until_it_expires_or_is_ended() {
         None
     );
 }
+
+/// Ending a session read before an application was noted on it keeps that
+/// application listed: back-channel logout tells every application that got
+/// tokens of the session, however the two writes interleave.
+#[tokio::test]
+async fn ending_a_session_read_before_a_code_was_redeemed_keeps_the_application_listed() {
+    use cp_domain::{Session, SessionOrigin};
+    let store = store().await;
+    let (tenant, user) = (TenantId::random(), UserId::random());
+    let id = SessionId::random();
+    let started = Session::started(
+        tenant,
+        user,
+        id.clone(),
+        SessionOrigin::default(),
+        Utc::now(),
+    );
+    let mut writes = store.writes();
+    writes.start_session(&started).unwrap();
+    store.commit(writes).await.unwrap();
+    store
+        .add_session_client(tenant, user, &id, "app-a")
+        .await
+        .unwrap();
+
+    // Read, then another code of the session is redeemed, then the end.
+    let (_, _, read) = store.user_tenant_session(tenant, user, &id).await.unwrap();
+    let mut ending = read.unwrap();
+    store
+        .add_session_client(tenant, user, &id, "app-b")
+        .await
+        .unwrap();
+    ending.ended_at = Some(Utc::now());
+    let mut writes = store.writes();
+    writes.end_session(&ending).unwrap();
+    store.commit(writes).await.unwrap();
+
+    let (_, _, after) = store.user_tenant_session(tenant, user, &id).await.unwrap();
+    let after = after.unwrap();
+    assert!(after.is_ended());
+    assert!(
+        after.clients.contains("app-a") && after.clients.contains("app-b"),
+        "{:?}",
+        after.clients
+    );
+}

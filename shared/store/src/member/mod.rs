@@ -257,10 +257,26 @@ impl WriteSet {
         self.insert(&SessionItem::new(session), "session id already used")
     }
 
-    /// Ends a recorded session (as read: it exists).
+    /// Ends a recorded session (as read: it exists). Only its end is
+    /// written, never the whole item as read, so an application noted on it
+    /// meanwhile (a code redeemed at the same moment) stays listed and is
+    /// told of the end (back-channel logout).
     pub fn end_session(&mut self, session: &Session) -> Result<&mut Self, Error> {
-        let item = put(&SessionItem::new(session))?.condition_expression("attribute_exists(PK)");
-        self.push(item, OnConditionFailure::Stale)
+        let item = crate::attributes::to_item("session", &SessionItem::new(session))?;
+        let value = |name: &str| item.get(name).cloned().ok_or(Error::Internal);
+        self.update(
+            UpdateOp {
+                key: keys::session(session.tenant_id, session.user_id, &session.id),
+                set: "SET ended_at = :ended, expires_at = :expires",
+                condition: Some("attribute_exists(PK)"),
+                names: &[],
+                values: vec![
+                    (":ended", value("ended_at")?),
+                    (":expires", value("expires_at")?),
+                ],
+            },
+            OnConditionFailure::Stale,
+        )
     }
 }
 
