@@ -34,7 +34,7 @@ mod page;
 
 use crate::page::{escape, page_with, unknown_client, unusable};
 use chrono::{Duration, Utc};
-use cp_auth::provider::{Admission, Client, Clients};
+use cp_auth::provider::{Admission, Admitted, Client, Clients};
 use cp_auth::upstream::{
     DirectoryConfig, UpstreamDirectory, UpstreamIdentity, UpstreamRequest, directories,
 };
@@ -44,7 +44,9 @@ use cp_domain::oauth::{
     AuthorizationRequest, AuthorizeError, CodeChallenge, CodeGrant, PendingSignIn, Prompt, SignIn,
     Taken, Upstream,
 };
-use cp_domain::{Actor, ActorType, Error, SecretToken, SessionId, SessionOrigin, TokenHash};
+use cp_domain::{
+    Actor, ActorType, Error, SecretToken, SessionId, SessionOrigin, TenantId, TokenHash,
+};
 use cp_events::{Envelope, EventContext, SignInRefused, UserActivated};
 use cp_runtime::Route;
 use cp_runtime::env::{OAUTH_CLIENTS, TOKEN_ISSUER, UPSTREAM_DIRECTORIES};
@@ -369,26 +371,37 @@ impl OauthAuthorize {
                 );
             }
         };
-        if let Some(invitation) = &asked.invitation
-            && let Err(reason) = self.accept(request, invitation, &identity).await?
-        {
-            self.record_refusal(request, pending, "invitation_refused")
-                .await?;
-            return self.refuse_to_client(asked, "access_denied", reason);
+        let mut tenant = asked.tenant;
+        if let Some(invitation) = &asked.invitation {
+            match self.accept(request, invitation, &identity).await? {
+                // Signed in to the tenant just joined.
+                Ok(joined) => tenant = Some(joined),
+                Err(reason) => {
+                    self.record_refusal(request, pending, "invitation_refused")
+                        .await?;
+                    return self.refuse_to_client(asked, "access_denied", reason);
+                }
+            }
         }
-        let person = self
+        let admitted = self
             .admission
-            .admit(&identity, pending.upstream, &client, asked.tenant)
+            .admit(&identity, pending.upstream, &client, tenant)
             .await?;
-        let Some(person) = person else {
-            tracing::info!(upstream = pending.upstream.as_str(), client_id = %asked.client_id, "signed-in person not admitted");
-            self.record_refusal(request, pending, "not_admitted")
-                .await?;
-            return self.refuse_to_client(
-                asked,
-                "access_denied",
-                "you are not a member of an organisation that uses this application",
-            );
+        let person = match admitted {
+            Admitted::Person(person) => person,
+            Admitted::Choice(tenants) => {
+                return choose_tenant(asked, pending.upstream, &tenants);
+            }
+            Admitted::Nobody => {
+                tracing::info!(upstream = pending.upstream.as_str(), client_id = %asked.client_id, "signed-in person not admitted");
+                self.record_refusal(request, pending, "not_admitted")
+                    .await?;
+                return self.refuse_to_client(
+                    asked,
+                    "access_denied",
+                    "you are not a member of an organisation that uses this application",
+                );
+            }
         };
         let sign_in = new_sign_in(person, pending.upstream, &identity);
         let origin = SessionOrigin::new(
@@ -490,7 +503,7 @@ impl OauthAuthorize {
         request: &ApiRequest,
         invitation: &str,
         identity: &UpstreamIdentity,
-    ) -> Result<Result<(), &'static str>, Error> {
+    ) -> Result<Result<TenantId, &'static str>, Error> {
         let gone = "the invitation has expired, was revoked or was already used";
         let Some(hash) = TokenHash::from_hex(invitation) else {
             return Ok(Err(gone));
@@ -530,7 +543,7 @@ impl OauthAuthorize {
         match self.store.commit(writes).await {
             Ok(_) => {
                 tracing::info!(tenant_id = %ticket.tenant_id, user_id = %ticket.user_id, "invitation accepted at sign-in");
-                Ok(Ok(()))
+                Ok(Ok(ticket.tenant_id))
             }
             // A racing acceptance used it first, or the identity is bound.
             Err(Error::Conflict(_) | Error::Gone) => Ok(Err(gone)),
@@ -582,6 +595,36 @@ impl OauthAuthorize {
             lifetime.num_seconds()
         )
     }
+}
+
+/// The page where a member of several tenants that use the client picks
+/// one: each choice is the client's request again, naming its tenant. The
+/// directory they just signed in at answers that second pass from its own
+/// session, so no one signs in twice; nothing of this sign-in is kept, so
+/// the page holds nothing to steal.
+fn choose_tenant(
+    asked: &AuthorizationRequest,
+    upstream: Upstream,
+    tenants: &[(TenantId, String)],
+) -> Result<ApiResponse, Error> {
+    let choices: String = tenants
+        .iter()
+        .map(|(tenant, name)| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in asked.for_tenant(*tenant, upstream) {
+                query.append_pair(key, &value);
+            }
+            let href = escape(&format!("/oauth2/authorize?{}", query.finish()));
+            format!("<li><a href=\"{href}\">{}</a></li>\n", escape(name))
+        })
+        .collect();
+    page_with(
+        StatusCode::OK,
+        "Choose an organisation",
+        &format!(
+            "<p>You are a member of several organisations. Sign in to</p>\n<ul>\n{choices}</ul>"
+        ),
+    )
 }
 
 fn pending_cookie(state_hash: &str) -> String {

@@ -16,10 +16,10 @@
 
 use crate::OauthToken;
 use crate::error::OAuthError;
-use cp_auth::Client;
 use cp_auth::upstream::claimed_issuer;
+use cp_auth::{Admitted, Client};
 use cp_domain::oauth::{PeopleScope, Person, SignIn};
-use cp_domain::{Error, Session, SessionId, SessionOrigin};
+use cp_domain::{Error, Session, SessionId, SessionOrigin, TenantId};
 use cp_runtime::{ApiRequest, ApiResponse, HttpFunction};
 use cp_tokens::people::{Grant, PEOPLE_TOKEN_LIFETIME};
 use http::{StatusCode, header};
@@ -101,14 +101,32 @@ impl OauthToken {
                 return Ok(Err(self.subject_refused(request, "not valid")));
             }
         };
-        let Some(person) = self
+        // A person in several tenants that use the client: it names one.
+        let tenant = match field("tenant").map(str::parse::<TenantId>) {
+            None => None,
+            Some(Ok(tenant)) => Some(tenant),
+            Some(Err(_)) => {
+                return Ok(Err(OAuthError::invalid_request(
+                    "tenant must be a tenant id",
+                )));
+            }
+        };
+        let person = match self
             .admission
-            .admit(&identity, *upstream, client, None)
+            .admit(&identity, *upstream, client, tenant)
             .await?
-        else {
-            return Ok(Err(
-                self.subject_refused(request, "of nobody this client may serve")
-            ));
+        {
+            Admitted::Person(person) => person,
+            Admitted::Choice(_) => {
+                return Ok(Err(OAuthError::invalid_request(
+                    "the person is a member of several organisations that use this client: name one with tenant",
+                )));
+            }
+            Admitted::Nobody => {
+                return Ok(Err(
+                    self.subject_refused(request, "of nobody this client may serve")
+                ));
+            }
         };
         let sign_in = SignIn {
             session: SessionId::exchanged(

@@ -21,6 +21,6 @@ pub mod upstream;
 
 pub use claims::TokenClaims;
 pub use edge::{EdgeConfig, JwtVerifier, Rejection};
-pub use provider::{Admission, Client, Clients, Standing};
+pub use provider::{Admission, Admitted, Client, Clients, Standing};
 pub use resolver::{PrincipalResolver, session_of};
 pub use upstream::{UpstreamDirectory, UpstreamError, UpstreamIdentity, UpstreamRequest};

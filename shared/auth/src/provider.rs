@@ -118,6 +118,18 @@ impl Clients {
     }
 }
 
+/// Whom a sign-in at a directory admits to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admitted {
+    /// Nobody the client may serve.
+    Nobody,
+    Person(Person),
+    /// A member of several tenants the client may serve: they choose one
+    /// (or the client names it with `tenant`). Each tenant with its name
+    /// and domain.
+    Choice(Vec<(TenantId, String)>),
+}
+
 /// A sign-in that stands: a platform person's, or a member's, with their
 /// record as it is now.
 #[derive(Debug, Clone)]
@@ -137,19 +149,20 @@ impl Admission {
         Self { store }
     }
 
-    /// Who `identity`, authenticated at `upstream`, is at `client`; `None`
-    /// if nobody the client may serve (no membership, or in no tenant that
-    /// uses the application, or not in the `tenant` the client asked for).
+    /// Who `identity`, authenticated at `upstream`, is at `client`: a
+    /// platform person, a member of one tenant the client may serve (or of
+    /// the `tenant` the client asked for), a choice when they are a member
+    /// of several, or nobody.
     pub async fn admit(
         &self,
         identity: &UpstreamIdentity,
         upstream: Upstream,
         client: &Client,
         tenant: Option<TenantId>,
-    ) -> Result<Option<Person>, Error> {
-        let binding = self
+    ) -> Result<Admitted, Error> {
+        let bindings = self
             .store
-            .identity(&identity.issuer, &identity.subject)
+            .identities(&identity.issuer, &identity.subject)
             .await?;
         let roles: Vec<PlatformRole> = match upstream {
             Upstream::Workforce => identity
@@ -161,39 +174,58 @@ impl Admission {
             Upstream::Customer => Vec::new(),
         };
         if !roles.is_empty() {
-            let is_member = binding.is_some_and(|b| b.kind == IdentityKind::Tenant);
+            let is_member = bindings.iter().any(|b| b.kind == IdentityKind::Tenant);
             if is_member || tenant.is_some() || !matches!(client, Client::FirstParty { .. }) {
-                return Ok(None);
+                return Ok(Admitted::Nobody);
             }
-            return Ok(Some(Person::Platform {
+            return Ok(Admitted::Person(Person::Platform {
                 user_id: UserId::for_platform_identity(&identity.issuer, &identity.subject),
                 roles,
             }));
         }
-        let Some((IdentityKind::Tenant, Some(tenant_id), user_id)) =
-            binding.map(|b| (b.kind, b.tenant_id, b.user_id))
-        else {
-            return Ok(None);
-        };
-        if tenant.is_some_and(|asked| asked != tenant_id) {
-            return Ok(None);
+        let memberships: Vec<(TenantId, UserId)> = bindings
+            .iter()
+            .filter(|b| b.kind == IdentityKind::Tenant)
+            .filter_map(|b| Some((b.tenant_id?, b.user_id)))
+            .filter(|(t, _)| tenant.is_none_or(|asked| asked == *t))
+            .collect();
+        // Each membership's member and tenant, read at once.
+        let read = futures::future::join_all(
+            memberships
+                .iter()
+                .map(|(t, u)| self.store.user_and_tenant(*t, *u)),
+        )
+        .await;
+        let mut admitted = Vec::new();
+        for ((tenant_id, user_id), found) in memberships.into_iter().zip(read) {
+            let (Some(user), Some(tenant)) = found? else {
+                continue;
+            };
+            let uses = match client {
+                Client::FirstParty { .. } => true,
+                Client::Application(app) => tenant.applications.contains(&app.id),
+            };
+            if user.may_sign_in() && tenant.admits_users() && uses && client.is_usable() {
+                let person = Person::Member {
+                    user_id,
+                    tenant_id,
+                    role: user.role,
+                };
+                // Names may repeat; domains never do.
+                let label = format!("{} ({})", tenant.name.as_str(), tenant.domain);
+                admitted.push((person, label));
+            }
         }
-        let (user, tenant) = self.store.user_and_tenant(tenant_id, user_id).await?;
-        let (Some(user), Some(tenant)) = (user, tenant) else {
-            return Ok(None);
-        };
-        let uses = match client {
-            Client::FirstParty { .. } => true,
-            Client::Application(app) => tenant.applications.contains(&app.id),
-        };
-        if !user.may_sign_in() || !tenant.admits_users() || !uses || !client.is_usable() {
-            return Ok(None);
-        }
-        Ok(Some(Person::Member {
-            user_id,
-            tenant_id,
-            role: user.role,
-        }))
+        Ok(match admitted.len() {
+            0 => Admitted::Nobody,
+            1 => Admitted::Person(admitted.remove(0).0),
+            _ => Admitted::Choice(
+                admitted
+                    .into_iter()
+                    .filter_map(|(person, name)| Some((person.tenant_id()?, name)))
+                    .collect(),
+            ),
+        })
     }
 
     /// Starts `sign_in`'s session: a member's is recorded where their
@@ -250,9 +282,10 @@ impl Admission {
         };
         let known = self
             .store
-            .identity(&identity.issuer, &identity.subject)
+            .identities(&identity.issuer, &identity.subject)
             .await?
-            .is_some();
+            .iter()
+            .any(|b| b.kind == IdentityKind::Platform);
         if known {
             return self.store.commit(signed_in_only()?).await.map(|_| ());
         }

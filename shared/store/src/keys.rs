@@ -14,7 +14,8 @@
 //! | invitation          | `TENANT#<id>`               | `INVITATION#<id>`       | while open: `TENANT#<id>#INVITATIONS` / `<created at>#<id>` |    |
 //! | invitation token    | `INVITATION_TOKEN#<sha256>` | `INVITATION_TOKEN`      |                            |                                 |
 //! | platform user       | `PLATFORM`                  | `USER#<user id>`        |                            |                                 |
-//! | identity binding    | `IDENTITY#<iss>#<sub>`      | `IDENTITY`              |                            |                                 |
+//! | identity binding (platform) | `IDENTITY#<iss>#<sub>` | `IDENTITY`            |                            |                                 |
+//! | identity binding (member)   | `IDENTITY#<iss>#<sub>` | `IDENTITY#TENANT#<id>` |                           |                                 |
 //! | identity link       | `TENANT#<id>`               | `IDENTITY#<iss>#<sub>`  |                            |                                 |
 //! | audit record        | `AUDIT#<tenant or PLATFORM>`| `<time>#<event id>`     |                            | `AUDIT#<tenant or PLATFORM>#CHAIN` / `<seq, 20 digits>` |
 //! | audit chain head    | `AUDIT#<tenant or PLATFORM>`| `CHAIN`                 | `AUDIT_CHAINS` / `<tenant or PLATFORM>` |                    |
@@ -136,6 +137,16 @@ pub fn platform_user(user: UserId) -> Key {
 /// separator is unambiguous.
 pub fn identity(issuer: &str, subject: &str) -> Key {
     key(format!("IDENTITY#{issuer}#{subject}"), "IDENTITY")
+}
+
+/// An identity's membership of one tenant: beside its other memberships
+/// (one person may belong to several tenants), under the platform
+/// binding's prefix, so that one `Query` finds who an identity is.
+pub fn membership(issuer: &str, subject: &str, tenant: TenantId) -> Key {
+    key(
+        format!("IDENTITY#{issuer}#{subject}"),
+        &format!("IDENTITY#TENANT#{tenant}"),
+    )
 }
 
 /// A tenant's record of an identity bound to one of its users, so that the

@@ -15,7 +15,8 @@ use crate::error::{corrupt, is_throttling, sdk};
 use crate::keys::{self, Key, PK, SK};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 use chrono::{DateTime, Duration, Utc};
 use cp_domain::Error;
@@ -275,6 +276,26 @@ impl WriteSet {
             TransactWriteItem::builder()
                 .put(put.build().map_err(|e| corrupt("put", e))?)
                 .build(),
+            on_failure,
+        )
+    }
+
+    /// A condition on an item the transaction does not write.
+    pub(crate) fn check(
+        &mut self,
+        key: Key,
+        condition: &str,
+        on_failure: OnConditionFailure,
+    ) -> Result<&mut Self, Error> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(PK, s(key.pk))
+            .key(SK, s(key.sk))
+            .condition_expression(condition)
+            .build()
+            .map_err(|e| corrupt("condition check", e))?;
+        self.push_op(
+            TransactWriteItem::builder().condition_check(check).build(),
             on_failure,
         )
     }

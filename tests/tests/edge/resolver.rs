@@ -8,8 +8,8 @@
 
 use crate::support::fixtures;
 use chrono::{DateTime, Duration, Utc};
-use cp_auth::{Admission, Client, PrincipalResolver, TokenClaims, UpstreamIdentity};
-use cp_domain::oauth::{ClientConfig, ClientRegistration, Person, SignIn, Upstream};
+use cp_auth::{Admission, Admitted, Client, PrincipalResolver, TokenClaims, UpstreamIdentity};
+use cp_domain::oauth::{ClientConfig, ClientRegistration, SignIn, Upstream};
 use cp_domain::{
     Actor, Error, PlatformRole, Principal, Role, Session, SessionId, SessionOrigin, TenantId,
     UserId, UserStatus,
@@ -301,11 +301,13 @@ async fn fr_sys_004_a_platform_persons_first_sign_ins_racing_create_one_user_rec
     let store = store().await;
     let identity = workforce_identity(&unique("operator"));
     let admission = Admission::new(store.clone());
-    let person = admission
+    let Admitted::Person(person) = admission
         .admit(&identity, Upstream::Workforce, &console(), None)
         .await
         .unwrap()
-        .unwrap();
+    else {
+        panic!("a platform person")
+    };
     let sign_in = |session| SignIn {
         person: person.clone(),
         session,
@@ -336,13 +338,13 @@ async fn fr_sys_004_a_platform_persons_first_sign_ins_racing_create_one_user_rec
     );
     a.unwrap();
     b.unwrap();
-    let binding = store
-        .identity(&identity.issuer, &identity.subject)
+    let bindings = store
+        .identities(&identity.issuer, &identity.subject)
         .await
-        .unwrap()
         .unwrap();
-    assert_eq!(binding.user_id, person.user_id());
-    assert_eq!(binding.tenant_id, None);
+    assert_eq!(bindings.len(), 1, "one binding: {bindings:?}");
+    assert_eq!(bindings[0].user_id, person.user_id());
+    assert_eq!(bindings[0].tenant_id, None);
     assert_eq!(
         person.user_id(),
         UserId::for_platform_identity(&identity.issuer, &identity.subject)
@@ -375,12 +377,12 @@ async fn fr_sys_004_a_members_identity_is_never_admitted_as_a_platform_person() 
         )
         .await
         .unwrap();
-    assert_eq!(admitted, None::<Person>);
-    // The binding still points at the member.
-    let binding = store
-        .identity(&stack().oidc_issuer, &subject)
+    assert_eq!(admitted, Admitted::Nobody);
+    // The identity is still the member's, and only theirs.
+    let bindings = store
+        .identities(&stack().oidc_issuer, &subject)
         .await
-        .unwrap()
         .unwrap();
-    assert_eq!(binding.tenant_id, Some(p.tenant.id));
+    assert_eq!(bindings.len(), 1, "{bindings:?}");
+    assert_eq!(bindings[0].tenant_id, Some(p.tenant.id));
 }

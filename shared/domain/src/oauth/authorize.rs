@@ -117,6 +117,32 @@ pub struct AuthorizationRequest {
     pub invitation: Option<String>,
 }
 
+impl AuthorizationRequest {
+    /// The request again, as the client made it, naming `tenant`: what a
+    /// person in several tenants picks from (the directory `upstream` they
+    /// just signed in at; no `prompt`, as they just did).
+    pub fn for_tenant(&self, tenant: TenantId, upstream: Upstream) -> Vec<(&'static str, String)> {
+        let mut query = vec![
+            ("response_type", "code".to_owned()),
+            ("client_id", self.client_id.clone()),
+            ("redirect_uri", self.redirect_uri.clone()),
+            ("scope", PeopleScope::join(&self.scopes)),
+            ("code_challenge", self.code_challenge.as_str().to_owned()),
+            ("code_challenge_method", "S256".to_owned()),
+            ("idp", upstream.as_str().to_owned()),
+            ("tenant", tenant.to_string()),
+        ];
+        let optional = [
+            ("state", self.state.clone()),
+            ("nonce", self.nonce.clone()),
+            ("max_age", self.max_age.map(|s| s.to_string())),
+            ("login_hint", self.login_hint.clone()),
+        ];
+        query.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
+        query
+    }
+}
+
 /// Why an authorization request is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthorizeError {

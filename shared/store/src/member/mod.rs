@@ -239,7 +239,7 @@ impl WriteSet {
         )?;
         if let Some(identity) = &user.identity {
             self.delete(
-                keys::identity(&identity.issuer, &identity.subject),
+                keys::membership(&identity.issuer, &identity.subject, user.tenant_id),
                 None,
                 OnConditionFailure::Stale,
             )?;
@@ -526,7 +526,9 @@ impl WriteSet {
         self.replace(&item, user.version)
     }
 
-    /// Links a verified (issuer, subject) to a user, once and for all.
+    /// Links a verified (issuer, subject) to a user, once and for all: a
+    /// platform person's, or a member's of one tenant (an identity may be a
+    /// member of several tenants, never a platform person too).
     pub fn bind_identity(
         &mut self,
         issuer: &str,
@@ -534,8 +536,19 @@ impl WriteSet {
         binding: &IdentityBinding,
         now: DateTime<Utc>,
     ) -> Result<&mut Self, Error> {
+        let key = match binding.tenant_id {
+            Some(tenant) => {
+                self.check(
+                    keys::identity(issuer, subject),
+                    "attribute_not_exists(PK)",
+                    OnConditionFailure::Conflict("this identity is a platform person's"),
+                )?;
+                keys::membership(issuer, subject, tenant)
+            }
+            None => keys::identity(issuer, subject),
+        };
         let item = IdentityItem {
-            keys: keys::identity(issuer, subject).into(),
+            keys: key.into(),
             entity: "Identity".into(),
             binding: binding.clone(),
             issuer: issuer.to_owned(),
@@ -607,19 +620,20 @@ impl Store {
             .ok_or_else(|| corrupt("invitation", "bad token hash"))
     }
 
-    /// Who a verified (issuer, subject) is. Strongly consistent: a binding
-    /// written a moment ago is seen.
-    pub async fn identity(
+    /// Who a verified (issuer, subject) is: a platform person, or a member
+    /// of each tenant it is bound in. One strongly consistent `Query`: a
+    /// binding written a moment ago is seen.
+    pub async fn identities(
         &self,
         issuer: &str,
         subject: &str,
-    ) -> Result<Option<IdentityBinding>, Error> {
-        self.get_one(
-            &keys::identity(issuer, subject),
-            "identity",
-            |i: IdentityItem| i.binding,
-        )
-        .await
+    ) -> Result<Vec<IdentityBinding>, Error> {
+        let key = keys::identity(issuer, subject);
+        self.query_items(key.pk, &key.sk)
+            .await?
+            .into_iter()
+            .map(|item| parse::<IdentityItem>("identity", item).map(|i| i.binding))
+            .collect()
     }
 
     /// A tenant user and their tenant in one strongly consistent round trip:

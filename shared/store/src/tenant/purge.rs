@@ -42,10 +42,17 @@ fn key_of(item: &Item) -> Option<Key> {
 /// Items outside the partition that `item` names, to be deleted with it.
 fn companions(item: &Item) -> Vec<Key> {
     match text(item, "entity") {
-        Some("IdentityLink") => match (text(item, "issuer"), text(item, "subject")) {
-            (Some(issuer), Some(subject)) => vec![keys::identity(issuer, subject)],
-            _ => Vec::new(),
-        },
+        Some("IdentityLink") => {
+            let tenant = text(item, PK)
+                .and_then(|pk| pk.strip_prefix("TENANT#"))
+                .and_then(|id| id.parse().ok());
+            match (text(item, "issuer"), text(item, "subject"), tenant) {
+                (Some(issuer), Some(subject), Some(tenant)) => {
+                    vec![keys::membership(issuer, subject, tenant)]
+                }
+                _ => Vec::new(),
+            }
+        }
         Some("Invitation") => text(item, "token_hash")
             .and_then(cp_domain::TokenHash::from_hex)
             .map(|hash| vec![keys::invitation_token(&hash)])

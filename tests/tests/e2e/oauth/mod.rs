@@ -10,6 +10,7 @@ mod code_flow;
 mod example_app;
 mod invitation;
 mod logout;
+mod memberships;
 mod relying_parties;
 mod token_exchange;
 mod token_status;

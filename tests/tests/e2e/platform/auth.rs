@@ -256,14 +256,14 @@ async fn fr_sys_004_an_operator_gets_one_user_record_at_first_sign_in_and_keeps_
     let MeView::Platform { user_id, .. } = first else {
         panic!("{first:?}")
     };
-    let binding = store()
+    let bindings = store()
         .await
-        .identity(&stack().oidc_issuer, &subject)
+        .identities(&stack().oidc_issuer, &subject)
         .await
-        .unwrap()
         .unwrap();
-    assert_eq!(binding.user_id, user_id);
-    assert_eq!(binding.tenant_id, None);
+    assert_eq!(bindings.len(), 1, "{bindings:?}");
+    assert_eq!(bindings[0].user_id, user_id);
+    assert_eq!(bindings[0].tenant_id, None);
 
     let resource = format!("platform-user/{user_id}");
     let records = eventually(
