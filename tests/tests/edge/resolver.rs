@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use cp_auth::{Admission, Admitted, Client, PrincipalResolver, TokenClaims, UpstreamIdentity};
 use cp_domain::oauth::{ClientConfig, ClientRegistration, SignIn, Upstream};
 use cp_domain::{
-    Actor, Error, PlatformRole, Principal, Role, Session, SessionId, SessionOrigin, TenantId,
-    UserId, UserStatus,
+    Actor, Error, PlatformRole, Principal, Role, SessionId, SessionOrigin, TenantId, UserId,
+    UserStatus,
 };
 use cp_events::EventContext;
 use cp_store::Store;
@@ -50,28 +50,11 @@ fn member(
     }
 }
 
-/// A session started for the member, as the OpenID Provider starts it at
-/// sign-in.
-async fn started(store: &Store, tenant: TenantId, user: UserId) -> SessionId {
-    let id = SessionId::random();
-    let session = Session::started(
-        tenant,
-        user,
-        id.clone(),
-        SessionOrigin::default(),
-        Utc::now(),
-    );
-    let mut writes = store.writes();
-    writes.start_session(&session).unwrap();
-    store.commit(writes).await.unwrap();
-    id
-}
-
 /// A tenant with its Owner Active, and a session of theirs.
 async fn owner_signed_in(store: &Store) -> (TenantId, UserId, SessionId) {
     let p = fixtures::tenant(store).await;
     fixtures::activate_owner(store, &p, &stack().customer_issuer, &unique("owner")).await;
-    let session = started(store, p.tenant.id, p.owner.id).await;
+    let session = fixtures::started_session(store, p.tenant.id, p.owner.id).await;
     (p.tenant.id, p.owner.id, session)
 }
 
@@ -171,7 +154,7 @@ async fn con_sec_009_unknown_users_and_not_yet_active_users_are_denied_alike() {
         fixtures::activate_owner(&store, &p, &stack().customer_issuer, &unique("invitee")).await;
     owner.status = UserStatus::Invited;
     fixtures::save_user(&store, &owner).await;
-    let session = started(&store, p.tenant.id, owner.id).await;
+    let session = fixtures::started_session(&store, p.tenant.id, owner.id).await;
     let invited = resolver
         .resolve(&member(p.tenant.id, owner.id, &session, Utc::now()))
         .await;
@@ -184,7 +167,7 @@ async fn uc_tenant_user_status_update_disabling_ends_sessions_and_denies_new_one
     let p = fixtures::tenant(&store).await;
     let mut user =
         fixtures::activate_owner(&store, &p, &stack().customer_issuer, &unique("user")).await;
-    let session = started(&store, p.tenant.id, user.id).await;
+    let session = fixtures::started_session(&store, p.tenant.id, user.id).await;
     let before = Utc::now() - Duration::seconds(5);
     let resolver = PrincipalResolver::new(store.clone());
     let token = member(p.tenant.id, user.id, &session, before);
@@ -195,7 +178,7 @@ async fn uc_tenant_user_status_update_disabling_ends_sessions_and_denies_new_one
     user.revoke_sessions(now);
     fixtures::save_user(&store, &user).await;
     assert_eq!(resolver.resolve(&token).await, Err(Error::SessionExpired));
-    let later = started(&store, p.tenant.id, user.id).await;
+    let later = fixtures::started_session(&store, p.tenant.id, user.id).await;
     let after = now + Duration::seconds(2);
     assert_eq!(
         resolver
@@ -250,7 +233,7 @@ async fn fr_auth_005_a_user_watermark_refuses_exactly_the_sign_ins_before_it() {
     fixtures::save_user(&store, &user).await;
     let watermark = user.sessions_valid_after.unwrap();
     let resolver = PrincipalResolver::new(store.clone());
-    let session = started(&store, p.tenant.id, user.id).await;
+    let session = fixtures::started_session(&store, p.tenant.id, user.id).await;
     for (signed_in, admitted) in [
         (watermark - Duration::seconds(600), false),
         (watermark - Duration::seconds(1), false),

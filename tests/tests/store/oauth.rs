@@ -215,20 +215,9 @@ async fn a_browser_sign_in_lasts_until_it_expires_or_is_ended() {
 /// tokens of the session, however the two writes interleave.
 #[tokio::test]
 async fn ending_a_session_read_before_a_code_was_redeemed_keeps_the_application_listed() {
-    use cp_domain::{Session, SessionOrigin};
     let store = store().await;
     let (tenant, user) = (TenantId::random(), UserId::random());
-    let id = SessionId::random();
-    let started = Session::started(
-        tenant,
-        user,
-        id.clone(),
-        SessionOrigin::default(),
-        Utc::now(),
-    );
-    let mut writes = store.writes();
-    writes.start_session(&started).unwrap();
-    store.commit(writes).await.unwrap();
+    let id = crate::support::fixtures::started_session(&store, tenant, user).await;
     store
         .add_session_client(tenant, user, &id, "app-a")
         .await

@@ -4,7 +4,8 @@
 use chrono::Utc;
 use cp_domain::tenant::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
 use cp_domain::{
-    ActorType, AuditRecord, EventId, Outcome, SecretToken, Tenant, TenantId, User, UserStatus,
+    ActorType, AuditRecord, EventId, Outcome, SecretToken, Session, SessionId, SessionOrigin,
+    Tenant, TenantId, User, UserId, UserStatus,
 };
 use cp_local::tokens::{self, Directory};
 use cp_store::{IdentityBinding, IdentityKind, Store};
@@ -66,6 +67,23 @@ pub async fn activate_owner(store: &Store, p: &Provisioned, issuer: &str, subjec
         .await
         .unwrap()
         .unwrap()
+}
+
+/// A session started for a member, as the OpenID Provider starts it at
+/// sign-in: its id.
+pub async fn started_session(store: &Store, tenant: TenantId, user: UserId) -> SessionId {
+    let id = SessionId::random();
+    let session = Session::started(
+        tenant,
+        user,
+        id.clone(),
+        SessionOrigin::default(),
+        Utc::now(),
+    );
+    let mut writes = store.writes();
+    writes.start_session(&session).unwrap();
+    store.commit(writes).await.unwrap();
+    id
 }
 
 /// Saves a changed tenant (as the lifecycle use cases will).

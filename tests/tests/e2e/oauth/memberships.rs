@@ -28,6 +28,31 @@ fn choices(page: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `subject` signs in to the client naming `tenant`: where the browser ends.
+async fn naming(client_id: &str, tenant: &str, subject: &str, email: &str, pkce: &Pkce) -> Url {
+    let asked = authorize_url(
+        client_id,
+        REDIRECT,
+        pkce,
+        &[("idp", "customer"), ("tenant", tenant)],
+    );
+    Browser::new(&stack().gateway_url)
+        .authorize(&asked, subject, &person(email))
+        .await
+        .unwrap()
+}
+
+/// The verified ID token that the code in `answered` is redeemed for.
+async fn id_token(answered: &Url, (client_id, secret): (&str, &str), pkce: &Pkce) -> Value {
+    let code = query_param(answered, "code").unwrap_or_else(|| panic!("no code: {answered}"));
+    let tokens: Value = redeem(client_id, Some(secret), &code, REDIRECT, pkce)
+        .await
+        .json()
+        .await
+        .unwrap();
+    Value::Object(verified(tokens["id_token"].as_str().unwrap(), client_id).await)
+}
+
 #[tokio::test]
 async fn a_person_in_two_tenants_that_use_an_application_chooses_one_or_the_client_names_it() {
     let (first, second) = (onboarded().await, onboarded().await);
@@ -91,58 +116,30 @@ async fn a_person_in_two_tenants_that_use_an_application_chooses_one_or_the_clie
         .await
         .unwrap();
     assert_eq!(query_param(&answered, "state").as_deref(), Some("st"));
-    let code = query_param(&answered, "code").unwrap_or_else(|| panic!("no code: {answered}"));
-    let tokens: Value = redeem(&client_id, Some(&secret), &code, REDIRECT, &pkce)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = verified(tokens["id_token"].as_str().unwrap(), &client_id).await;
+    let client = (client_id.as_str(), secret.as_str());
+    let id = id_token(&answered, client, &pkce).await;
     assert_eq!(id["tid"].as_str(), Some(chosen.as_str()));
     assert_eq!(id["role"], "User");
     assert_eq!(id["nonce"], "nn");
 
     // A client that names the tenant gets its code at once.
     let pkce = Pkce::new();
-    let named = authorize_url(
-        &client_id,
-        REDIRECT,
-        &pkce,
-        &[
-            ("idp", "customer"),
-            ("tenant", &second.tenant_id.to_string()),
-        ],
-    );
-    let answered = Browser::new(&stack().gateway_url)
-        .authorize(&named, &both.subject, &claims)
-        .await
-        .unwrap();
-    let code = query_param(&answered, "code").unwrap_or_else(|| panic!("no code: {answered}"));
-    let tokens: Value = redeem(&client_id, Some(&secret), &code, REDIRECT, &pkce)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = verified(tokens["id_token"].as_str().unwrap(), &client_id).await;
-    assert_eq!(id["tid"], second.tenant_id.to_string());
+    let second_id = second.tenant_id.to_string();
+    let answered = naming(&client_id, &second_id, &both.subject, &both.email, &pkce).await;
+    let id = id_token(&answered, client, &pkce).await;
+    assert_eq!(id["tid"], second_id);
     assert_eq!(id["role"], "Administrator");
 
     // A tenant they are not in, named: nothing.
-    let stranger = onboarded().await;
-    let pkce = Pkce::new();
-    let elsewhere = authorize_url(
+    let stranger = onboarded().await.tenant_id.to_string();
+    let refused = naming(
         &client_id,
-        REDIRECT,
-        &pkce,
-        &[
-            ("idp", "customer"),
-            ("tenant", &stranger.tenant_id.to_string()),
-        ],
-    );
-    let refused = Browser::new(&stack().gateway_url)
-        .authorize(&elsewhere, &both.subject, &claims)
-        .await
-        .unwrap();
+        &stranger,
+        &both.subject,
+        &both.email,
+        &Pkce::new(),
+    )
+    .await;
     assert_eq!(
         query_param(&refused, "error").as_deref(),
         Some("access_denied")
