@@ -146,6 +146,14 @@ pub enum Apps {
         #[command(flatten)]
         changes: Changes,
     },
+    /// Register the application as an OpenID Connect client, so its users
+    /// sign in through the control plane (doc/how-to-sign-in-users.md).
+    /// Replaces the whole registration: give every URI it keeps.
+    Client {
+        app_id: String,
+        #[command(flatten)]
+        registration: ClientRegistration,
+    },
     /// Disable an application: every call with its credentials is refused.
     Disable { app_id: String },
     /// Enable a disabled application again.
@@ -163,6 +171,53 @@ pub struct Changes {
     /// Active or Disabled.
     #[arg(long)]
     status: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClientRegistration {
+    /// confidential (a server with a client secret) or public (a native
+    /// or browser app, PKCE only).
+    #[arg(long = "type", default_value = "confidential")]
+    client_type: String,
+    /// Where people come back with their code (repeatable; exact, https,
+    /// or http on a loopback address).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Where people may be sent after signing out (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Where the control plane posts a logout token when a session ends.
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
+    /// Grants (repeatable): authorization_code, refresh_token,
+    /// client_credentials, token_exchange; without any, the control
+    /// plane's default.
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+}
+
+impl ClientRegistration {
+    /// The body of `PUT /v1/applications/{appId}/client`.
+    fn body(&self) -> Value {
+        let mut body = json!({
+            "client_type": self.client_type,
+            "redirect_uris": self.redirect_uris,
+            "post_logout_redirect_uris": self.post_logout_redirect_uris,
+            "backchannel_logout_uri": self.backchannel_logout_uri,
+        });
+        if !self.grants.is_empty() {
+            let grants: Vec<&str> = self
+                .grants
+                .iter()
+                .map(|g| match g.as_str() {
+                    "token_exchange" => "urn:ietf:params:oauth:grant-type:token-exchange",
+                    other => other,
+                })
+                .collect();
+            body["grants"] = json!(grants);
+        }
+        body
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -388,6 +443,14 @@ pub async fn execute(cli: &Cli) -> Result<Value, CliError> {
                 .await
         }
         Command::Apps(Apps::Get { app_id }) => api.call(Method::GET, &app_path(app_id), None).await,
+        Command::Apps(Apps::Client {
+            app_id,
+            registration,
+        }) => {
+            let path = format!("{}/client", app_path(app_id));
+            api.call(Method::PUT, &path, Some(&registration.body()))
+                .await
+        }
         Command::Apps(Apps::Update { app_id, changes }) => {
             let mut body = serde_json::Map::new();
             for (key, value) in [

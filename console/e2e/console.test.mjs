@@ -91,6 +91,19 @@ describe("operator", () => {
     await page.getByRole("status").filter({ hasText: "is saved" }).waitFor();
     await page.locator("dd", { hasText: "payments-team" }).waitFor();
 
+    // Its users sign in through the control plane: the OpenID Connect
+    // client registration, checked by the API as the provider will use it.
+    const client = page.getByRole("form", { name: "Change the sign-in registration" });
+    await client.getByLabel(/^Redirect URIs/).fill("https://*.billing.example/callback");
+    await client.getByLabel("Authorization code (people sign in)").check();
+    await client.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("alert").filter({ hasText: "ERR-VAL-400" }).waitFor();
+    await client.getByLabel(/^Redirect URIs/).fill("https://billing.example/callback");
+    await client.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("status").filter({ hasText: "sign-in registration" }).waitFor();
+    await page.locator("dd", { hasText: "https://billing.example/callback" }).waitFor();
+    await assertCleanView(page, "application-client");
+
     const issue = page.getByRole("form", { name: "Issue a secret" });
     await issue.getByRole("button", { name: "Issue a secret" }).click();
     await issue.getByRole("alert").filter({ hasText: "Choose at least one scope." }).waitFor();

@@ -2,12 +2,14 @@ import type {
   AppEnvironment,
   Application,
   ApplicationDetail,
+  ApplicationWithClient,
   AppScope,
   AppStatus,
   AuditExport,
   AuditExportRequest,
   AuditFilter,
   AuditRecord,
+  ClientRegistration,
   FlagValue,
   Health,
   Invitation,
@@ -177,6 +179,9 @@ export class Api {
     id: string,
     body: Partial<{ name: string; environment: AppEnvironment; owner: string; status: AppStatus }>,
   ) => this.request<Application>("PATCH", `/v1/applications/${encodeURIComponent(id)}`, { body });
+  /** Registers the application as an OpenID Connect client, replacing the whole registration. */
+  registerClient = (id: string, body: ClientRegistration) =>
+    this.request<ApplicationWithClient>("PUT", `/v1/applications/${encodeURIComponent(id)}/client`, { body });
   designateBillingReader = (id: string) =>
     this.request<Application>("PUT", `/v1/applications/${encodeURIComponent(id)}/billing-reader`);
   withdrawBillingReader = (id: string) =>

@@ -81,7 +81,38 @@ export interface Secret {
   active: boolean;
 }
 
-export interface ApplicationDetail extends Application {
+export const CLIENT_TYPES = ["confidential", "public"] as const;
+/** Whether an OpenID Connect client can keep a secret (RFC 6749 §2.1). */
+export type ClientType = (typeof CLIENT_TYPES)[number];
+export const GRANTS = [
+  "authorization_code",
+  "refresh_token",
+  "client_credentials",
+  "urn:ietf:params:oauth:grant-type:token-exchange",
+] as const;
+/** A grant a client may use at the token endpoint. */
+export type Grant = (typeof GRANTS)[number];
+
+/**
+ * An application's registration as an OpenID Connect client, as
+ * `GET /v1/applications/{appId}` answers it and
+ * `PUT /v1/applications/{appId}/client` replaces it (whole). One that
+ * registered nothing: confidential, no URIs, client credentials only.
+ */
+export interface ClientRegistration {
+  client_type: ClientType;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  backchannel_logout_uri: string | null;
+  grants: Grant[];
+}
+
+/** An application with its client registration (what `PUT …/client` answers). */
+export interface ApplicationWithClient extends Application {
+  client: ClientRegistration;
+}
+
+export interface ApplicationDetail extends ApplicationWithClient {
   secrets: Secret[];
 }
 

@@ -7,9 +7,10 @@ import { useAction, useLoad } from "../hooks";
 import { useI18n } from "../i18n";
 import { useSession } from "../session";
 import { APP_SCOPES, type ApplicationDetail, type AppScope, type IssuedSecret, type Secret } from "../types";
+import { ApplicationClientSection } from "./ApplicationClientSection";
 import { ApplicationFields } from "./ApplicationsView";
 
-/** One application: edit it, disable it, issue and revoke its secrets. */
+/** One application: edit it, disable it, register it as an OpenID Connect client, issue and revoke its secrets. */
 export function ApplicationView({ id }: { id: string }) {
   const { api } = useSession();
   const app = useLoad(() => api.application(id), `app:${id}`);
@@ -97,6 +98,7 @@ function ApplicationDetailView({ app, reload }: { app: ApplicationDetail; reload
         </>
       ) : null}
       {can.billingAdminister ? <BillingReader app={app} onChanged={reload} /> : null}
+      <ApplicationClientSection app={app} onChanged={reload} />
       <Secrets app={app} secrets={app.secrets} onChanged={reload} />
     </>
   );

@@ -252,3 +252,81 @@ async fn cpctl_login_refuses_a_return_with_another_state_or_a_refusal() {
     let refused = refused.unwrap_err().to_string();
     assert!(refused.contains("access_denied"), "{refused}");
 }
+
+#[tokio::test]
+async fn uc_dev_register_cpctl_registers_an_application_as_an_openid_connect_client() {
+    let dev = developer().await;
+    let registered = cpctl(
+        &dev,
+        &[
+            "apps",
+            "register",
+            "--name",
+            &unique("Portal"),
+            "--environment",
+            "Staging",
+            "--owner",
+            "web",
+        ],
+    )
+    .await
+    .unwrap();
+    let app_id = registered["id"].as_str().unwrap().to_owned();
+    let client = cpctl(
+        &dev,
+        &[
+            "apps",
+            "client",
+            &app_id,
+            "--redirect-uri",
+            "https://portal.example/callback",
+            "--post-logout-redirect-uri",
+            "https://portal.example/",
+            "--backchannel-logout-uri",
+            "https://portal.example/backchannel-logout",
+            "--grant",
+            "authorization_code",
+            "--grant",
+            "refresh_token",
+            "--grant",
+            "token_exchange",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(client["client"]["client_type"], "confidential");
+    assert_eq!(
+        client["client"]["redirect_uris"],
+        serde_json::json!(["https://portal.example/callback"])
+    );
+    assert_eq!(
+        client["client"]["grants"],
+        serde_json::json!([
+            "authorization_code",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:token-exchange"
+        ])
+    );
+    let shown = cpctl(&dev, &["apps", "get", &app_id]).await.unwrap();
+    assert_eq!(shown["client"], client["client"]);
+
+    // What the provider would refuse is refused here, field by field, and
+    // the registration stays as it was.
+    let refused = cpctl(
+        &dev,
+        &[
+            "apps",
+            "client",
+            &app_id,
+            "--redirect-uri",
+            "https://*.portal.example/callback",
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.exit_code(), 1);
+    assert!(refused.to_string().contains("ERR-VAL-400"), "{refused}");
+    assert!(refused.to_string().contains("redirect_uris"), "{refused}");
+    let unchanged = cpctl(&dev, &["apps", "get", &app_id]).await.unwrap();
+    assert_eq!(unchanged["client"], client["client"]);
+}
