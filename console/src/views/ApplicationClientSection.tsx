@@ -165,6 +165,48 @@ function reasonsByField(t: Translate, error: ApiError | null): Record<Field, str
   ) as Record<Field, string[]>;
 }
 
+/**
+ * A URI field with its hint and the API's reasons: a list, one URI per line
+ * (`rows`), or a single URI.
+ */
+function UriField({
+  label,
+  hint,
+  rows,
+  value,
+  onChange,
+  errorId,
+  reasons,
+}: {
+  label: string;
+  hint: string;
+  rows?: number;
+  value: string;
+  onChange: (value: string) => void;
+  errorId: string;
+  reasons: string[];
+}) {
+  const control = {
+    value,
+    spellCheck: false,
+    autoComplete: "off",
+    "aria-invalid": reasons.length > 0 || undefined,
+    "aria-describedby": reasons.length ? errorId : undefined,
+  };
+  return (
+    <label>
+      {label}
+      <small>{hint}</small>
+      {rows ? (
+        <textarea rows={rows} onChange={(e) => onChange(e.target.value)} {...control} />
+      ) : (
+        <input type="url" onChange={(e) => onChange(e.target.value)} {...control} />
+      )}
+      <FieldError id={errorId} reasons={reasons} />
+    </label>
+  );
+}
+
 function ClientForm({
   app,
   onSaving,
@@ -216,45 +258,32 @@ function ClientForm({
         </select>
         <FieldError id={errorId("client_type")} reasons={errors.client_type} />
       </label>
-      <label>
-        {t("client.redirectUris")}
-        <small>{t("client.urisHint")}</small>
-        <textarea
-          rows={3}
-          value={form.redirectUris}
-          onChange={(e) => change({ redirectUris: e.target.value })}
-          spellCheck={false}
-          autoComplete="off"
-          {...described("redirect_uris")}
-        />
-        <FieldError id={errorId("redirect_uris")} reasons={errors.redirect_uris} />
-      </label>
-      <label>
-        {t("client.postLogoutRedirectUris")}
-        <small>{t("client.urisHint")}</small>
-        <textarea
-          rows={2}
-          value={form.postLogoutRedirectUris}
-          onChange={(e) => change({ postLogoutRedirectUris: e.target.value })}
-          spellCheck={false}
-          autoComplete="off"
-          {...described("post_logout_redirect_uris")}
-        />
-        <FieldError id={errorId("post_logout_redirect_uris")} reasons={errors.post_logout_redirect_uris} />
-      </label>
-      <label>
-        {t("client.backchannelLogoutUri")}
-        <small>{t("client.backchannelHint")}</small>
-        <input
-          type="url"
-          value={form.backchannelLogoutUri}
-          onChange={(e) => change({ backchannelLogoutUri: e.target.value })}
-          spellCheck={false}
-          autoComplete="off"
-          {...described("backchannel_logout_uri")}
-        />
-        <FieldError id={errorId("backchannel_logout_uri")} reasons={errors.backchannel_logout_uri} />
-      </label>
+      <UriField
+        label={t("client.redirectUris")}
+        hint={t("client.urisHint")}
+        rows={3}
+        value={form.redirectUris}
+        onChange={(redirectUris) => change({ redirectUris })}
+        errorId={errorId("redirect_uris")}
+        reasons={errors.redirect_uris}
+      />
+      <UriField
+        label={t("client.postLogoutRedirectUris")}
+        hint={t("client.urisHint")}
+        rows={2}
+        value={form.postLogoutRedirectUris}
+        onChange={(postLogoutRedirectUris) => change({ postLogoutRedirectUris })}
+        errorId={errorId("post_logout_redirect_uris")}
+        reasons={errors.post_logout_redirect_uris}
+      />
+      <UriField
+        label={t("client.backchannelLogoutUri")}
+        hint={t("client.backchannelHint")}
+        value={form.backchannelLogoutUri}
+        onChange={(backchannelLogoutUri) => change({ backchannelLogoutUri })}
+        errorId={errorId("backchannel_logout_uri")}
+        reasons={errors.backchannel_logout_uri}
+      />
       <fieldset aria-describedby={["client-grants-hint", errors.grants.length ? errorId("grants") : ""].join(" ").trim()}>
         <legend>{t("client.grants")}</legend>
         <p id="client-grants-hint" className="hint">
