@@ -18,9 +18,9 @@
 //!   person's sign-in stands until its session is ended (one `GetItem`).
 
 use crate::upstream::UpstreamIdentity;
+use cp_domain::member::session::sign_in_stands;
 use cp_domain::oauth::grant::REFRESH_LIFETIME;
 use cp_domain::oauth::{ClientConfig, ClientRegistration, ClientType, Person, SignIn, Upstream};
-use cp_domain::tenant::issued_after;
 use cp_domain::{
     Application, ApplicationId, Error, PlatformRole, Session, SessionOrigin, TenantId, User, UserId,
 };
@@ -366,21 +366,17 @@ impl Admission {
             .store
             .user_tenant_session(*tenant_id, *user_id, &sign_in.session)
             .await?;
-        let (Some(user), Some(tenant), Some(session)) = (user, tenant, session) else {
+        let (Some(user), Some(tenant)) = (user, tenant) else {
             return Ok(None);
         };
         let uses = match client {
             Client::FirstParty { .. } => true,
             Client::Application(app) => tenant.applications.contains(&app.id),
         };
-        let stands = !session.is_ended()
-            && user.may_sign_in()
+        let stands = sign_in_stands(&user, &tenant, session.as_ref(), sign_in.auth_time).is_ok()
             && user.role == *role
-            && tenant.admits_users()
             && uses
-            && client.is_usable()
-            && issued_after(sign_in.auth_time, user.sessions_valid_after)
-            && issued_after(sign_in.auth_time, tenant.sessions_valid_after);
+            && client.is_usable();
         Ok(stands.then(|| Standing::Member(Box::new(user))))
     }
 

@@ -24,7 +24,7 @@
 
 use crate::TokenClaims;
 use chrono::Utc;
-use cp_domain::tenant::issued_after;
+use cp_domain::member::session::sign_in_stands;
 use cp_domain::{
     AppScope, ApplicationId, Error, PlatformRole, Principal, SecretId, SessionId, TenantId, UserId,
 };
@@ -67,16 +67,7 @@ impl PrincipalResolver {
         let (Some(user), Some(tenant)) = (user, tenant) else {
             return Err(Error::AccessDenied);
         };
-        let signed_in_at = claims.signed_in_at();
-        let ended = session.is_none_or(|s| s.is_ended())
-            || !issued_after(signed_in_at, user.sessions_valid_after)
-            || !issued_after(signed_in_at, tenant.sessions_valid_after);
-        if ended {
-            return Err(Error::SessionExpired);
-        }
-        if !user.may_sign_in() || !tenant.admits_users() {
-            return Err(Error::AccessDenied);
-        }
+        sign_in_stands(&user, &tenant, session.as_ref(), claims.signed_in_at())?;
         Ok(Principal::TenantUser {
             user_id: user.id,
             tenant_id,

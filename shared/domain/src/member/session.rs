@@ -1,24 +1,50 @@
 //! Sign-in sessions of tenant users (FR-AUTH-005, UC-TENANT-SESSION-REVOKE,
 //! UC-LOGOUT).
 //!
-//! A session is what the identity provider calls one: every token of one
-//! sign-in carries the same session id (`sid`), through refreshes. The
-//! control plane records a session the first time one of its tokens is
-//! used, and refuses its tokens once it has been ended (ERR-AUTH-440).
+//! A session is one sign-in at the control plane's OpenID Provider: every
+//! token of it carries the same session id (`sid`), through refreshes. The
+//! provider records a member's session when they sign in (or when a
+//! directory's session is first exchanged), and every token of it is
+//! refused once it has been ended (ERR-AUTH-440).
 
-use crate::{TenantId, UserId};
+use crate::member::user::User;
+use crate::tenant::{Tenant, issued_after};
+use crate::{Error, TenantId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// A record of a session nobody ended is dropped this long after it began
-/// (a later token of the session records it again).
+/// A record of a session nobody ended is dropped this long after it began,
+/// beyond the life of its refresh tokens (14 days).
 pub const RECORD_TTL: Duration = Duration::days(30);
 /// An ended session is remembered at least as long as the identity provider
 /// may keep refreshing its tokens (Entra ID: 90 days of inactivity).
 pub const ENDED_TTL: Duration = Duration::days(90);
+
+/// Whether a member's sign-in at `signed_in_at` still stands, as every
+/// request (the resolver) and every code, refresh and introspection (the
+/// OpenID Provider) checks it: its session recorded and not ended, and no
+/// revocation of the user's or the tenant's since (else ERR-AUTH-440, sign
+/// in again); the user and the tenant still let in (else ERR-AUTH-403).
+pub fn sign_in_stands(
+    user: &User,
+    tenant: &Tenant,
+    session: Option<&Session>,
+    signed_in_at: DateTime<Utc>,
+) -> Result<(), Error> {
+    let ended = session.is_none_or(Session::is_ended)
+        || !issued_after(signed_in_at, user.sessions_valid_after)
+        || !issued_after(signed_in_at, tenant.sessions_valid_after);
+    if ended {
+        return Err(Error::SessionExpired);
+    }
+    if !user.may_sign_in() || !tenant.admits_users() {
+        return Err(Error::AccessDenied);
+    }
+    Ok(())
+}
 
 /// A session id safe to use in keys and URLs: the control plane's own
 /// sessions (its OpenID Provider's sign-ins and token exchanges).
