@@ -1,13 +1,13 @@
 //! Data the tests need, made the way the product makes it: in memory, or
 //! written straight into the table (no gateway).
 
+use crate::support::members::Person;
 use chrono::Utc;
 use cp_domain::tenant::provisioning::{NewIds, ProvisionTenant, Provisioned, provision};
 use cp_domain::{
     ActorType, AuditRecord, EventId, Outcome, SecretToken, Session, SessionId, SessionOrigin,
     Tenant, TenantId, User, UserId, UserStatus,
 };
-use cp_local::tokens::{self, Directory};
 use cp_store::{IdentityBinding, IdentityKind, Store};
 use cp_tests::{stack, store, unique};
 
@@ -128,17 +128,11 @@ pub fn refused(outcome: Result<String, String>) -> String {
 
 /// The same; `Err` says why the control plane refused the sign-in.
 pub async fn try_sign_in(subject: &str) -> Result<String, String> {
-    let claims = tokens::verified(&format!("{subject}@members.example"), subject);
-    let signed_in = tokens::sign_in(
-        &stack().gateway_url,
-        Directory::Customer,
-        subject,
-        &claims,
-        &[],
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(tokens::access_token(&signed_in).unwrap())
+    let person = Person {
+        subject: subject.to_owned(),
+        email: format!("{subject}@members.example"),
+    };
+    person.try_sign_in().await
 }
 
 pub fn audit_record(tenant: TenantId, at: chrono::DateTime<Utc>) -> AuditRecord {

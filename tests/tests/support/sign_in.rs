@@ -259,6 +259,12 @@ pub(crate) async fn assert_own_page(url: &str) {
             .unwrap()
             .starts_with("text/html")
     );
+    assert_never_framed(&response);
+}
+
+/// A sign-in page cannot be framed (clickjacking): CSP `frame-ancestors`
+/// and `X-Frame-Options` both say so.
+pub(crate) fn assert_never_framed(response: &Response) {
     let csp = response.headers()["content-security-policy"]
         .to_str()
         .unwrap();

@@ -4,8 +4,8 @@
 
 use crate::support::fixtures;
 use crate::support::sign_in::{
-    LOOPBACK, assert_own_page, authorize_url, cli_code, cli_redeem, cli_refresh, error_of, person,
-    token,
+    LOOPBACK, assert_never_framed, assert_own_page, authorize_url, cli_code, cli_redeem,
+    cli_refresh, error_of, person, token,
 };
 use cp_local::browser::{Browser, Pkce, location_of, query_param};
 use cp_local::stack::{CLI_CLIENT_ID, CONSOLE_CLIENT_ID};
@@ -255,12 +255,7 @@ async fn the_products_own_clients_let_people_pick_their_directory_on_an_unframea
     );
     let response = Browser::new(&stack().gateway_url).get(&url).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'")
-    );
+    assert_never_framed(&response);
     let page = response.text().await.unwrap();
     assert!(page.contains("idp=customer") && page.contains("idp=workforce"));
     assert!(!page.contains("<script"));

@@ -5,7 +5,7 @@
 
 use crate::support::fixtures;
 use crate::support::sign_in::{
-    assert_own_page, authorize_url, person, recorded, redeem, token, userinfo,
+    assert_never_framed, assert_own_page, authorize_url, person, recorded, redeem, token, userinfo,
 };
 use cp_local::browser::{Browser, Pkce, location_of, query_param};
 use cp_local::stack::{CONSOLE_CALLBACK, CONSOLE_CLIENT_ID};
@@ -240,12 +240,7 @@ async fn a_logout_request_cannot_redirect_anywhere_unregistered_nor_sign_anyone_
     ] {
         let page = browser.get(&attack).await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);
-        assert!(
-            page.headers()["content-security-policy"]
-                .to_str()
-                .unwrap()
-                .contains("frame-ancestors 'none'")
-        );
+        assert_never_framed(&page);
         let html = page.text().await.unwrap();
         assert!(html.contains("Sign out"), "{html}");
         assert_eq!(userinfo_status(access).await, StatusCode::OK);

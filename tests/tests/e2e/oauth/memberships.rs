@@ -5,7 +5,9 @@
 
 use crate::support::applications::enable;
 use crate::support::members::{Person, emailed_token, invite, me, onboarded};
-use crate::support::sign_in::{authorize_url, person, redeem, registered_client, verified};
+use crate::support::sign_in::{
+    assert_never_framed, authorize_url, person, redeem, registered_client, verified,
+};
 use cp_local::browser::{Browser, Pkce, location_of, query_param};
 use cp_tests::{operator, stack};
 use reqwest::{StatusCode, Url};
@@ -94,12 +96,7 @@ async fn a_person_in_two_tenants_that_use_an_application_chooses_one_or_the_clie
         .unwrap();
     let page = browser.get(&back).await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'")
-    );
+    assert_never_framed(&page);
     let offered = choices(&page.text().await.unwrap());
     let mut tenants: Vec<&str> = offered.iter().map(|(t, _)| t.as_str()).collect();
     tenants.sort_unstable();
